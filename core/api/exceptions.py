@@ -1,0 +1,67 @@
+"""Every API error is JSON: {"detail", "code", "fields"} (plus "allowed" for 409s)."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler, set_rollback
+
+from core.exceptions import DomainError
+
+
+def _flatten(detail) -> dict:
+    if isinstance(detail, dict):
+        return {k: _messages(v) for k, v in detail.items()}
+    return {}
+
+
+def _messages(value) -> list[str] | dict:
+    if isinstance(value, dict):
+        return {k: _messages(v) for k, v in value.items()}
+    if isinstance(value, list):
+        out = []
+        for v in value:
+            if isinstance(v, dict):
+                return [_messages(x) for x in value]
+            out.append(str(v))
+        return out
+    return [str(value)]
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        set_rollback()
+        body = {"detail": exc.detail, "code": exc.code, "fields": exc.fields, **exc.extra}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        set_rollback()
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        detail = "; ".join(exc.messages) if not fields else "Invalid input."
+        return Response(
+            {"detail": detail, "code": "invalid", "fields": fields},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if isinstance(exc.detail, list):
+            detail = " ".join(str(d) for d in exc.detail)
+        else:
+            detail = fields.pop("non_field_errors", None)
+            detail = " ".join(detail) if detail else "Invalid input."
+        response.data = {"detail": detail, "code": "invalid", "fields": fields}
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = {
+            "detail": str(getattr(exc, "detail", exc)),
+            "code": codes if isinstance(codes, str) else "error",
+            "fields": {},
+        }
+    return response

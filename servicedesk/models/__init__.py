@@ -1,0 +1,3 @@
+from .catalog import Service
+
+__all__ = ["Service"]

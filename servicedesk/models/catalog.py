@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from servicedesk.choices import Criticality, ServiceStatus
+
+__all__ = ["Service"]
+
+
+class Service(models.Model):
+    """An IT service in the catalog, run by its owner and supported by a team."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services_owned",
+    )
+    support_team = models.ForeignKey(
+        "core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    status = models.CharField(
+        max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.PLANNED
+    )
+    criticality = models.PositiveSmallIntegerField(
+        choices=Criticality.choices, default=Criticality.MEDIUM
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "name"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,65 @@
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from core.roles import Role
+from tests.core.factories import OrganisationFactory, TeamFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls we make
+# around it are ordinary synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def people(db):
+    """One user per role, plus requesters in a plain, a shared and another organisation."""
+    acme = OrganisationFactory(name="Acme", shared=False)
+    globex = OrganisationFactory(name="Globex", shared=True)
+    initech = OrganisationFactory(name="Initech", shared=False)
+    desk = TeamFactory(name="Service Desk")
+    return {
+        "anonymous": None,
+        "requester": UserFactory(username="req", role=Role.REQUESTER, organisation=acme),
+        "requester_same_org": UserFactory(
+            username="req_acme2", role=Role.REQUESTER, organisation=acme
+        ),
+        "requester_shared": UserFactory(
+            username="req_g1", role=Role.REQUESTER, organisation=globex
+        ),
+        "requester_shared2": UserFactory(
+            username="req_g2", role=Role.REQUESTER, organisation=globex
+        ),
+        "requester_other": UserFactory(
+            username="req_other", role=Role.REQUESTER, organisation=initech
+        ),
+        "agent": UserFactory(username="agent", role=Role.AGENT, teams=[desk]),
+        "agent2": UserFactory(username="agent2", role=Role.AGENT, teams=[desk]),
+        "service_owner": UserFactory(username="owner", role=Role.SERVICE_OWNER),
+        "project_manager": UserFactory(username="pm", role=Role.PROJECT_MANAGER),
+        "manager": UserFactory(username="manager", role=Role.MANAGER),
+        "admin": UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True),
+        "team": desk,
+    }
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def assert_status(user, method: str, url: str, expected: int, data=None):
+    """The API helper: `user` gets `expected` for `method url` (None = anonymous)."""
+    response = getattr(client_for(user), method.lower())(url, data=data, format="json")
+    assert response.status_code == expected, (
+        f"{method} {url} as {getattr(user, 'username', 'anonymous')}: "
+        f"{response.status_code} != {expected}: {getattr(response, 'data', response.content)!r}"
+    )
+    return response
