@@ -1,0 +1,196 @@
+"""The project lifecycle: phases, moves, and the gate each forward move must pass.
+
+initiation → planning → execution → monitoring_control → closing → closed,
+monitoring_control → execution (back), and cancel from any open phase.
+
+Who moves a project: the sponsor or an admin signs every forward gate and a cancellation;
+the project manager asks for them, and may themselves only step back from monitoring &
+control to execution. The approver is the audit row's actor.
+"""
+
+from collections.abc import Callable
+
+from core.exceptions import GateNotMet
+from core.lifecycle import Lifecycle, Transition
+from core.roles import Role, has_role
+from projects.choices import OPEN_PHASES
+from projects.choices import Phase as P
+
+# ---------------------------------------------------------------- gate criteria
+
+
+def _charter_objectives(project) -> bool:
+    return bool(project.objectives.strip())
+
+
+def _charter_scope(project) -> bool:
+    return bool(project.scope.strip())
+
+
+def _charter_success_criteria(project) -> bool:
+    return bool(project.success_criteria.strip())
+
+
+def _sponsor_set(project) -> bool:
+    return project.sponsor_id is not None
+
+
+def _budget_set(project) -> bool:
+    return project.budget > 0
+
+
+def _has_task(project) -> bool:
+    return project.tasks.exists()
+
+
+def _has_milestone(project) -> bool:
+    return project.milestones.exists()
+
+
+def _leaves_planned(project) -> bool:
+    from django.db.models import Exists, OuterRef, Q
+
+    from projects.models import Task
+
+    leaves = project.tasks.filter(~Exists(Task.objects.filter(parent=OuterRef("pk"))))
+    return not leaves.filter(
+        Q(planned_start__isnull=True)
+        | Q(planned_finish__isnull=True)
+        | Q(planned_cost__isnull=True)
+    ).exists()
+
+
+def _baseline_captured(project) -> bool:
+    return project.baselines.exists()
+
+
+def _progress_reported(project) -> bool:
+    return project.tasks.filter(percent_complete__gt=0).exists() or (
+        project.tasks.filter(actual_start__isnull=False).exists()
+    )
+
+
+def _work_complete(project) -> bool:
+    from django.db.models import Exists, OuterRef
+
+    from projects.models import Task
+
+    leaves = project.tasks.filter(~Exists(Task.objects.filter(parent=OuterRef("pk"))))
+    return not leaves.filter(percent_complete__lt=100).exists()
+
+
+def _milestones_done(project) -> bool:
+    return not project.milestones.filter(completed_on__isnull=True, waived=False).exists()
+
+
+def _lessons_learned(project) -> bool:
+    return bool(project.lessons_learned.strip())
+
+
+Criterion = tuple[str, Callable[[object], bool]]
+
+# The gate to leave each phase: (what must be true, in words; the check). Other apps add
+# criteria here, e.g. the handoff: GATE_CRITERIA[Phase.CLOSING].append(("…", check)).
+GATE_CRITERIA: dict[str, list[Criterion]] = {
+    P.INITIATION: [
+        ("The charter states the objectives", _charter_objectives),
+        ("The charter states the scope", _charter_scope),
+        ("The charter states the success criteria", _charter_success_criteria),
+        ("A sponsor is named", _sponsor_set),
+    ],
+    P.PLANNING: [
+        ("An approved budget is set", _budget_set),
+        ("The plan has at least one task", _has_task),
+        ("The plan has at least one milestone", _has_milestone),
+        ("Every leaf task has planned dates and a planned cost", _leaves_planned),
+        ("A baseline is captured", _baseline_captured),
+    ],
+    P.EXECUTION: [
+        ("Progress is reported on at least one task", _progress_reported),
+    ],
+    P.MONITORING_CONTROL: [
+        ("Every leaf task is 100% complete", _work_complete),
+    ],
+    P.CLOSING: [
+        ("Every milestone is completed or waived with a reason", _milestones_done),
+        ("Lessons learned are written", _lessons_learned),
+    ],
+}
+
+
+def gate_checklist(project) -> list[tuple[str, bool]]:
+    """The criteria to leave the project's current phase, each with whether it is met."""
+    return [(label, bool(check(project))) for label, check in GATE_CRITERIA.get(project.phase, [])]
+
+
+def gate_unmet(project) -> list[str]:
+    return [label for label, met in gate_checklist(project) if not met]
+
+
+# ---------------------------------------------------------------- who may move it
+
+
+def is_sponsor_or_admin(project, actor) -> bool:
+    return has_role(actor, Role.ADMIN) or (
+        actor is not None and actor.is_authenticated and project.sponsor_id == actor.pk
+    )
+
+
+def is_manager_sponsor_or_admin(project, actor) -> bool:
+    return is_sponsor_or_admin(project, actor) or (
+        has_role(actor, Role.PROJECT_MANAGER) and project.manager_id == actor.pk
+    )
+
+
+def _gate(project, actor, data) -> dict:
+    unmet = gate_unmet(project)
+    if unmet:
+        raise GateNotMet(
+            f"The {project.get_phase_display().lower()} gate is not met.",
+            unmet=unmet,
+            allowed=PROJECT_LIFECYCLE.actions_from(project.phase),
+        )
+    return {}
+
+
+def _reason_given(project, actor, data) -> dict:
+    if not str(data.get("reason") or "").strip():
+        return {"reason": ["Say why the project is cancelled."]}
+    return {}
+
+
+def _forward(action: str, source: str, target: str, label: str) -> Transition:
+    return Transition(
+        action, frozenset({source}), target, label, may=is_sponsor_or_admin, guard=_gate
+    )
+
+
+PROJECT_LIFECYCLE = Lifecycle(
+    name="project",
+    states=tuple(P.values),
+    state_field="phase",
+    transitions=(
+        _forward("plan", P.INITIATION, P.PLANNING, "Approve charter, start planning"),
+        _forward("execute", P.PLANNING, P.EXECUTION, "Approve plan, start execution"),
+        _forward("monitor", P.EXECUTION, P.MONITORING_CONTROL, "Move to monitoring & control"),
+        _forward("start_closing", P.MONITORING_CONTROL, P.CLOSING, "Start closing"),
+        _forward("close", P.CLOSING, P.CLOSED, "Close the project"),
+        Transition(
+            "back",
+            frozenset({P.MONITORING_CONTROL}),
+            P.EXECUTION,
+            "Back to execution",
+            may=is_manager_sponsor_or_admin,
+        ),
+        Transition(
+            "cancel",
+            frozenset(OPEN_PHASES),
+            P.CANCELLED,
+            "Cancel the project",
+            may=is_sponsor_or_admin,
+            guard=_reason_given,
+        ),
+    ),
+)
+
+FORWARD_ACTIONS = frozenset({"plan", "execute", "monitor", "start_closing", "close"})

@@ -1,0 +1,19 @@
+from .baseline import Baseline, BaselineMilestone, BaselineTask
+from .costs import CostEntry, TimeEntry
+from .plan import Dependency, Milestone, Task
+from .project import Project, ProjectMember
+from .risks import Risk
+
+__all__ = [
+    "Baseline",
+    "BaselineMilestone",
+    "BaselineTask",
+    "CostEntry",
+    "Dependency",
+    "Milestone",
+    "Project",
+    "ProjectMember",
+    "Risk",
+    "Task",
+    "TimeEntry",
+]

@@ -1,0 +1,206 @@
+"""Reads of the projects app: who sees and edits what, the portfolio, the plan tree."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from core.roles import STAFF_ROLES, Role, has_role
+from projects import evm
+from projects.choices import OPEN_PHASES
+from projects.models import CostEntry, Milestone, Project, Task, TimeEntry
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def projects_visible_to(user) -> QuerySet[Project]:
+    """Staff see every project; requesters (and anonymous users) see none."""
+    if not has_role(user, *STAFF_ROLES):
+        return Project.objects.none()
+    return Project.objects.all()
+
+
+def can_edit(project: Project, user) -> bool:
+    """Admins edit every project; a project manager only the projects they manage."""
+    return has_role(user, Role.ADMIN) or (
+        has_role(user, Role.PROJECT_MANAGER) and project.manager_id == user.pk
+    )
+
+
+def can_create_projects(user) -> bool:
+    return has_role(user, Role.ADMIN, Role.PROJECT_MANAGER)
+
+
+def can_log_time(project: Project, user) -> bool:
+    """Editors log anyone's time; team members log their own."""
+    if can_edit(project, user):
+        return True
+    return bool(
+        user and user.is_authenticated and project.memberships.filter(user_id=user.pk).exists()
+    )
+
+
+def projects_followed_by(user) -> QuerySet[Project]:
+    """Projects a person manages, sponsors or works on (their calendar feed)."""
+    return (
+        projects_visible_to(user)
+        .filter(Q(manager=user) | Q(sponsor=user) | Q(memberships__user=user))
+        .distinct()
+    )
+
+
+def _spent_subqueries():
+    costs = (
+        CostEntry.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    labour = (
+        TimeEntry.objects.filter(project=OuterRef("pk"), hourly_rate__isnull=False)
+        .order_by()
+        .values("project")
+        .annotate(total=Sum(F("hours") * F("hourly_rate"), output_field=MONEY))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(costs, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
+    ) + Coalesce(Subquery(labour, output_field=MONEY), Value(Decimal("0")), output_field=MONEY)
+
+
+def portfolio(user) -> QuerySet[Project]:
+    """Projects with their people, next open milestone and money spent, in one query."""
+    next_milestone = Milestone.objects.filter(
+        project=OuterRef("pk"), completed_on__isnull=True, waived=False
+    ).order_by("due_date", "id")
+    return (
+        projects_visible_to(user)
+        .select_related("manager", "sponsor", "service")
+        .annotate(
+            next_milestone_name=Subquery(next_milestone.values("name")[:1]),
+            next_milestone_due=Subquery(next_milestone.values("due_date")[:1]),
+            spent=_spent_subqueries(),
+        )
+    )
+
+
+@dataclass
+class PortfolioMeasures:
+    spi: Decimal | None
+    cpi: Decimal | None
+    health: str
+    budget_used_pct: Decimal | None
+
+
+def portfolio_measures(projects, as_of: datetime.date) -> dict[int, PortfolioMeasures]:
+    """SPI, CPI, health and budget used for a page of projects (a fixed number of queries)."""
+    projects = list(projects)
+    data = evm.load_evm_data([p.pk for p in projects])
+    out = {}
+    for p in projects:
+        measures = evm.earned_value_measures(data[p.pk], as_of)
+        spent = getattr(p, "spent", measures.ac)
+        out[p.pk] = PortfolioMeasures(
+            spi=measures.spi,
+            cpi=measures.cpi,
+            health=evm.health(measures.spi, measures.cpi) if p.phase in OPEN_PHASES else "unknown",
+            budget_used_pct=evm.divide(spent * 100, p.budget),
+        )
+    return out
+
+
+# ---------------------------------------------------------------- the WBS tree
+
+
+@dataclass
+class WbsNode:
+    """A task with its WBS number and rolled-up values (summary tasks take their children's)."""
+
+    task: Task
+    wbs: str
+    depth: int
+    children: list[WbsNode] = field(default_factory=list)
+    planned_start: datetime.date | None = None
+    planned_finish: datetime.date | None = None
+    planned_cost: Decimal | None = None
+    percent_complete: Decimal = Decimal("0")
+
+    @property
+    def is_summary(self) -> bool:
+        return bool(self.children)
+
+
+def wbs_tree(tasks: list[Task]) -> list[WbsNode]:
+    """Depth-first WBS rows with roll-up: summary dates span their children, cost is the sum,
+    progress is weighted by planned cost (by count when no child has a cost)."""
+    by_parent: dict[int | None, list[Task]] = {}
+    for t in tasks:
+        by_parent.setdefault(t.parent_id, []).append(t)
+
+    def build(parent_id, prefix: str, depth: int) -> list[WbsNode]:
+        nodes = []
+        for i, t in enumerate(by_parent.get(parent_id, []), start=1):
+            number = f"{prefix}{i}"
+            node = WbsNode(task=t, wbs=number, depth=depth)
+            node.children = build(t.pk, number + ".", depth + 1)
+            _roll_up(node)
+            nodes.append(node)
+        return nodes
+
+    return build(None, "", 0)
+
+
+def _roll_up(node: WbsNode) -> None:
+    t = node.task
+    if not node.children:
+        node.planned_start, node.planned_finish = t.planned_start, t.planned_finish
+        node.planned_cost = t.planned_cost
+        node.percent_complete = Decimal(t.percent_complete)
+        return
+    kids = node.children
+    starts = [k.planned_start for k in kids if k.planned_start]
+    finishes = [k.planned_finish for k in kids if k.planned_finish]
+    node.planned_start = min(starts) if starts else None
+    node.planned_finish = max(finishes) if finishes else None
+    costs = [k.planned_cost for k in kids if k.planned_cost is not None]
+    node.planned_cost = sum(costs, Decimal("0")) if costs else None
+    weight = sum(costs, Decimal("0"))
+    if weight:
+        node.percent_complete = (
+            sum((k.planned_cost or 0) * k.percent_complete for k in kids) / weight
+        )
+    else:
+        node.percent_complete = sum(k.percent_complete for k in kids) / len(kids)
+
+
+def flatten(nodes: list[WbsNode]) -> list[WbsNode]:
+    out = []
+    for n in nodes:
+        out.append(n)
+        out.extend(flatten(n.children))
+    return out
+
+
+def plan_rows(project: Project) -> list[WbsNode]:
+    """The project's WBS as flat rows in tree order, with assignees and dependencies joined."""
+    tasks = list(project.tasks.select_related("assignee").prefetch_related("predecessor_links"))
+    return flatten(wbs_tree(tasks))
+
+
+def leaf_tasks(project: Project) -> QuerySet[Task]:
+    return project.tasks.filter(~Exists(Task.objects.filter(parent=OuterRef("pk"))))
