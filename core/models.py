@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from .roles import Role
 
-__all__ = ["Organisation", "Team", "User", "ApiToken", "AuditEvent", "AppendOnlyError"]
+__all__ = [
+    "Organisation",
+    "Team",
+    "User",
+    "ApiToken",
+    "AuditEvent",
+    "AppendOnlyError",
+    "NumberCounter",
+]
 
 
 class Organisation(models.Model):
@@ -147,3 +155,13 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events cannot be deleted")
+
+
+class NumberCounter(models.Model):
+    """Per-prefix counters for human-readable numbers (INC…, REQ…), allocated under a row lock."""
+
+    prefix = models.CharField(max_length=8, primary_key=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last_value}"

@@ -182,6 +182,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ImpactUrgencyEnum": "servicedesk.choices.Impact"},
 }
 
 SESSION_COOKIE_HTTPONLY = True

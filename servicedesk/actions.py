@@ -1,11 +1,35 @@
-"""Every write of the service desk goes through a function here."""
+"""Every write of the service desk goes through a function here.
 
+Each action is one transaction: the change, its audit row, and side effects deferred
+with `transaction.on_commit`.
+"""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from core.audit import audit_record
+from core.api.concurrency import check_version
+from core.audit import audit_record, diff, snapshot
+from core.exceptions import NotAllowed
 from core.lifecycle import transition_apply
-from servicedesk.lifecycle import SERVICE_LIFECYCLE
-from servicedesk.models import Service
+from core.numbering import number_next
+from core.roles import is_staff_member, works_tickets
+from servicedesk import notifications
+from servicedesk.attachments import validate_upload
+from servicedesk.lifecycle import INCIDENT_LIFECYCLE, SERVICE_LIFECYCLE
+from servicedesk.models import Attachment, Incident, IncidentComment, Service
+
+SERVICE_FIELDS = ("name", "description", "owner", "support_team", "criticality")
+# Who may change which incident fields (status is never among them).
+AGENT_INCIDENT_FIELDS = frozenset(
+    {"title", "description", "service", "team", "assignee", "impact", "urgency", "category"}
+)
+REQUESTER_INCIDENT_FIELDS = frozenset({"title", "description"})
+
+
+# --- Services --------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -19,8 +43,214 @@ def service_create(*, actor, **fields) -> Service:
     return service
 
 
+@transaction.atomic
+def service_update(*, service: Service, actor, expected_version: int, changes: dict) -> Service:
+    """Change a service's descriptive fields (optimistic locking on `version`)."""
+    locked = Service.objects.select_for_update().get(pk=service.pk)
+    check_version(locked, expected_version)
+    fields = [f for f in changes if f in SERVICE_FIELDS]
+    before = snapshot(locked, fields)
+    for name in fields:
+        setattr(locked, name, changes[name])
+    locked.full_clean()
+    locked.version += 1
+    locked.save()
+    audit_record(
+        actor=actor,
+        action="service.updated",
+        obj=locked,
+        changes=diff(before, snapshot(locked, fields)),
+    )
+    return locked
+
+
 def service_transition(*, service: Service, action: str, actor, data: dict | None = None):
     """Move a service through `planned → live → retired`."""
     return transition_apply(
         lifecycle=SERVICE_LIFECYCLE, instance=service, action=action, actor=actor, data=data
     )
+
+
+# --- Incidents -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_open(
+    *,
+    actor,
+    title: str,
+    description: str = "",
+    service: Service | None = None,
+    impact: int = 3,
+    urgency: int = 3,
+    category: str = "other",
+    requester=None,
+    opened_at=None,
+    team=None,
+) -> Incident:
+    """Open an incident for `requester` (default: the actor), numbered INC0000001…
+
+    Agents may open on behalf of a requester and backdate `opened_at` (imports).
+    """
+    requester = requester or actor
+    if requester != actor and not works_tickets(actor):
+        raise NotAllowed("Only agents may open incidents for someone else.")
+    if opened_at is not None and not works_tickets(actor):
+        raise NotAllowed("Only agents may set the opening time.")
+    if opened_at is not None and opened_at > timezone.now():
+        raise ValidationError({"opened_at": ["The opening time cannot be in the future."]})
+    if service is not None and service.status != "live" and not is_staff_member(actor):
+        raise ValidationError({"service": ["Choose a live service."]})
+    incident = Incident(
+        title=title,
+        description=description,
+        service=service,
+        requester=requester,
+        organisation=requester.organisation,
+        impact=impact,
+        urgency=urgency,
+        category=category,
+        team=team or (service.support_team if service else None),
+        opened_at=opened_at or timezone.now(),
+    )
+    incident.full_clean(exclude=["number"])
+    incident.number = number_next(prefix="INC")
+    incident.save()
+    audit_record(
+        actor=actor,
+        action="incident.opened",
+        obj=incident,
+        changes={"status": [None, incident.status], "priority": [None, incident.priority]},
+    )
+    transaction.on_commit(partial(notifications.incident_opened, incident.pk))
+    return incident
+
+
+def _check_writable(actor, incident: Incident, changes: dict) -> None:
+    if works_tickets(actor):
+        allowed = AGENT_INCIDENT_FIELDS
+    elif incident.requester_id == actor.pk:
+        allowed = REQUESTER_INCIDENT_FIELDS
+    else:
+        raise NotAllowed("You may not change this incident.")
+    refused = sorted(set(changes) - allowed)
+    if refused:
+        raise ValidationError({name: ["You may not change this field."] for name in refused})
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, actor, expected_version: int, changes: dict) -> Incident:
+    """Change incident fields; refuses a stale `expected_version` (412) and changes nothing."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    check_version(locked, expected_version)
+    _check_writable(actor, locked, changes)
+    if not locked.is_open and set(changes) - {"title", "description", "category"}:
+        raise ValidationError({"status": ["A resolved or closed incident cannot be re-routed."]})
+    fields = list(changes)
+    before = snapshot(locked, [*fields, "priority"])
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["number"])
+    locked.version += 1
+    locked.save()
+    changed = diff(before, snapshot(locked, [*fields, "priority"]))
+    if changed:
+        audit_record(actor=actor, action="incident.updated", obj=locked, changes=changed)
+    if "assignee" in changed or "team" in changed:
+        transaction.on_commit(partial(notifications.incident_assigned, locked.pk))
+    return locked
+
+
+def incident_transition(
+    *, incident: Incident, action: str, actor, data: dict | None = None
+) -> Incident:
+    """Apply a lifecycle action (assign, start, hold, resume, resolve, close, reopen, cancel)."""
+    with transaction.atomic():
+        moved = transition_apply(
+            lifecycle=INCIDENT_LIFECYCLE, instance=incident, action=action, actor=actor, data=data
+        )
+        hook = {
+            "assign": notifications.incident_assigned,
+            "resolve": notifications.incident_resolved,
+            "reopen": notifications.incident_reopened,
+        }.get(action)
+        if hook:
+            transaction.on_commit(partial(hook, moved.pk))
+    return moved
+
+
+@transaction.atomic
+def incident_comment_add(
+    *, incident: Incident, actor, body: str, internal: bool = False, files=()
+) -> IncidentComment:
+    """Add a public reply or an internal note (agents only), with optional attachments."""
+    if internal and not works_tickets(actor):
+        raise NotAllowed("Only agents may write internal notes.")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": ["Write something."]})
+    comment = IncidentComment(incident=incident, author=actor, body=body, internal=internal)
+    comment.full_clean()
+    comment.save()
+    for upload in files:
+        attachment_add(incident=incident, actor=actor, upload=upload, comment=comment)
+    if not internal and works_tickets(actor) and incident.first_responded_at is None:
+        Incident.objects.filter(pk=incident.pk, first_responded_at__isnull=True).update(
+            first_responded_at=comment.created_at
+        )
+    audit_record(
+        actor=actor,
+        action="incident.internal_note" if internal else "incident.commented",
+        obj=incident,
+        changes={"comment": [None, comment.pk]},
+        internal=internal,
+    )
+    transaction.on_commit(partial(notifications.incident_commented, comment.pk))
+    return comment
+
+
+@transaction.atomic
+def attachment_add(*, incident: Incident, actor, upload, comment=None) -> Attachment:
+    """Store an uploaded file after checking its size and its content."""
+    content_type = validate_upload(upload)
+    name = (getattr(upload, "name", "") or "file").replace("\x00", "")[-200:]
+    attachment = Attachment(
+        incident=incident,
+        comment=comment,
+        filename=name.rsplit("/", 1)[-1] or "file",
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save(attachment.filename, upload, save=False)
+    attachment.save()
+    audit_record(
+        actor=actor,
+        action="incident.attachment_added",
+        obj=incident,
+        changes={"attachment": [None, attachment.filename]},
+        internal=bool(comment and comment.internal),
+    )
+    return attachment
+
+
+@transaction.atomic
+def incidents_bulk_assign(*, incident_ids: list[int], actor, team=None, assignee=None) -> int:
+    """Assign many incidents at once, each through the lifecycle (new) or an update."""
+    if not works_tickets(actor):
+        raise NotAllowed("Only agents may assign incidents.")
+    if team is None and assignee is None:
+        raise ValidationError({"assignee": ["Choose a team or an assignee."]})
+    done = 0
+    data = {k: v for k, v in {"team": team, "assignee": assignee}.items() if v is not None}
+    for incident in Incident.objects.filter(pk__in=incident_ids[:200]).order_by("pk"):
+        if incident.status == "new":
+            incident_transition(incident=incident, action="assign", actor=actor, data=data)
+        elif incident.is_open:
+            incident_update(
+                incident=incident, actor=actor, expected_version=incident.version, changes=data
+            )
+        else:
+            continue
+        done += 1
+    return done

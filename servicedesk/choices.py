@@ -11,3 +11,62 @@ class Criticality(models.IntegerChoices):
     HIGH = 1, "High"
     MEDIUM = 2, "Medium"
     LOW = 3, "Low"
+
+
+class IncidentStatus(models.TextChoices):
+    NEW = "new", "New"
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_INCIDENT_STATES = (
+    IncidentStatus.NEW,
+    IncidentStatus.ASSIGNED,
+    IncidentStatus.IN_PROGRESS,
+    IncidentStatus.ON_HOLD,
+)
+
+
+class Impact(models.IntegerChoices):
+    HIGH = 1, "1 - High"
+    MEDIUM = 2, "2 - Medium"
+    LOW = 3, "3 - Low"
+
+
+Urgency = Impact
+
+
+class Priority(models.IntegerChoices):
+    CRITICAL = 1, "1 - Critical"
+    HIGH = 2, "2 - High"
+    MODERATE = 3, "3 - Moderate"
+    LOW = 4, "4 - Low"
+    PLANNING = 5, "5 - Planning"
+
+
+def priority_for(impact: int, urgency: int) -> int:
+    """ITIL priority matrix: impact + urgency − 1 (1 critical … 5 planning)."""
+    return int(impact) + int(urgency) - 1
+
+
+class ResolutionCode(models.TextChoices):
+    FIXED = "fixed", "Fixed"
+    WORKAROUND = "workaround", "Workaround provided"
+    CONFIG_CHANGE = "config_change", "Configuration change"
+    USER_ERROR = "user_error", "User error / training"
+    DUPLICATE = "duplicate", "Duplicate"
+    NOT_REPRODUCIBLE = "not_reproducible", "Could not reproduce"
+    NO_FAULT = "no_fault", "No fault found"
+
+
+class Category(models.TextChoices):
+    HARDWARE = "hardware", "Hardware"
+    SOFTWARE = "software", "Software"
+    NETWORK = "network", "Network"
+    ACCESS = "access", "Access / accounts"
+    EMAIL = "email", "Email"
+    OTHER = "other", "Other"

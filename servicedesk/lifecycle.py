@@ -1,7 +1,11 @@
 """Transition tables of the service desk's stateful objects."""
 
+from django.utils import timezone
+
 from core.lifecycle import Lifecycle, Transition
-from core.roles import Role, has_role
+from core.roles import Role, has_role, works_tickets
+from servicedesk.choices import IncidentStatus as I
+from servicedesk.choices import ResolutionCode
 from servicedesk.choices import ServiceStatus as S
 
 
@@ -17,5 +21,145 @@ SERVICE_LIFECYCLE = Lifecycle(
     transitions=(
         Transition("go_live", frozenset({S.PLANNED}), S.LIVE, "Go live", may=_owner_or_admin),
         Transition("retire", frozenset({S.LIVE}), S.RETIRED, "Retire", may=_owner_or_admin),
+    ),
+)
+
+
+# --- Incidents -------------------------------------------------------------------------
+
+OPEN = frozenset({I.NEW, I.ASSIGNED, I.IN_PROGRESS, I.ON_HOLD})
+
+
+def _agent(incident, actor) -> bool:
+    return works_tickets(actor)
+
+
+def _agent_or_own_requester(incident, actor) -> bool:
+    return works_tickets(actor) or (
+        actor is not None and actor.is_authenticated and incident.requester_id == actor.pk
+    )
+
+
+def _mark_responded(incident) -> None:
+    if incident.first_responded_at is None:
+        incident.first_responded_at = timezone.now()
+
+
+def _guard_assign(incident, actor, data) -> dict:
+    team = data.get("team", incident.team)
+    assignee = data.get("assignee", incident.assignee)
+    if not team and not assignee:
+        return {"team": ["Assign to a team or an assignee."]}
+    return {}
+
+
+def _effect_assign(incident, actor, data) -> None:
+    if "team" in data:
+        incident.team = data["team"]
+    if "assignee" in data:
+        incident.assignee = data["assignee"]
+    _mark_responded(incident)
+
+
+def _effect_start(incident, actor, data) -> None:
+    # Whoever starts the work owns it unless someone is already assigned.
+    if incident.assignee_id is None:
+        incident.assignee = actor
+    _mark_responded(incident)
+
+
+def _guard_resolve(incident, actor, data) -> dict:
+    missing = {}
+    code = data.get("resolution_code") or ""
+    if code not in ResolutionCode.values:
+        missing["resolution_code"] = [
+            "Choose a resolution code: " + ", ".join(ResolutionCode.values) + "."
+        ]
+    if not str(data.get("resolution_note") or "").strip():
+        missing["resolution_note"] = ["Describe how the incident was resolved."]
+    return missing
+
+
+def _effect_resolve(incident, actor, data) -> None:
+    incident.resolution_code = data["resolution_code"]
+    incident.resolution_note = str(data["resolution_note"]).strip()
+    incident.resolved_at = timezone.now()
+    _mark_responded(incident)
+
+
+def _effect_reopen(incident, actor, data) -> None:
+    incident.resolved_at = None
+
+
+def _effect_close(incident, actor, data) -> None:
+    incident.closed_at = timezone.now()
+
+
+def _effect_cancel(incident, actor, data) -> None:
+    incident.closed_at = timezone.now()
+
+
+def _effect_respond(incident, actor, data) -> None:
+    _mark_responded(incident)
+
+
+INCIDENT_LIFECYCLE = Lifecycle(
+    name="incident",
+    states=tuple(I.values),
+    transitions=(
+        Transition(
+            "assign",
+            frozenset({I.NEW}),
+            I.ASSIGNED,
+            "Assign",
+            may=_agent,
+            guard=_guard_assign,
+            effect=_effect_assign,
+        ),
+        Transition(
+            "start",
+            frozenset({I.NEW, I.ASSIGNED}),
+            I.IN_PROGRESS,
+            "Start work",
+            may=_agent,
+            effect=_effect_start,
+        ),
+        Transition(
+            "hold",
+            frozenset({I.IN_PROGRESS}),
+            I.ON_HOLD,
+            "Put on hold",
+            may=_agent,
+            effect=_effect_respond,
+        ),
+        Transition("resume", frozenset({I.ON_HOLD}), I.IN_PROGRESS, "Resume", may=_agent),
+        Transition(
+            "resolve",
+            frozenset({I.IN_PROGRESS, I.ON_HOLD}),
+            I.RESOLVED,
+            "Resolve",
+            may=_agent,
+            guard=_guard_resolve,
+            effect=_effect_resolve,
+        ),
+        Transition(
+            "close", frozenset({I.RESOLVED}), I.CLOSED, "Close", may=_agent, effect=_effect_close
+        ),
+        Transition(
+            "reopen",
+            frozenset({I.RESOLVED}),
+            I.IN_PROGRESS,
+            "Reopen",
+            may=_agent_or_own_requester,
+            effect=_effect_reopen,
+        ),
+        Transition(
+            "cancel",
+            OPEN,
+            I.CANCELLED,
+            "Cancel",
+            may=_agent_or_own_requester,
+            effect=_effect_cancel,
+        ),
     ),
 )

@@ -1,0 +1,66 @@
+"""One FilterSet per model, shared by the API and the HTML lists."""
+
+import django_filters as df
+from django.db.models import Q
+
+from core.models import Organisation, Team, User
+from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
+from servicedesk.models import Incident, Service
+from servicedesk.search import incidents_matching
+
+
+class IncidentFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(
+        choices=[("open", "Open"), *IncidentStatus.choices], method="filter_status"
+    )
+    priority = df.MultipleChoiceFilter(choices=Priority.choices)
+    service = df.ModelChoiceFilter(queryset=Service.objects.all())
+    team = df.ModelChoiceFilter(queryset=Team.objects.all())
+    assignee = df.CharFilter(method="filter_assignee", help_text="A user id, `me`, or `none`.")
+    requester = df.ModelChoiceFilter(queryset=User.objects.all())
+    organisation = df.ModelChoiceFilter(queryset=Organisation.objects.all())
+    opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    q = df.CharFilter(
+        method="filter_q", max_length=200, help_text="Number, or words in title/description."
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["status", "priority", "service", "team", "assignee", "requester", "organisation"]
+
+    def filter_status(self, qs, name, values):
+        if not values:
+            return qs
+        wanted = set(values)
+        if "open" in wanted:
+            wanted.discard("open")
+            wanted.update(OPEN_INCIDENT_STATES)
+        return qs.filter(status__in=sorted(wanted))
+
+    def filter_assignee(self, qs, name, value):
+        value = (value or "").strip().lower()
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            return qs.filter(assignee=user) if user and user.is_authenticated else qs.none()
+        if value in {"none", "unassigned"}:
+            return qs.filter(assignee__isnull=True)
+        if value.isdigit() and len(value) < 19:
+            return qs.filter(assignee_id=int(value))
+        return qs.none() if value else qs
+
+    def filter_q(self, qs, name, value):
+        return incidents_matching(qs, value)
+
+
+class ServiceFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(choices=ServiceStatus.choices)
+    owner = df.ModelChoiceFilter(queryset=User.objects.all())
+    q = df.CharFilter(method="filter_q", max_length=200)
+
+    class Meta:
+        model = Service
+        fields = ["status", "owner", "support_team", "criticality"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(name__icontains=value) | Q(description__icontains=value))

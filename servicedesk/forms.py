@@ -1,0 +1,85 @@
+from django import forms
+
+from core.models import Team, User
+from core.roles import TICKET_WORKER_ROLES
+from servicedesk.choices import ResolutionCode
+from servicedesk.models import Incident
+from servicedesk.queries import services_live
+
+
+class ReportIncidentForm(forms.ModelForm):
+    """The portal's 'Report an incident' form."""
+
+    class Meta:
+        model = Incident
+        fields = ["service", "title", "description", "impact", "urgency", "category"]
+        labels = {
+            "title": "What is wrong?",
+            "description": "Details",
+            "impact": "How many people are affected?",
+            "urgency": "How urgent is it?",
+        }
+        help_texts = {
+            "description": "Markdown is supported. Include error messages and what you tried."
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services_live()
+        self.fields["service"].required = True
+        self.fields["service"].empty_label = "Choose the affected service…"
+        self.fields["impact"].choices = [
+            (3, "Just me"),
+            (2, "My team or department"),
+            (1, "Many people / the whole organisation"),
+        ]
+        self.fields["urgency"].choices = [
+            (3, "It can wait"),
+            (2, "It slows my work"),
+            (1, "I cannot work"),
+        ]
+
+
+class IncidentFieldsForm(forms.ModelForm):
+    """The side panel of the agent's ticket page (inline edits via htmx)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Incident
+        fields = ["service", "team", "assignee", "impact", "urgency", "category"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = User.objects.filter(
+            role__in=TICKET_WORKER_ROLES
+        ).order_by("username")
+        self.fields["team"].queryset = Team.objects.all()
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=50_000, label="Reply"
+    )
+    internal = forms.BooleanField(required=False, label="Internal note (agents only)")
+    attachment = forms.FileField(required=False)
+
+
+class ResolveForm(forms.Form):
+    resolution_code = forms.ChoiceField(choices=[("", "Choose…"), *ResolutionCode.choices])
+    resolution_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000)
+
+
+class BulkAssignForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(role__in=TICKET_WORKER_ROLES), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = (
+            [(i, i) for i in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
+        )

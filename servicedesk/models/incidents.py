@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from servicedesk.choices import (
+    Category,
+    Impact,
+    IncidentStatus,
+    Priority,
+    ResolutionCode,
+    Urgency,
+    priority_for,
+)
+
+__all__ = ["Incident", "IncidentComment"]
+
+
+class Incident(models.Model):
+    """An unplanned interruption or reduction in quality of a service (ITIL)."""
+
+    number = models.CharField(max_length=16, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=50_000)
+    service = models.ForeignKey(
+        "servicedesk.Service",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_requested"
+    )
+    # Copied from the requester at opening: visibility and reports must not move if they change org.
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+    )
+    team = models.ForeignKey(
+        "core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents_assigned",
+    )
+    impact = models.PositiveSmallIntegerField(choices=Impact.choices, default=Impact.LOW)
+    urgency = models.PositiveSmallIntegerField(choices=Urgency.choices, default=Urgency.LOW)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.PLANNING, editable=False
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    status = models.CharField(
+        max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.NEW, editable=False
+    )
+    resolution_code = models.CharField(max_length=20, choices=ResolutionCode.choices, blank=True)
+    resolution_note = models.TextField(blank=True, max_length=20_000)
+    opened_at = models.DateTimeField(default=timezone.now)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            # One index per console filter, each ending in the default order for keyset pages.
+            models.Index(fields=["status", "-opened_at", "-id"], name="inc_status_opened"),
+            models.Index(fields=["team", "status", "-opened_at"], name="inc_team_status"),
+            models.Index(fields=["assignee", "status", "-opened_at"], name="inc_assignee_status"),
+            models.Index(fields=["requester", "-opened_at"], name="inc_requester"),
+            models.Index(fields=["organisation", "-opened_at"], name="inc_org"),
+            models.Index(fields=["service", "status", "-opened_at"], name="inc_service_status"),
+            models.Index(fields=["priority", "status", "-opened_at"], name="inc_priority_status"),
+            models.Index(fields=["-opened_at", "-id"], name="inc_opened"),
+            models.Index(fields=["resolved_at"], name="inc_resolved"),
+            models.Index(
+                fields=["status", "priority"],
+                name="inc_unassigned_open",
+                condition=Q(assignee__isnull=True, status__in=["new", "assigned"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(impact__gte=1, impact__lte=3), name="inc_impact_1_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency__gte=1, urgency__lte=3), name="inc_urgency_1_3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.priority = priority_for(self.impact, self.urgency)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {"new", "assigned", "in_progress", "on_hold"}
+
+
+class IncidentComment(models.Model):
+    """A public reply or an internal note (agents only) on an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=50_000)
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="inc_comment_timeline")]
+
+    def __str__(self) -> str:
+        return f"{'Internal note' if self.internal else 'Comment'} on {self.incident_id}"

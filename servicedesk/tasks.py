@@ -1,0 +1,30 @@
+"""Thin Celery wrappers: ids in, an action or a mail out."""
+
+from celery import shared_task
+
+from servicedesk.mail import send_incident_mail
+from servicedesk.models import Incident, IncidentComment
+
+RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5, "acks_late": True}
+
+
+@shared_task(**RETRY)
+def notify_incident(incident_id: int, kind: str) -> int:
+    incident = (
+        Incident.objects.select_related("requester", "assignee", "team")
+        .filter(pk=incident_id)
+        .first()
+    )
+    return send_incident_mail(incident, kind) if incident else 0
+
+
+@shared_task(**RETRY)
+def notify_comment(comment_id: int) -> int:
+    comment = (
+        IncidentComment.objects.select_related(
+            "author", "incident__requester", "incident__assignee", "incident__team"
+        )
+        .filter(pk=comment_id)
+        .first()
+    )
+    return send_incident_mail(comment.incident, "commented", comment) if comment else 0

@@ -1,0 +1,341 @@
+"""HTML pages: the agent console, the ticket page, the requester portal, services.
+
+htmx partials come from the same views (HX-Request header) so there is one code path.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.audit import history_for
+from core.exceptions import DomainError
+from core.pagination import keyset_page
+from core.roles import is_staff_member, works_tickets
+from servicedesk import actions
+from servicedesk.choices import IncidentStatus, Priority
+from servicedesk.filtersets import IncidentFilter
+from servicedesk.forms import (
+    BulkAssignForm,
+    CommentForm,
+    IncidentFieldsForm,
+    ReportIncidentForm,
+    ResolveForm,
+)
+from servicedesk.lifecycle import INCIDENT_LIFECYCLE
+from servicedesk.models import Attachment, Incident
+from servicedesk.queries import (
+    attachments_visible_to,
+    comments_visible_to,
+    incident_detail_for,
+    incident_list_for,
+    queue_counts,
+    services_visible_to,
+)
+
+SORTS = {
+    "opened": ("-opened_at", "-id"),
+    "-opened": ("opened_at", "id"),
+    "priority": ("priority", "-opened_at"),
+    "number": ("-number",),
+    "updated": ("-updated_at", "-id"),
+}
+SAVED_FILTERS = [
+    ("mine", "My open", {"status": ["open"], "assignee": "me"}),
+    ("unassigned", "Unassigned", {"status": ["new", "assigned"], "assignee": "none"}),
+    ("team", "My team", {"status": ["open"]}),
+    ("open", "All open", {"status": ["open"]}),
+    ("all", "All", {}),
+]
+
+
+def _agent_required(view):
+    def wrapped(request, *args, **kwargs):
+        if not is_staff_member(request.user):
+            return HttpResponseForbidden("The agent console is for service desk staff.")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _errors_to_messages(request, exc: Exception) -> None:
+    if isinstance(exc, DomainError):
+        text = exc.detail
+        if getattr(exc, "extra", {}).get("allowed") is not None:
+            text += " Allowed now: " + (", ".join(exc.extra["allowed"]) or "none") + "."
+        for field, errs in exc.fields.items():
+            text += f" {field}: {' '.join(errs)}"
+        messages.error(request, text)
+    elif isinstance(exc, ValidationError):
+        for field, errs in getattr(exc, "message_dict", {"": exc.messages}).items():
+            messages.error(request, f"{field}: {' '.join(errs)}" if field else " ".join(errs))
+
+
+# --- Agent console -------------------------------------------------------------------------
+
+
+@_agent_required
+def queue(request):
+    """The agent's queue: saved filters, filters, sort, keyset pages, bulk assign."""
+    view_key = request.GET.get("view", "mine" if works_tickets(request.user) else "open")
+    preset = dict(next((f for k, _, f in SAVED_FILTERS if k == view_key), {}))
+    params = request.GET.copy()
+    for key, value in preset.items():
+        if key not in params:
+            if isinstance(value, list):
+                params.setlist(key, value)
+            else:
+                params[key] = value
+    qs = incident_list_for(request.user)
+    if view_key == "team":
+        qs = qs.filter(team__in=request.user.teams.all())
+    filterset = IncidentFilter(params, queryset=qs, request=request)
+    sort = request.GET.get("sort", "opened")
+    page = keyset_page(request, filterset.qs, ordering=SORTS.get(sort, SORTS["opened"]))
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "view_key": view_key,
+        "saved_filters": SAVED_FILTERS,
+        "counts": queue_counts(request.user),
+        "sort": sort,
+        "statuses": IncidentStatus.choices,
+        "priorities": Priority.choices,
+        "bulk_form": BulkAssignForm(),
+        "can_work": works_tickets(request.user),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue-rows":
+        return render(request, "servicedesk/partials/_queue_rows.html", context)
+    return render(request, "servicedesk/queue.html", context)
+
+
+@_agent_required
+@require_POST
+def bulk_assign(request):
+    form = BulkAssignForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["ids"]:
+        messages.error(request, "Select incidents and a team or an assignee.")
+    else:
+        try:
+            done = actions.incidents_bulk_assign(
+                incident_ids=form.cleaned_data["ids"],
+                actor=request.user,
+                team=form.cleaned_data["team"],
+                assignee=form.cleaned_data["assignee"],
+            )
+            messages.success(request, f"Assigned {done} incident{'s' if done != 1 else ''}.")
+        except (DomainError, ValidationError) as exc:
+            _errors_to_messages(request, exc)
+    return redirect(request.POST.get("next") or reverse("servicedesk:queue"))
+
+
+def _ticket_context(request, incident: Incident) -> dict:
+    return {
+        "incident": incident,
+        "comments": list(comments_visible_to(request.user, incident)),
+        "attachments": [
+            a for a in attachments_visible_to(request.user, incident) if a.comment_id is None
+        ],
+        "history": list(history_for(incident, include_internal=is_staff_member(request.user))),
+        "transitions": INCIDENT_LIFECYCLE.allowed_for(incident, request.user),
+        "fields_form": IncidentFieldsForm(instance=incident, initial={"version": incident.version}),
+        "comment_form": CommentForm(),
+        "resolve_form": ResolveForm(),
+        "can_work": works_tickets(request.user),
+    }
+
+
+def _visible_incident(request, number: str) -> Incident:
+    try:
+        return incident_detail_for(request.user, number=number)
+    except Incident.DoesNotExist as exc:
+        raise Http404("No such incident.") from exc
+
+
+@_agent_required
+def incident_detail(request, number: str):
+    incident = _visible_incident(request, number)
+    return render(request, "servicedesk/incident_detail.html", _ticket_context(request, incident))
+
+
+@_agent_required
+@require_POST
+def incident_fields(request, number: str):
+    """Inline edit of the side panel; answers the panel partial for htmx."""
+    incident = _visible_incident(request, number)
+    form = IncidentFieldsForm(request.POST, instance=Incident.objects.get(pk=incident.pk))
+    status = 200
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        try:
+            incident = actions.incident_update(
+                incident=incident,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                changes=changes,
+            )
+            incident = _visible_incident(request, number)
+            form = IncidentFieldsForm(instance=incident, initial={"version": incident.version})
+            messages.success(request, "Saved.")
+        except (DomainError, ValidationError) as exc:
+            _errors_to_messages(request, exc)
+            status = 409 if isinstance(exc, DomainError) else 400
+    else:
+        status = 400
+    if request.headers.get("HX-Request"):
+        context = {
+            "incident": incident,
+            "fields_form": form,
+            "can_work": works_tickets(request.user),
+        }
+        return render(
+            request,
+            "servicedesk/partials/_incident_fields.html",
+            context,
+            status=status if status != 409 else 200,
+        )
+    return redirect("servicedesk:incident_detail", number=number)
+
+
+@login_required
+@require_POST
+def incident_comment(request, number: str):
+    """Add a reply (portal and console) or an internal note (console)."""
+    incident = _visible_incident(request, number)
+    form = CommentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            files = [form.cleaned_data["attachment"]] if form.cleaned_data.get("attachment") else []
+            actions.incident_comment_add(
+                incident=incident,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                internal=form.cleaned_data["internal"] and works_tickets(request.user),
+                files=files,
+            )
+            messages.success(
+                request, "Internal note added." if form.cleaned_data["internal"] else "Reply sent."
+            )
+        except (DomainError, ValidationError) as exc:
+            _errors_to_messages(request, exc)
+    else:
+        messages.error(request, "Write a reply before sending.")
+    return redirect(_ticket_url(request, incident))
+
+
+@login_required
+@require_POST
+def incident_transition(request, number: str):
+    incident = _visible_incident(request, number)
+    data = {}
+    verb = request.POST.get("action", "")
+    if verb == "resolve":
+        form = ResolveForm(request.POST)
+        form.is_valid()
+        data = {k: request.POST.get(k, "") for k in ("resolution_code", "resolution_note")}
+    if verb == "assign" and incident.team_id is None and incident.assignee_id is None:
+        data = {"assignee": request.user}
+    try:
+        moved = actions.incident_transition(
+            incident=incident, action=verb, actor=request.user, data=data
+        )
+        messages.success(request, f"{moved.number} is now {moved.get_status_display().lower()}.")
+    except (DomainError, ValidationError) as exc:
+        _errors_to_messages(request, exc)
+    return redirect(_ticket_url(request, incident))
+
+
+def _ticket_url(request, incident: Incident) -> str:
+    name = (
+        "servicedesk:incident_detail"
+        if is_staff_member(request.user)
+        else "servicedesk:portal_incident"
+    )
+    return reverse(name, args=[incident.number])
+
+
+# --- Portal ----------------------------------------------------------------------------------
+
+
+@login_required
+def portal(request):
+    """The requester's home: their tickets (and their shared organisation's)."""
+    qs = incident_list_for(request.user)
+    scope = request.GET.get("scope", "open")
+    if scope == "open":
+        qs = qs.filter(status__in=["new", "assigned", "in_progress", "on_hold", "resolved"])
+    page = keyset_page(request, qs, ordering=("-opened_at", "-id"), page_size=25)
+    shared = bool(request.user.organisation_id and request.user.organisation.shared)
+    return render(
+        request, "servicedesk/portal.html", {"page": page, "scope": scope, "shared": shared}
+    )
+
+
+@login_required
+def portal_report(request):
+    form = ReportIncidentForm(request.POST or None, initial={"service": request.GET.get("service")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = actions.incident_open(actor=request.user, **form.cleaned_data)
+            messages.success(
+                request,
+                f"Thank you — {incident.number} was opened. "
+                "We will keep you posted here and by email.",
+            )
+            return redirect("servicedesk:portal_incident", number=incident.number)
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+    return render(request, "servicedesk/portal_report.html", {"form": form})
+
+
+@login_required
+def portal_incident(request, number: str):
+    incident = _visible_incident(request, number)
+    context = _ticket_context(request, incident)
+    context["comments"] = [c for c in context["comments"] if not c.internal]
+    context["history"] = [h for h in context["history"] if not h.internal]
+    context["transitions"] = [t for t in context["transitions"] if t.action in {"reopen", "cancel"}]
+    return render(request, "servicedesk/portal_incident.html", context)
+
+
+@login_required
+def attachment_download(request, pk: int):
+    """Files are served only to those who may see the ticket (and the comment) they belong to."""
+    attachment = get_object_or_404(Attachment.objects.select_related("comment", "incident"), pk=pk)
+    incident = attachment.incident
+    if not incident_list_for(request.user).filter(pk=incident.pk).exists():
+        raise Http404("No such file.")
+    if not attachments_visible_to(request.user, incident).filter(pk=attachment.pk).exists():
+        raise Http404("No such file.")
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    )
+    response["Content-Type"] = attachment.content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Services --------------------------------------------------------------------------------
+
+
+@login_required
+def service_list(request):
+    qs = services_visible_to(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    return render(request, "servicedesk/service_list.html", {"services": qs, "q": q})
+
+
+@login_required
+def service_detail(request, pk: int):
+    service = get_object_or_404(services_visible_to(request.user), pk=pk)
+    recent = incident_list_for(request.user).filter(service=service)[:10]
+    return render(
+        request, "servicedesk/service_detail.html", {"service": service, "recent": recent}
+    )

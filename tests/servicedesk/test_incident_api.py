@@ -1,0 +1,464 @@
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from core.models import AuditEvent
+from servicedesk.models import Incident
+from tests.conftest import assert_status, client_for
+from tests.servicedesk.factories import CommentFactory, IncidentFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/incidents/"
+
+
+@pytest.fixture
+def incident(people):
+    """An Acme incident (non-shared org) reported by `requester`."""
+    return IncidentFactory(requester=people["requester"], team=people["team"])
+
+
+@pytest.fixture
+def shared_incident(people):
+    return IncidentFactory(requester=people["requester_shared"])
+
+
+# --- visibility: every endpoint, every kind of requester --------------------------------
+
+VISIBILITY = [
+    ("requester", 200),
+    ("requester_same_org", 404),  # Acme is not shared
+    ("requester_other", 404),
+    ("requester_shared", 404),
+    ("agent", 200),
+    ("manager", 200),
+    ("admin", 200),
+    ("anonymous", 401),
+]
+
+
+@pytest.mark.parametrize(("who", "expected"), VISIBILITY)
+@pytest.mark.parametrize("suffix", ["", "comments/", "attachments/", "history/"])
+def test_incident_endpoints_answer_per_visibility(people, incident, who, expected, suffix):
+    assert_status(people[who], "get", f"{URL}{incident.pk}/{suffix}", expected)
+
+
+@pytest.mark.parametrize(("who", "expected"), [("requester_shared2", 200), ("requester", 404)])
+def test_members_of_a_shared_organisation_see_each_others_incidents(
+    people, shared_incident, who, expected
+):
+    assert_status(people[who], "get", f"{URL}{shared_incident.pk}/", expected)
+
+
+def test_list_shows_a_requester_only_what_they_may_see(people, incident, shared_incident):
+    IncidentFactory(requester=people["requester_other"])
+    numbers = {
+        i["number"] for i in assert_status(people["requester"], "get", URL, 200).json()["results"]
+    }
+    assert numbers == {incident.number}
+    shared_view = assert_status(people["requester_shared2"], "get", URL, 200).json()["results"]
+    assert {i["number"] for i in shared_view} == {shared_incident.number}
+    assert len(assert_status(people["agent"], "get", URL, 200).json()["results"]) == 3
+
+
+def test_requester_never_receives_internal_notes(people, incident):
+    CommentFactory(incident=incident, author=people["agent"], body="public answer")
+    CommentFactory(incident=incident, author=people["agent"], body="secret", internal=True)
+    bodies = [
+        c["body"]
+        for c in assert_status(
+            people["requester"], "get", f"{URL}{incident.pk}/comments/", 200
+        ).json()
+    ]
+    assert bodies == ["public answer"]
+    agent_bodies = [
+        c["body"]
+        for c in assert_status(people["agent"], "get", f"{URL}{incident.pk}/comments/", 200).json()
+    ]
+    assert agent_bodies == ["public answer", "secret"]
+
+
+def test_requester_history_hides_internal_note_events(people, incident):
+    client_for(people["agent"]).post(
+        f"{URL}{incident.pk}/comments/", {"body": "note", "internal": True}, format="json"
+    )
+    actions = [
+        e["action"]
+        for e in assert_status(
+            people["requester"], "get", f"{URL}{incident.pk}/history/", 200
+        ).json()
+    ]
+    assert "incident.internal_note" not in actions
+    staff = [
+        e["action"]
+        for e in assert_status(people["agent"], "get", f"{URL}{incident.pk}/history/", 200).json()
+    ]
+    assert "incident.internal_note" in staff
+
+
+# --- create -----------------------------------------------------------------------------
+
+
+def test_requester_reports_an_incident_with_priority_from_impact_and_urgency(people):
+    service = ServiceFactory(name="Email", support_team=people["team"])
+    body = assert_status(
+        people["requester"],
+        "post",
+        URL,
+        201,
+        {
+            "title": "Mail down",
+            "description": "**urgent**",
+            "service": service.pk,
+            "impact": 1,
+            "urgency": 2,
+        },
+    ).json()
+    assert body["number"].startswith("INC") and len(body["number"]) == 10
+    assert body["priority"] == 2 and body["status"] == "new" and body["version"] == 1
+    assert body["team"] == people["team"].pk
+    assert "<strong>urgent</strong>" in body["description_html"]
+    assert AuditEvent.objects.filter(action="incident.opened", object_id=str(body["id"])).exists()
+
+
+def test_requester_cannot_backdate_or_file_for_someone_else(people):
+    assert_status(
+        people["requester"], "post", URL, 403, {"title": "x", "opened_at": "2025-01-01T10:00:00Z"}
+    )
+    assert_status(
+        people["requester"],
+        "post",
+        URL,
+        403,
+        {"title": "x", "requester": people["requester_other"].pk},
+    )
+    assert Incident.objects.count() == 0
+
+
+def test_agent_imports_history_with_a_past_opening_time(people):
+    body = assert_status(
+        people["agent"],
+        "post",
+        URL,
+        201,
+        {
+            "title": "Imported",
+            "opened_at": "2025-01-01T10:00:00Z",
+            "requester": people["requester"].pk,
+        },
+    ).json()
+    assert body["opened_at"].startswith("2025-01-01T10:00:00")
+    assert body["organisation"] == people["requester"].organisation_id
+
+
+def test_requester_cannot_file_against_a_planned_service(people):
+    planned = ServiceFactory(name="Soon", status="planned")
+    body = assert_status(
+        people["requester"], "post", URL, 400, {"title": "x", "service": planned.pk}
+    ).json()
+    assert "service" in body["fields"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"title": ""},
+        {"title": "x" * 201},
+        {"title": "x", "impact": 7},
+        {"title": "x", "service": 999999},
+        {"title": "x", "opened_at": "not a date"},
+    ],
+)
+def test_bad_input_is_400_with_fields_and_writes_nothing(people, payload):
+    body = assert_status(people["agent"], "post", URL, 400, payload).json()
+    assert body["code"] == "invalid" and body["fields"]
+    assert Incident.objects.count() == 0
+
+
+# --- update with optimistic locking ----------------------------------------------------------
+
+
+def test_patch_with_current_version_changes_and_bumps_version(people, incident):
+    body = assert_status(
+        people["agent"],
+        "patch",
+        f"{URL}{incident.pk}/",
+        200,
+        {"impact": 1, "urgency": 1, "version": 1},
+    ).json()
+    assert body["priority"] == 1 and body["version"] == 2
+    event = AuditEvent.objects.filter(action="incident.updated").get()
+    assert event.changes["priority"] == [3, 1]
+
+
+def test_stale_version_is_412_and_changes_nothing(people, incident):
+    assert_status(
+        people["agent"], "patch", f"{URL}{incident.pk}/", 200, {"title": "first", "version": 1}
+    )
+    body = assert_status(
+        people["agent"], "patch", f"{URL}{incident.pk}/", 412, {"title": "second", "version": 1}
+    ).json()
+    assert body["code"] == "stale_version" and body["current_version"] == 2
+    incident.refresh_from_db()
+    assert incident.title == "first"
+
+
+def test_if_match_etag_from_get_is_accepted_and_checked(people, incident):
+    client = client_for(people["agent"])
+    etag = client.get(f"{URL}{incident.pk}/")["ETag"]
+    assert (
+        client.patch(
+            f"{URL}{incident.pk}/", {"title": "new"}, format="json", HTTP_IF_MATCH=etag
+        ).status_code
+        == 200
+    )
+    assert (
+        client.patch(
+            f"{URL}{incident.pk}/", {"title": "newer"}, format="json", HTTP_IF_MATCH=etag
+        ).status_code
+        == 412
+    )
+
+
+def test_patch_without_version_is_428(people, incident):
+    assert_status(people["agent"], "patch", f"{URL}{incident.pk}/", 428, {"title": "x"})
+
+
+def test_status_is_read_only_in_patch(people, incident):
+    body = assert_status(
+        people["agent"], "patch", f"{URL}{incident.pk}/", 200, {"status": "closed", "version": 1}
+    ).json()
+    assert body["status"] == "new"
+
+
+def test_requester_cannot_set_assignee_or_priority_fields(people, incident):
+    body = assert_status(
+        people["requester"],
+        "patch",
+        f"{URL}{incident.pk}/",
+        400,
+        {"assignee": people["agent"].pk, "version": 1},
+    ).json()
+    assert "assignee" in body["fields"]
+    assert_status(
+        people["requester"], "patch", f"{URL}{incident.pk}/", 400, {"impact": 1, "version": 1}
+    )
+    incident.refresh_from_db()
+    assert incident.assignee is None and incident.version == 1
+
+
+def test_assignee_must_be_an_agent(people, incident):
+    assert_status(
+        people["agent"],
+        "patch",
+        f"{URL}{incident.pk}/",
+        400,
+        {"assignee": people["requester"].pk, "version": 1},
+    )
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def test_invalid_move_is_409_with_the_allowed_actions(people, incident):
+    body = assert_status(
+        people["agent"], "post", f"{URL}{incident.pk}/transitions/", 409, {"action": "close"}
+    ).json()
+    assert body["code"] == "invalid_transition"
+    assert sorted(body["allowed"]) == ["assign", "cancel", "start"]
+
+
+def test_resolve_without_note_is_400_naming_the_fields(people, incident):
+    client_for(people["agent"]).post(
+        f"{URL}{incident.pk}/transitions/", {"action": "start"}, format="json"
+    )
+    body = assert_status(
+        people["agent"], "post", f"{URL}{incident.pk}/transitions/", 400, {"action": "resolve"}
+    ).json()
+    assert set(body["fields"]) >= {"resolution_code", "resolution_note"}
+
+
+def test_requester_cannot_move_a_ticket_forward(people, incident):
+    assert_status(
+        people["requester"], "post", f"{URL}{incident.pk}/transitions/", 403, {"action": "start"}
+    )
+
+
+def test_resolution_emails_the_requester_with_a_portal_link(
+    people, incident, django_capture_on_commit_callbacks
+):
+    agent = client_for(people["agent"])
+    agent.post(f"{URL}{incident.pk}/transitions/", {"action": "start"}, format="json")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        agent.post(
+            f"{URL}{incident.pk}/transitions/",
+            {"action": "resolve", "resolution_code": "fixed", "resolution_note": "Rebooted"},
+            format="json",
+        )
+    (message,) = mail.outbox
+    assert message.to == [people["requester"].email]
+    assert "Rebooted" in message.body and f"/portal/incidents/{incident.number}/" in message.body
+
+
+# --- comments and notifications -----------------------------------------------------------------
+
+
+def test_first_public_agent_comment_sets_first_response(people, incident):
+    assert_status(
+        people["agent"],
+        "post",
+        f"{URL}{incident.pk}/comments/",
+        201,
+        {"body": "note", "internal": True},
+    )
+    incident.refresh_from_db()
+    assert incident.first_responded_at is None
+    assert_status(people["agent"], "post", f"{URL}{incident.pk}/comments/", 201, {"body": "Hello"})
+    incident.refresh_from_db()
+    assert incident.first_responded_at is not None
+
+
+def test_requester_cannot_write_internal_notes(people, incident):
+    assert_status(
+        people["requester"],
+        "post",
+        f"{URL}{incident.pk}/comments/",
+        403,
+        {"body": "x", "internal": True},
+    )
+
+
+def test_internal_note_mail_never_reaches_the_requester(
+    people, incident, django_capture_on_commit_callbacks
+):
+    incident.assignee = people["agent2"]
+    incident.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(people["agent"]).post(
+            f"{URL}{incident.pk}/comments/",
+            {"body": "internal only", "internal": True},
+            format="json",
+        )
+    recipients = [addr for m in mail.outbox for addr in m.to]
+    assert people["requester"].email not in recipients
+    assert people["agent2"].email in recipients
+
+
+def test_comment_markdown_is_sanitised(people, incident):
+    body = assert_status(
+        people["requester"],
+        "post",
+        f"{URL}{incident.pk}/comments/",
+        201,
+        {"body": "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"},
+    ).json()
+    html = body["body_html"]
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+
+def test_attachment_upload_and_download_respect_visibility(people, incident, client):
+    png = SimpleUploadedFile(
+        "shot.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png"
+    )
+    body = (
+        client_for(people["requester"])
+        .post(f"{URL}{incident.pk}/attachments/", {"file": png}, format="multipart")
+        .json()
+    )
+    assert body["content_type"] == "image/png"
+    client.force_login(people["requester"])
+    response = client.get(body["download_url"])
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    client.force_login(people["requester_other"])
+    assert client.get(body["download_url"]).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
+        ("x.html", b"<html><script>1</script>"),
+        ("x.exe", b"MZ\x90\x00\x03"),
+    ],
+)
+def test_dangerous_uploads_are_refused_by_content(people, incident, name, content):
+    upload = SimpleUploadedFile(name, content, content_type="image/png")
+    body = client_for(people["agent"]).post(
+        f"{URL}{incident.pk}/attachments/", {"file": upload}, format="multipart"
+    )
+    assert body.status_code == 400 and "file" in body.json()["fields"]
+    assert incident.attachments.count() == 0
+
+
+def test_attachment_over_the_size_limit_is_refused(people, incident, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    upload = SimpleUploadedFile("big.txt", b"a" * 2048)
+    response = client_for(people["agent"]).post(
+        f"{URL}{incident.pk}/attachments/", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 400
+
+
+# --- filters, search, pagination, query counts -------------------------------------------------------
+
+
+def test_filters_for_assignee_me_unassigned_and_status(people):
+    mine = IncidentFactory(assignee=people["agent"], status="in_progress")
+    IncidentFactory(assignee=None, status="new")
+    IncidentFactory(assignee=people["agent2"], status="closed")
+
+    def numbers(query):
+        return {
+            i["number"]
+            for i in assert_status(people["agent"], "get", f"{URL}?{query}", 200).json()["results"]
+        }
+
+    assert numbers("assignee=me") == {mine.number}
+    assert len(numbers("assignee=none")) == 1
+    assert len(numbers("status=open")) == 2
+    assert len(numbers("status=closed&status=new")) == 2
+
+
+def test_text_search_finds_by_number_and_words(people):
+    vpn = IncidentFactory(title="VPN drops every hour", description="since the update")
+    IncidentFactory(title="Printer jam")
+
+    def numbers(q):
+        return {
+            i["number"]
+            for i in assert_status(people["agent"], "get", f"{URL}?q={q}", 200).json()["results"]
+        }
+
+    assert numbers("vpn") == {vpn.number}
+    assert numbers("update") == {vpn.number}
+    assert numbers(vpn.number) == {vpn.number}
+
+
+def test_list_is_cursor_paginated(people):
+    for _ in range(5):
+        IncidentFactory()
+    first = assert_status(people["agent"], "get", f"{URL}?page_size=2", 200).json()
+    assert len(first["results"]) == 2 and "cursor=" in first["next"]
+    second = client_for(people["agent"]).get(first["next"]).json()
+    assert not {i["id"] for i in first["results"]} & {i["id"] for i in second["results"]}
+
+
+def test_list_query_count_does_not_grow_with_page_size(people, django_assert_max_num_queries):
+    for _ in range(30):
+        IncidentFactory(assignee=people["agent"], team=people["team"])
+    client = client_for(people["agent"])
+    with django_assert_max_num_queries(8):
+        assert len(client.get(f"{URL}?page_size=30").json()["results"]) == 30
+
+
+def test_detail_query_count_is_pinned(people, incident, django_assert_max_num_queries):
+    client = client_for(people["agent"])
+    with django_assert_max_num_queries(6):
+        assert client.get(f"{URL}{incident.pk}/").status_code == 200
