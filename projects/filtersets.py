@@ -1,0 +1,68 @@
+"""django-filter sets shared by the API and the HTML lists."""
+
+import django_filters
+from django.db.models import Q
+
+from core.models import User
+from projects.choices import CostCategory, Phase, RiskStatus
+from projects.models import CostEntry, Milestone, Project, Risk, Task, TimeEntry
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    phase = django_filters.MultipleChoiceFilter(choices=Phase.choices)
+    manager = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(role__in=["project_manager", "admin"])
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "phase", "manager", "sponsor", "service"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Task
+        fields = ["parent", "assignee"]
+
+
+class MilestoneFilterSet(django_filters.FilterSet):
+    open = django_filters.BooleanFilter(method="filter_open", label="Open")
+
+    class Meta:
+        model = Milestone
+        fields = ["open", "waived"]
+
+    def filter_open(self, queryset, name, value):
+        condition = Q(completed_on__isnull=True, waived=False)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class CostEntryFilterSet(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=CostCategory.choices)
+    incurred_after = django_filters.DateFilter(field_name="incurred_on", lookup_expr="gte")
+    incurred_before = django_filters.DateFilter(field_name="incurred_on", lookup_expr="lte")
+
+    class Meta:
+        model = CostEntry
+        fields = ["category", "task", "incurred_after", "incurred_before"]
+
+
+class TimeEntryFilterSet(django_filters.FilterSet):
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = TimeEntry
+        fields = ["person", "task", "date_after", "date_before"]
+
+
+class RiskFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
+
+    class Meta:
+        model = Risk
+        fields = ["status", "owner"]
