@@ -11,8 +11,13 @@ import urllib.request
 BASE = sys.argv[1].rstrip("/")
 # username -> pages that must answer 200 and contain the text
 PAGES = {
-    "agent": [("/", "Servicehub")],
-    "requester": [("/", "Servicehub")],
+    "agent": [
+        ("/", "Agent console"),
+        ("/desk/?view=all", "INC0000001"),
+        ("/desk/incidents/INC0000001/", "History"),
+        ("/services/", "VPN"),
+    ],
+    "requester": [("/", "My tickets"), ("/portal/report/", "Report an incident")],
     "pm": [("/", "Servicehub")],
     "manager": [("/", "Servicehub")],
     "admin": [("/", "Servicehub"), ("/admin/", "Site administration")],

@@ -1,0 +1,126 @@
+"""The console, ticket and portal pages: visibility (404 not 403), forms, query counts."""
+
+import pytest
+
+from tests.servicedesk.factories import CommentFactory, IncidentFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(people):
+    incident = IncidentFactory(
+        requester=people["requester"], team=people["team"], title="Printer on fire"
+    )
+    CommentFactory(incident=incident, author=people["agent"], body="We are on it")
+    CommentFactory(
+        incident=incident, author=people["agent"], body="TOPSECRET root cause", internal=True
+    )
+    return incident
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("requester", 200),
+        ("requester_same_org", 404),
+        ("requester_other", 404),
+        ("agent", 200),
+        ("admin", 200),
+    ],
+)
+def test_portal_ticket_page_visibility(client, people, incident, who, expected):
+    client.force_login(people[who])
+    assert client.get(f"/portal/incidents/{incident.number}/").status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"), [("requester", 403), ("agent", 200), ("manager", 200)]
+)
+def test_console_is_for_staff(client, people, incident, who, expected):
+    client.force_login(people[who])
+    assert client.get("/desk/?view=all").status_code == expected
+    assert client.get(f"/desk/incidents/{incident.number}/").status_code == expected
+
+
+def test_portal_page_never_shows_internal_notes(client, people, incident):
+    client.force_login(people["requester"])
+    html = client.get(f"/portal/incidents/{incident.number}/").content.decode()
+    assert "We are on it" in html and "TOPSECRET" not in html
+    assert "internal_note" not in html
+
+
+def test_agent_ticket_page_marks_internal_notes(client, people, incident):
+    client.force_login(people["agent"])
+    html = client.get(f"/desk/incidents/{incident.number}/").content.decode()
+    assert "TOPSECRET" in html and 'data-testid="internal-note"' in html
+
+
+def test_agent_ticket_page_offers_exactly_the_allowed_actions(client, people, incident):
+    client.force_login(people["agent"])
+    html = client.get(f"/desk/incidents/{incident.number}/").content.decode()
+    assert 'data-testid="action-start"' in html and 'data-testid="action-cancel"' in html
+    assert 'data-testid="action-close"' not in html and 'data-testid="action-resume"' not in html
+
+
+def test_report_form_shows_errors_next_to_fields_and_creates_nothing(client, people):
+    client.force_login(people["requester"])
+    response = client.post("/portal/report/", {"title": ""})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="error-title"' in html and 'data-testid="error-service"' in html
+
+
+def test_report_form_opens_an_incident_and_shows_it(client, people):
+    service = ServiceFactory(name="VPN")
+    client.force_login(people["requester"])
+    response = client.post(
+        "/portal/report/",
+        {
+            "service": service.pk,
+            "title": "VPN down",
+            "description": "",
+            "impact": 2,
+            "urgency": 1,
+            "category": "network",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "VPN down" in html and "was opened" in html
+
+
+def test_inline_edit_with_stale_version_changes_nothing(client, people, incident):
+    client.force_login(people["agent"])
+    response = client.post(
+        f"/desk/incidents/{incident.number}/fields/",
+        {"impact": 1, "urgency": 1, "category": "other", "version": 99},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "changed by someone else" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.priority == 3
+
+
+def test_bulk_assign_moves_new_incidents_to_assigned(client, people):
+    a, b = IncidentFactory(), IncidentFactory()
+    client.force_login(people["agent"])
+    client.post("/desk/bulk-assign/", {"ids": [a.pk, b.pk], "assignee": people["agent2"].pk})
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.status, a.assignee, b.assignee) == ("assigned", people["agent2"], people["agent2"])
+
+
+def test_queue_page_query_count_is_constant(client, people, django_assert_max_num_queries):
+    for _ in range(40):
+        IncidentFactory(assignee=people["agent"], team=people["team"], status="in_progress")
+    client.force_login(people["agent"])
+    with django_assert_max_num_queries(14):
+        response = client.get("/desk/?view=mine")
+    assert response.content.decode().count('name="ids"') == 40
+
+
+def test_portal_list_shows_shared_org_tickets(client, people):
+    theirs = IncidentFactory(requester=people["requester_shared"])
+    client.force_login(people["requester_shared2"])
+    assert theirs.number in client.get("/portal/?scope=all").content.decode()
