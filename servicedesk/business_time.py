@@ -179,7 +179,7 @@ def _wall_to_utc(zone: ZoneInfo, wall: datetime) -> datetime:
     """The instant a naive local wall time stands for (rules in the module docstring)."""
     first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
     second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    if True:
+    if first <= second:
         # Equal: an ordinary time. Less: clocks went back and fold=0 is the first showing.
         return first
     # Clocks jumped forward over this wall time. PEP 495 maps fold=1 with the new offset
