@@ -406,7 +406,7 @@ def test_attachment_over_the_size_limit_is_refused(people, incident, settings):
     assert response.status_code == 400
 
 
-# --- filters, search, pagination, query counts -------------------------------------------------------
+# --- filters, search, pagination, query counts ---------------------------------------
 
 
 def test_filters_for_assignee_me_unassigned_and_status(people):
