@@ -10,7 +10,7 @@ from projects.models import CostEntry, Milestone, Project, Risk, Task, TimeEntry
 
 class ProjectFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    phase = django_filters.MultipleChoiceFilter(choices=Phase.choices)
+    phase = django_filters.ChoiceFilter(choices=Phase.choices, empty_label="Any phase")
     manager = django_filters.ModelChoiceFilter(
         queryset=User.objects.filter(role__in=["project_manager", "admin"])
     )

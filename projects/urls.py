@@ -1,2 +1,38 @@
+from django.urls import path
+
+from projects import views
+
 app_name = "projects"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("projects/", views.portfolio_view, name="portfolio"),
+    path("projects/new/", views.project_new, name="new"),
+    path("projects/<int:pk>/", views.overview, name="overview"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
+    path("projects/<int:pk>/transition/", views.transition, name="transition"),
+    path("projects/<int:pk>/members/", views.member_add, name="member_add"),
+    path("projects/<int:pk>/plan/", views.plan, name="plan"),
+    path("projects/<int:pk>/plan/tasks/", views.task_add, name="task_add"),
+    path(
+        "projects/<int:pk>/plan/tasks/<int:task_pk>/progress/",
+        views.task_progress,
+        name="task_progress",
+    ),
+    path("projects/<int:pk>/plan/dependencies/", views.dependency_add, name="dependency_add"),
+    path("projects/<int:pk>/plan/baseline/", views.baseline_capture, name="baseline_capture"),
+    path("projects/<int:pk>/gantt/", views.gantt, name="gantt"),
+    path("projects/<int:pk>/milestones/", views.milestones, name="milestones"),
+    path("projects/<int:pk>/milestones/add/", views.milestone_add, name="milestone_add"),
+    path(
+        "projects/<int:pk>/milestones/<int:milestone_pk>/",
+        views.milestone_status,
+        name="milestone_status",
+    ),
+    path("projects/<int:pk>/costs/", views.costs, name="costs"),
+    path("projects/<int:pk>/costs/add/", views.cost_add, name="cost_add"),
+    path("projects/<int:pk>/risks/", views.risks, name="risks"),
+    path("projects/<int:pk>/risks/add/", views.risk_add, name="risk_add"),
+    path("projects/<int:pk>/risks/<int:risk_pk>/", views.risk_status, name="risk_status"),
+    path("projects/<int:pk>/time/", views.time, name="time"),
+    path("projects/<int:pk>/time/add/", views.time_add, name="time_add"),
+]

@@ -1,0 +1,322 @@
+"""Demo projects: one or more in every phase, with WBS plans, baselines, costs, time and slips.
+
+Idempotent: a project whose code exists is left alone. Dates are relative to today so the
+earned-value figures always look current.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from projects import actions
+from projects.choices import Phase
+from projects.models import CostEntry, Milestone, Project, Risk, Task, TimeEntry
+
+D = Decimal
+
+# Each plan: (summary, [(leaf, start offset, days, cost)]) — offsets in days from the start.
+STANDARD_PLAN = [
+    ("Discovery", [("Requirements workshops", 0, 10, "6000"), ("Solution design", 10, 12, "9000")]),
+    (
+        "Build",
+        [
+            ("Environment set-up", 22, 8, "7000"),
+            ("Configuration and integration", 30, 25, "24000"),
+            ("Data migration scripts", 40, 20, "12000"),
+        ],
+    ),
+    (
+        "Roll-out",
+        [
+            ("User acceptance test", 60, 12, "8000"),
+            ("Training", 68, 8, "5000"),
+            ("Go-live", 76, 4, "4000"),
+        ],
+    ),
+]
+MILESTONES = [("Design approved", 22), ("Build complete", 60), ("Go-live", 80)]
+RISKS = [
+    ("Key vendor engineer unavailable during build", 3, 4, "mitigate", "Second engineer booked."),
+    ("Data quality worse than assumed", 4, 3, "mitigate", "Profiling sprint before migration."),
+    ("Users resist the change", 2, 3, "accept", ""),
+    ("Licence costs rise at renewal", 2, 5, "transfer", "Fixed price agreed in contract."),
+    ("Security review delays go-live", 3, 5, "avoid", "Review booked in design phase."),
+]
+
+# code, name, service, target phase, start offset from today, schedule factor, cost factor
+PROJECTS = [
+    (
+        "PAY-01",
+        "Payroll v2 delivery",
+        "Payroll v2",
+        Phase.EXECUTION,
+        -50,
+        Decimal("0.82"),
+        Decimal("1.15"),
+    ),
+    (
+        "MAIL-02",
+        "Mailbox archive migration",
+        "Email",
+        Phase.EXECUTION,
+        -30,
+        Decimal("1.02"),
+        Decimal("0.96"),
+    ),
+    (
+        "VPN-03",
+        "Remote access VPN upgrade",
+        "VPN",
+        Phase.MONITORING_CONTROL,
+        -75,
+        Decimal("0.95"),
+        Decimal("1.04"),
+    ),
+    ("NET-04", "Office Wi-Fi refresh", "Office network", Phase.PLANNING, 14, None, None),
+    ("INT-05", "Intranet redesign", None, Phase.INITIATION, 45, None, None),
+    (
+        "HR-06",
+        "HR self-service onboarding",
+        "HR portal",
+        Phase.CLOSING,
+        -110,
+        Decimal("1"),
+        Decimal("0.98"),
+    ),
+    ("BKP-07", "Backup modernisation", None, Phase.CLOSED, -220, Decimal("1"), Decimal("1.03")),
+    ("CRM-08", "CRM pilot", None, Phase.CANCELLED, 20, None, None),
+]
+
+ROUTE = {
+    Phase.INITIATION: [],
+    Phase.PLANNING: ["plan"],
+    Phase.EXECUTION: ["plan", "execute"],
+    Phase.MONITORING_CONTROL: ["plan", "execute", "monitor"],
+    Phase.CLOSING: ["plan", "execute", "monitor", "start_closing"],
+    Phase.CLOSED: ["plan", "execute", "monitor", "start_closing", "close"],
+    Phase.CANCELLED: ["plan"],
+}
+
+
+def seed(context: dict) -> dict:
+    users = context.get("users", {})
+    pm, sponsor, admin = users.get("pm"), users.get("manager"), users.get("admin")
+    if pm is None or sponsor is None or admin is None:
+        return {}
+    services = context.get("services", {})
+    today = timezone.localdate()
+    existing = set(
+        Project.objects.filter(code__in=[p[0] for p in PROJECTS]).values_list("code", flat=True)
+    )
+    created = {}
+    for code, name, service_name, phase, offset, pace, cost in PROJECTS:
+        if code in existing:
+            continue
+        created[code] = _project(
+            users,
+            pm,
+            sponsor,
+            admin,
+            today,
+            code,
+            name,
+            services.get(service_name),
+            phase,
+            offset,
+            pace,
+            cost,
+        )
+    return {"projects": {p.code: p for p in Project.objects.all()}}
+
+
+def _project(
+    users, pm, sponsor, admin, today, code, name, service, phase, offset, pace, cost_factor
+):
+    start = today + datetime.timedelta(days=offset)
+    charter = phase != Phase.INITIATION
+    project = actions.project_create(
+        actor=pm,
+        code=code,
+        name=name,
+        description=f"{name}: delivered by the projects office.",
+        objectives="Replace the current solution with a supported one and cut running costs.",
+        scope="Design, build, data migration, training and go-live for all staff.",
+        success_criteria="Live on the planned date, within budget, no P1 incidents in hypercare."
+        if charter
+        else "",
+        sponsor=sponsor,
+        budget=D("80000"),
+        planned_start=start,
+        planned_finish=start + datetime.timedelta(days=80),
+        service=service,
+    )
+    for who, role in (("agent", "member"), ("agent2", "lead"), ("owner", "stakeholder")):
+        if users.get(who):
+            actions.member_add(project=project, actor=pm, user=users[who], role=role)
+    if phase == Phase.INITIATION:
+        _risks(project, users, pm, count=2)
+        return project
+
+    leaves = _plan(project, start, users)
+    milestones = [
+        Milestone.objects.create(
+            project=project, name=m, due_date=start + datetime.timedelta(days=d)
+        )
+        for m, d in MILESTONES
+    ]
+    if phase != Phase.CANCELLED:
+        actions.baseline_capture(project=project, actor=pm, note="Plan approved")
+    _risks(
+        project, users, pm, count=5 if phase in (Phase.EXECUTION, Phase.MONITORING_CONTROL) else 3
+    )
+    if pace is not None:
+        _progress(project, leaves, milestones, today, pace, cost_factor, phase, users)
+    if phase in (Phase.CLOSING, Phase.CLOSED):
+        # One milestone left open at closing (the gate shows it); waived when closed.
+        for m in milestones[:-1]:
+            Milestone.objects.filter(pk=m.pk).update(
+                completed_on=m.due_date + datetime.timedelta(days=2)
+            )
+        last = milestones[-1]
+        if phase == Phase.CLOSED:
+            Milestone.objects.filter(pk=last.pk).update(completed_on=last.due_date)
+            Project.objects.filter(pk=project.pk).update(
+                lessons_learned="Book the security review at design time; migrate data in waves."
+            )
+        else:
+            Milestone.objects.filter(pk=last.pk).update(completed_on=None)
+    for action in ROUTE[phase]:
+        project.refresh_from_db()
+        actor = sponsor if action != "close" else admin
+        project = actions.project_transition(project=project, action=action, actor=actor)
+    if phase == Phase.CANCELLED:
+        actions.project_transition(
+            project=project,
+            action="cancel",
+            actor=sponsor,
+            data={"reason": "Vendor withdrew the offer."},
+        )
+    return project
+
+
+def _plan(project, start, users) -> list[Task]:
+    assignees = [users.get("agent"), users.get("agent2"), users.get("owner")]
+    leaves = []
+    for position, (summary_name, children) in enumerate(STANDARD_PLAN, start=1):
+        summary = Task.objects.create(project=project, name=summary_name, position=position)
+        for i, (leaf, off, days, cost) in enumerate(children, start=1):
+            leaves.append(
+                Task.objects.create(
+                    project=project,
+                    parent=summary,
+                    position=i,
+                    name=leaf,
+                    planned_start=start + datetime.timedelta(days=off),
+                    planned_finish=start + datetime.timedelta(days=off + days - 1),
+                    planned_cost=D(cost),
+                    assignee=assignees[(position + i) % 3],
+                )
+            )
+    from projects.models import Dependency
+
+    chain = [(0, 1), (1, 2), (2, 3), (1, 4), (3, 5), (4, 5), (5, 6), (6, 7)]
+    Dependency.objects.bulk_create(
+        Dependency(predecessor=leaves[a], successor=leaves[b]) for a, b in chain
+    )
+    return leaves
+
+
+def _progress(project, leaves, milestones, today, pace, cost_factor, phase, users):
+    """Progress at `pace` × the planned fraction, spend at `cost_factor` × earned, and slips."""
+    done_all = phase in (Phase.CLOSING, Phase.CLOSED)
+    labour = users.get("agent")
+    costs, hours = [], []
+    for task in leaves:
+        total = (task.planned_finish - task.planned_start).days + 1
+        elapsed = min(max((today - task.planned_start).days + 1, 0), total)
+        fraction = D(elapsed) / D(total)
+        percent = 100 if done_all else int(min(D(100), fraction * pace * 100))
+        Task.objects.filter(pk=task.pk).update(
+            percent_complete=percent,
+            actual_start=task.planned_start if percent else None,
+            actual_finish=task.planned_finish if percent == 100 else None,
+        )
+        spent = (task.planned_cost * percent / 100 * cost_factor).quantize(D("0.01"))
+        if spent:
+            # Half invoiced on the task's start, the rest as labour spread over time entries.
+            costs.append(
+                CostEntry(
+                    project=project,
+                    task=task,
+                    amount=(spent / 2).quantize(D("0.01")),
+                    currency=project.currency,
+                    incurred_on=task.planned_start,
+                    category="service",
+                    description=f"{task.name}: vendor invoice",
+                )
+            )
+            rate = D("75.00")
+            worked = (spent / 2 / rate).quantize(D("0.01"))
+            days = max(1, min(elapsed, 10))
+            per_day = (worked / days).quantize(D("0.01"))
+            for d in range(days):
+                if per_day <= 0:
+                    break
+                day = task.planned_start + datetime.timedelta(days=d)
+                if day > today:
+                    break
+                hours.append(
+                    TimeEntry(
+                        project=project,
+                        task=task,
+                        person=labour,
+                        date=day,
+                        hours=min(per_day, D("24")),
+                        hourly_rate=rate,
+                        currency=project.currency,
+                    )
+                )
+    CostEntry.objects.bulk_create(costs)
+    if labour is not None:
+        TimeEntry.objects.bulk_create(hours)
+    if not done_all:
+        # Behind schedule: the remaining work is re-planned later, the milestones slip.
+        slip = int((1 - pace) * 40)
+        for task in leaves:
+            if task.planned_finish >= today and slip:
+                Task.objects.filter(pk=task.pk).update(
+                    planned_finish=task.planned_finish + datetime.timedelta(days=slip)
+                )
+        past = [m for m in milestones if m.due_date < today]
+        for m in milestones:
+            if m.due_date < today:
+                late = m.due_date + datetime.timedelta(days=max(slip, 0) + 1)
+                # Well behind: the latest milestone due is still open (missed).
+                missed = pace < D("0.9") and m is past[-1]
+                Milestone.objects.filter(pk=m.pk).update(
+                    completed_on=late if late <= today and not missed else None
+                )
+            elif slip:
+                Milestone.objects.filter(pk=m.pk).update(
+                    due_date=m.due_date + datetime.timedelta(days=slip)
+                )
+
+
+def _risks(project, users, pm, count):
+    owners = [users.get("agent2"), users.get("owner"), pm]
+    Risk.objects.bulk_create(
+        Risk(
+            project=project,
+            description=text,
+            probability=p,
+            impact=i,
+            response=response,
+            response_plan=plan,
+            owner=owners[n % 3],
+            status="monitoring" if n == 2 else "open",
+        )
+        for n, (text, p, i, response, plan) in enumerate(RISKS[:count])
+    )

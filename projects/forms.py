@@ -1,0 +1,138 @@
+"""HTML forms; views hand their cleaned data to actions."""
+
+from django import forms
+
+from core.models import User
+from core.roles import STAFF_ROLES, Role
+from projects.choices import CostCategory, MemberRole, RiskResponse, RiskStatus
+from projects.models import Task
+from servicedesk.models import Service
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _staff():
+    return User.objects.filter(role__in=STAFF_ROLES).order_by("first_name", "username")
+
+
+class ProjectForm(forms.Form):
+    code = forms.CharField(max_length=20)
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    objectives = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    scope = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    success_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    lessons_learned = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    sponsor = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, initial=0)
+    currency = forms.CharField(max_length=3, initial="EUR")
+    planned_start = forms.DateField(widget=DATE, required=False)
+    planned_finish = forms.DateField(widget=DATE, required=False)
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sponsor"].queryset = User.objects.filter(
+            role__in=[Role.MANAGER, Role.ADMIN, Role.SERVICE_OWNER]
+        ).order_by("first_name")
+        self.fields["service"].queryset = Service.objects.order_by("name")
+
+    def domain_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data
+
+
+class TaskForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    parent = forms.ModelChoiceField(queryset=Task.objects.none(), required=False)
+    planned_start = forms.DateField(widget=DATE, required=False)
+    planned_finish = forms.DateField(widget=DATE, required=False)
+    planned_cost = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = project.tasks.all()
+        self.fields["assignee"].queryset = _staff()
+
+
+class TaskProgressForm(forms.Form):
+    percent_complete = forms.IntegerField(min_value=0, max_value=100)
+    version = forms.IntegerField()
+
+
+class DependencyForm(forms.Form):
+    predecessor = forms.ModelChoiceField(queryset=Task.objects.none())
+    successor = forms.ModelChoiceField(queryset=Task.objects.none())
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("predecessor", "successor"):
+            self.fields[name].queryset = project.tasks.all()
+
+
+class MilestoneForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    due_date = forms.DateField(widget=DATE)
+
+
+class MilestoneStatusForm(forms.Form):
+    ACTIONS = [("complete", "Complete"), ("waive", "Waive"), ("reschedule", "Reschedule")]
+    action = forms.ChoiceField(choices=ACTIONS)
+    completed_on = forms.DateField(widget=DATE, required=False)
+    due_date = forms.DateField(widget=DATE, required=False)
+    waived_reason = forms.CharField(max_length=500, required=False)
+
+
+class CostEntryForm(forms.Form):
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    incurred_on = forms.DateField(widget=DATE)
+    category = forms.ChoiceField(choices=CostCategory.choices)
+    task = forms.ModelChoiceField(queryset=Task.objects.none(), required=False)
+    description = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = project.tasks.all()
+
+
+class TimeEntryForm(forms.Form):
+    task = forms.ModelChoiceField(queryset=Task.objects.none())
+    date = forms.DateField(widget=DATE)
+    hours = forms.DecimalField(max_digits=5, decimal_places=2, min_value=0.25, max_value=24)
+    hourly_rate = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].queryset = project.tasks.all()
+
+
+class RiskForm(forms.Form):
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    probability = forms.TypedChoiceField(choices=[(i, i) for i in range(1, 6)], coerce=int)
+    impact = forms.TypedChoiceField(choices=[(i, i) for i in range(1, 6)], coerce=int)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    response = forms.ChoiceField(choices=RiskResponse.choices)
+    response_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    status = forms.ChoiceField(choices=RiskStatus.choices, initial=RiskStatus.OPEN)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _staff()
+
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none())
+    role = forms.ChoiceField(choices=MemberRole.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = _staff()
+
+
+class TransitionForm(forms.Form):
+    action = forms.CharField(max_length=30)
+    reason = forms.CharField(max_length=1000, required=False)
