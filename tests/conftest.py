@@ -11,6 +11,16 @@ from tests.core.factories import OrganisationFactory, TeamFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager_for_unit_tests():
+    """Unit tests run tasks in-process; tests/…/test_worker*.py start a real worker."""
+    from core.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 is slow on purpose; tests create many users.

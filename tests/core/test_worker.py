@@ -19,6 +19,7 @@ def celery_worker_process():
             pytest.fail("REDIS_URL is not set but REQUIRE_SERVICES is")
         pytest.skip("needs REDIS_URL (CI sets it)")
     env = dict(os.environ, CELERY_TASK_ALWAYS_EAGER="false")
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # its own queue: nothing else's messages
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -35,12 +36,15 @@ def celery_worker_process():
             "--without-mingle",
             "-n",
             f"t-{uuid.uuid4().hex[:6]}@%h",
+            "-Q",
+            queue,
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    proc.queue = queue
     yield proc
     proc.terminate()
     proc.wait(timeout=30)
@@ -52,7 +56,9 @@ def test_a_real_worker_runs_a_task_sent_through_redis(celery_worker_process, set
     app.conf.task_always_eager = False
     try:
         token = uuid.uuid4().hex
-        result = app.send_task("core.tasks.worker_ping", args=[token])
+        result = app.send_task(
+            "core.tasks.worker_ping", args=[token], queue=celery_worker_process.queue
+        )
         assert result.get(timeout=60)["token"] == token
     finally:
         app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
