@@ -19,6 +19,7 @@ __all__ = [
     "AuditEvent",
     "AppendOnlyError",
     "NumberCounter",
+    "LoginThrottle",
 ]
 
 
@@ -165,3 +166,15 @@ class NumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.last_value}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per account and per client address, counted with atomic UPDATEs."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"

@@ -29,6 +29,17 @@ def _messages(value) -> list[str] | dict:
     return [str(value)]
 
 
+def validation_error_body(errors) -> dict:
+    """The JSON body of a 400 for serializer errors (a dict of fields, or a list)."""
+    fields = _flatten(errors)
+    if isinstance(errors, list):
+        detail = " ".join(str(d) for d in errors)
+    else:
+        detail = fields.pop("non_field_errors", None)
+        detail = " ".join(detail) if detail else "Invalid input."
+    return {"detail": detail, "code": "invalid", "fields": fields}
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         set_rollback()
@@ -50,13 +61,7 @@ def api_exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        if isinstance(exc.detail, list):
-            detail = " ".join(str(d) for d in exc.detail)
-        else:
-            detail = fields.pop("non_field_errors", None)
-            detail = " ".join(detail) if detail else "Invalid input."
-        response.data = {"detail": detail, "code": "invalid", "fields": fields}
+        response.data = validation_error_body(exc.detail)
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = {

@@ -1,3 +1,5 @@
+from django.db import transaction
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -5,13 +7,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from core.api.exceptions import validation_error_body
 from core.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
 from core.audit import audit_record
 from core.models import ApiToken
+from core.security import client_ip, is_locked
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class TokenObtainView(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token (failures are counted)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -19,8 +24,20 @@ class TokenObtainView(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses={201: TokenResponseSerializer})
     def post(self, request):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if isinstance(username, str) and is_locked(username, client_ip(request)):
+            return Response(
+                {
+                    "detail": "Too many failed logins; try again later.",
+                    "code": "locked",
+                    "fields": {},
+                },
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # Answered here, not raised: a raised error would roll back the failure count.
+            return Response(validation_error_body(serializer.errors), status=400)
         user = serializer.validated_data["user"]
         token, key = ApiToken.issue(user=user, name=serializer.validated_data["name"])
         audit_record(actor=user, action="token.issued", obj=token)

@@ -1,0 +1,17 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from core.security import client_ip, is_locked
+
+
+class LoginForm(AuthenticationForm):
+    """The login form, telling a locked-out user so instead of 'wrong password'."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if username and is_locked(username, client_ip(self.request)):
+            raise forms.ValidationError(
+                "Too many failed logins for this account or address; try again later.",
+                code="locked",
+            )
+        return super().clean()
