@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from core.models import ApiToken, AuditEvent, Organisation, Team, User
+from core.models import (
+    ApiToken,
+    AuditEvent,
+    Organisation,
+    Team,
+    User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from core.webhooks import redeliver
 
 
 @admin.register(User)
@@ -51,4 +61,46 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "active", "include_internal", "created_at"]
+    list_filter = ["active"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["attempted_at", "status_code", "error", "duration_ms"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Every delivery with its attempts; failed ones can be re-sent from here."""
+
+    list_display = ["created_at", "event", "endpoint", "status", "attempts", "delivered_at"]
+    list_filter = ["status", "event", "endpoint"]
+    readonly_fields = [
+        "endpoint",
+        "event_id",
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "created_at",
+        "delivered_at",
+    ]
+    inlines = [WebhookAttemptInline]
+    actions = ["resend"]
+
+    @admin.action(description="Re-send selected deliveries")
+    def resend(self, request, queryset):
+        for delivery in queryset:
+            redeliver(delivery)
+        self.message_user(request, f"Queued {queryset.count()} deliveries again.")
+
+    def has_add_permission(self, request):
         return False

@@ -14,6 +14,7 @@ from django.db import models, transaction
 
 from .audit import audit_record
 from .exceptions import GuardFailed, InvalidTransition, NotAllowed
+from .webhooks import publish
 
 # guard(instance, actor, data) -> {field: message} of what is missing; empty if fine.
 Guard = Callable[[Any, Any, dict], dict]
@@ -41,6 +42,9 @@ class Transition:
     guard: Guard = no_guard
     effect: Effect | None = None
     after_commit: tuple[Callable[[Any, Any, dict], None], ...] = ()
+    # An extra webhook event for this move (e.g. "handoff.accepted"), besides
+    # the lifecycle's own `<name>.transitioned`.
+    event: str = ""
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Lifecycle:
     states: tuple[str, ...]
     transitions: tuple[Transition, ...]
     state_field: str = "status"
+    transition_event: str = ""  # default "<name>.transitioned"
     _by_action: dict[str, Transition] = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -105,7 +110,26 @@ def transition_apply(
         audit_record(actor=actor, action=f"{lifecycle.name}.{action}", obj=locked, changes=changes)
         for hook in move.after_commit:
             transaction.on_commit(partial(hook, locked, actor, data))
+        payload = event_payload(lifecycle, locked, action=action, source=state, actor=actor)
+        publish(event=lifecycle.transition_event or f"{lifecycle.name}.transitioned", data=payload)
+        if move.event:
+            publish(event=move.event, data=payload)
     return locked
+
+
+def event_payload(lifecycle: Lifecycle, instance, *, action: str, source: str, actor) -> dict:
+    """The webhook `data` of a lifecycle move: what moved, from where to where, by whom."""
+    return {
+        "object": {
+            "type": lifecycle.name,
+            "id": instance.pk,
+            "number": getattr(instance, "number", None) or getattr(instance, "code", None),
+        },
+        "action": action,
+        "from": source,
+        "to": getattr(instance, lifecycle.state_field),
+        "actor": getattr(actor, "username", None),
+    }
 
 
 def _allowed(lifecycle: Lifecycle, instance) -> list[str]:

@@ -146,6 +146,10 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@example.com")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# Tests deliver webhooks synchronously; the demo uses a background thread instead.
+WEBHOOKS_INLINE = env.bool("WEBHOOKS_INLINE", default=False)
+
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -3,7 +3,21 @@ import socket
 from celery import shared_task
 
 
-@shared_task(acks_late=True, time_limit=30)
+@shared_task(acks_late=True, time_limit=30, soft_time_limit=25)
 def worker_ping(token: str) -> dict:
     """Round-trip check used by health tooling and the worker test."""
     return {"token": token, "host": socket.gethostname()}
+
+
+@shared_task(bind=True, acks_late=True, time_limit=60, soft_time_limit=50, max_retries=None)
+def deliver_webhook(self, delivery_id: int) -> bool:
+    """Try a delivery; on failure retry with exponential backoff (bounded attempts)."""
+    from core.models import WebhookDelivery
+    from core.webhooks import MAX_ATTEMPTS, attempt_delivery
+
+    if attempt_delivery(delivery_id):
+        return True
+    attempts = WebhookDelivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
+    if attempts >= MAX_ATTEMPTS or self.app.conf.task_always_eager:
+        return False  # in-process mode does not sleep through backoff; admins can re-send
+    raise self.retry(countdown=min(10 * 2 ** (attempts - 1), 3600))
