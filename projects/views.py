@@ -212,7 +212,8 @@ def overview(request, pk: int):
             gate=gate_checklist(project),
             moves=moves,
             evm=measures.as_json(),
-            health=evm.health(measures.spi, measures.cpi),
+            spi_level=evm.health(measures.spi, None),
+            cpi_level=evm.health(None, measures.cpi),
             s_curve=evm.s_curve(data, today),
             members=project.memberships.select_related("user"),
             member_form=MemberForm(),
@@ -380,12 +381,27 @@ def gantt_data(project: Project) -> dict:
         planned = {
             b.task_id: b for b in BaselineTask.objects.filter(baseline=baseline, task__isnull=False)
         }
+    spans: dict[int, tuple] = {}
+
+    def baseline_span(node) -> tuple:
+        # A summary's baseline spans its children's, as its plan does.
+        if node.task.pk not in spans:
+            if node.children:
+                kids = [baseline_span(k) for k in node.children]
+                starts = [a for a, _ in kids if a]
+                ends = [b for _, b in kids if b]
+                spans[node.task.pk] = (min(starts, default=None), max(ends, default=None))
+            else:
+                b = planned.get(node.task.pk)
+                spans[node.task.pk] = (b.planned_start, b.planned_finish) if b else (None, None)
+        return spans[node.task.pk]
+
     tasks, unscheduled = [], []
     for r in rows:
         if not (r.planned_start and r.planned_finish):
             unscheduled.append(r.task.name)
             continue
-        b = planned.get(r.task.pk)
+        base_start, base_end = baseline_span(r)
         tasks.append(
             {
                 "id": f"t{r.task.pk}",
@@ -397,8 +413,8 @@ def gantt_data(project: Project) -> dict:
                     f"t{x.predecessor_id}" for x in r.task.predecessor_links.all()
                 ),
                 "custom_class": "gantt-summary" if r.is_summary else "",
-                "baseline_start": b.planned_start.isoformat() if b and b.planned_start else None,
-                "baseline_end": b.planned_finish.isoformat() if b and b.planned_finish else None,
+                "baseline_start": base_start.isoformat() if base_start else None,
+                "baseline_end": base_end.isoformat() if base_end else None,
             }
         )
     for m in project.milestones.all():

@@ -1,7 +1,2 @@
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The people fixture hashes a password per user; a fast hasher keeps setup short.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The Playwright fixtures live with the browser harness; the project's browser test uses them.
+from tests.browser.conftest import browser, page  # noqa: F401
