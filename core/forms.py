@@ -15,3 +15,16 @@ class LoginForm(AuthenticationForm):
                 code="locked",
             )
         return super().clean()
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label="Name", help_text="What will use it, e.g. “monitoring”."
+    )
+    expires_in_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Expires in (days)",
+        help_text="Empty: never.",
+    )

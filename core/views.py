@@ -1,12 +1,19 @@
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from core.api.tokens import token_issue, token_revoke
 from core.context_processors import nav_items_for
+from core.forms import ApiTokenForm
+from core.models import ApiToken
 
 
 @login_required
@@ -47,3 +54,34 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )
+
+
+@login_required
+def api_tokens(request):
+    """Manage your personal API tokens: create (key shown once), see last use, revoke."""
+    new_key = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data.get("expires_in_days")
+        expires = timezone.now() + timedelta(days=days) if days else None
+        token, new_key = token_issue(
+            actor=request.user,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            expires_at=expires,
+        )
+        messages.success(
+            request, f"Token “{token.name}” created. Copy the key now: it is shown once."
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "core/tokens.html", {"tokens": tokens, "form": form, "new_key": new_key})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("api_tokens")

@@ -1,10 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views, webhooks
+from . import tokens, views, webhooks
 
 router = SimpleRouter()
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register("tokens", tokens.ApiTokenViewSet, basename="token")
+router.register("service-tokens", tokens.ServiceTokenViewSet, basename="service-token")
 
 urlpatterns = [
     *router.urls,
