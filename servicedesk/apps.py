@@ -1,6 +1,15 @@
 from django.apps import AppConfig
 
+SLA_SCAN_SCHEDULE = {"task": "servicedesk.tasks.sla_scan", "schedule": 60.0}
+
 
 class ServicedeskConfig(AppConfig):
     name = "servicedesk"
     verbose_name = "Service desk"
+
+    def ready(self):
+        # The SLA scan runs every minute under celery beat. Registered here so the
+        # schedule lives with the task (core/settings.py keeps CELERY_BEAT_SCHEDULE = {}).
+        from core.celery import app
+
+        app.conf.beat_schedule.setdefault("servicedesk-sla-scan", SLA_SCAN_SCHEDULE)

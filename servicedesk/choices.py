@@ -70,3 +70,25 @@ class Category(models.TextChoices):
     ACCESS = "access", "Access / accounts"
     EMAIL = "email", "Email"
     OTHER = "other", "Other"
+
+
+class PauseReason(models.TextChoices):
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+
+
+class OutageKind(models.TextChoices):
+    UNPLANNED = "unplanned", "Unplanned"
+    PLANNED = "planned", "Planned"
+
+
+class CostCategory(models.TextChoices):
+    RUN = "run", "Run"
+    LICENCE = "licence", "Licence"
+    LABOUR = "labour", "Labour"
+    PROJECT_CAPEX = "project_capex", "Project capex"
+    OTHER = "other", "Other"
+
+
+# Escalation levels of an incident's resolution clock (sla_escalation_level).
+SLA_LEVEL_NONE, SLA_LEVEL_WARNED, SLA_LEVEL_BREACHED = 0, 1, 2

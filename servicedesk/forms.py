@@ -83,3 +83,24 @@ class BulkAssignForm(forms.Form):
         self.fields["ids"].choices = (
             [(i, i) for i in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
         )
+
+
+class SurveyForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        coerce=int,
+        choices=[
+            (5, "5 · Excellent"),
+            (4, "4 · Good"),
+            (3, "3 · OK"),
+            (2, "2 · Poor"),
+            (1, "1 · Bad"),
+        ],
+        widget=forms.RadioSelect,
+        label="How satisfied are you with how we handled this?",
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+        label="Anything to add? (optional)",
+    )

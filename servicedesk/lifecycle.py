@@ -4,8 +4,9 @@ from django.utils import timezone
 
 from core.lifecycle import Lifecycle, Transition
 from core.roles import Role, has_role, works_tickets
+from servicedesk import sla
 from servicedesk.choices import IncidentStatus as I
-from servicedesk.choices import ResolutionCode
+from servicedesk.choices import PauseReason, ResolutionCode
 from servicedesk.choices import ServiceStatus as S
 
 
@@ -85,10 +86,29 @@ def _effect_resolve(incident, actor, data) -> None:
     incident.resolution_note = str(data["resolution_note"]).strip()
     incident.resolved_at = timezone.now()
     _mark_responded(incident)
+    # The clock stops at resolution; a reopen continues it from here.
+    sla.breaches_mark(incident, at=incident.resolved_at, actor=actor)
+    sla.pause_start(incident, at=incident.resolved_at, reason=PauseReason.RESOLVED)
+    from servicedesk.surveys import survey_ensure  # surveys imports models only
+
+    survey_ensure(incident)
+
+
+def _effect_hold(incident, actor, data) -> None:
+    _mark_responded(incident)
+    now = timezone.now()
+    sla.breaches_mark(incident, at=now, actor=actor)
+    sla.pause_start(incident, at=now, reason=PauseReason.ON_HOLD)
+
+
+def _effect_resume(incident, actor, data) -> None:
+    # The resolution due time moves later by the business time spent on hold.
+    sla.pause_end(incident, at=timezone.now())
 
 
 def _effect_reopen(incident, actor, data) -> None:
     incident.resolved_at = None
+    sla.pause_end(incident, at=timezone.now())
 
 
 def _effect_close(incident, actor, data) -> None:
@@ -97,10 +117,8 @@ def _effect_close(incident, actor, data) -> None:
 
 def _effect_cancel(incident, actor, data) -> None:
     incident.closed_at = timezone.now()
-
-
-def _effect_respond(incident, actor, data) -> None:
-    _mark_responded(incident)
+    if incident.resolution_due is not None and incident.sla_paused_since is None:
+        incident.sla_paused_since = incident.closed_at  # the clock ends here
 
 
 INCIDENT_LIFECYCLE = Lifecycle(
@@ -130,9 +148,16 @@ INCIDENT_LIFECYCLE = Lifecycle(
             I.ON_HOLD,
             "Put on hold",
             may=_agent,
-            effect=_effect_respond,
+            effect=_effect_hold,
         ),
-        Transition("resume", frozenset({I.ON_HOLD}), I.IN_PROGRESS, "Resume", may=_agent),
+        Transition(
+            "resume",
+            frozenset({I.ON_HOLD}),
+            I.IN_PROGRESS,
+            "Resume",
+            may=_agent,
+            effect=_effect_resume,
+        ),
         Transition(
             "resolve",
             frozenset({I.IN_PROGRESS, I.ON_HOLD}),

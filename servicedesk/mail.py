@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.roles import works_tickets
-from servicedesk.models import Incident, IncidentComment
+from servicedesk.models import Incident, IncidentComment, Survey
 
 
 def _team_addresses(incident: Incident) -> list[str]:
@@ -53,9 +53,46 @@ def send_incident_mail(
         "kind": kind,
         "comment": comment,
         "link": settings.SITE_URL.rstrip("/") + reverse(view, args=[incident.number]),
+        "survey_link": None,
     }
+    if kind == "resolved" and to_requester:
+        # The CSAT survey link rides on the resolution mail: one mail, one click.
+        survey = Survey.objects.filter(incident=incident, answered_at__isnull=True).first()
+        if survey is not None:
+            context["survey_link"] = settings.SITE_URL.rstrip("/") + reverse(
+                "servicedesk:survey", args=[survey.token]
+            )
     subject = render_to_string("servicedesk/email/subject.txt", context).strip()
     body = render_to_string("servicedesk/email/incident.txt", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
+    message.extra_headers["References"] = f"<{incident.number}@servicehub>"
+    return message.send()
+
+
+def sla_recipients(incident: Incident, level: int) -> list[str]:
+    """Level 1 (75% used): the assignee, else the team. Level 2 (breached): the team lead,
+    else the team."""
+    if level >= 2:
+        lead = incident.team.lead if incident.team_id else None
+        if lead is not None and lead.email:
+            return [lead.email]
+        return _team_addresses(incident)
+    return _agent_addresses(incident)
+
+
+def send_sla_mail(incident: Incident, level: int) -> int:
+    """One escalation mail for one level; the link goes to the console."""
+    to = sorted(set(sla_recipients(incident, level)))
+    if not to:
+        return 0
+    context = {
+        "incident": incident,
+        "level": level,
+        "link": settings.SITE_URL.rstrip("/")
+        + reverse("servicedesk:incident_detail", args=[incident.number]),
+    }
+    subject = render_to_string("servicedesk/email/sla_subject.txt", context).strip()
+    body = render_to_string("servicedesk/email/sla.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=to)
     message.extra_headers["References"] = f"<{incident.number}@servicehub>"
     return message.send()

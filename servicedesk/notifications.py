@@ -21,3 +21,7 @@ def incident_reopened(incident_id: int) -> None:
 
 def incident_commented(comment_id: int) -> None:
     tasks.notify_comment.delay(comment_id)
+
+
+def incident_sla_escalated(incident_id: int, level: int) -> None:
+    tasks.notify_sla.delay(incident_id, level)

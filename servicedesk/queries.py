@@ -23,7 +23,7 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
 def incident_list_for(user) -> QuerySet[Incident]:
     """The queue/portal list: visible incidents with what a row shows joined in."""
     return incidents_visible_to(user).select_related(
-        "service", "team", "assignee", "requester", "organisation"
+        "service", "team", "assignee", "requester", "organisation", "sla_policy__calendar"
     )
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from servicedesk.mail import send_incident_mail
+from servicedesk.mail import send_incident_mail, send_sla_mail
 from servicedesk.models import Incident, IncidentComment
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5, "acks_late": True}
@@ -28,3 +28,19 @@ def notify_comment(comment_id: int) -> int:
         .first()
     )
     return send_incident_mail(comment.incident, "commented", comment) if comment else 0
+
+
+@shared_task(**RETRY)
+def notify_sla(incident_id: int, level: int) -> int:
+    incident = (
+        Incident.objects.select_related("assignee", "team__lead").filter(pk=incident_id).first()
+    )
+    return send_sla_mail(incident, level) if incident else 0
+
+
+@shared_task(acks_late=True, time_limit=55, soft_time_limit=50, ignore_result=True)
+def sla_scan() -> dict:
+    """Every minute (beat): mark breaches and escalate once per level."""
+    from servicedesk.actions import sla_escalate  # actions → notifications → tasks
+
+    return sla_escalate()

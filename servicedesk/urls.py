@@ -18,4 +18,5 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("services/", views.service_list, name="service_list"),
     path("services/<int:pk>/", views.service_detail, name="service_detail"),
+    path("survey/<str:token>/", views.survey, name="survey"),
 ]

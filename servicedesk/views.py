@@ -18,6 +18,7 @@ from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import actions
 from servicedesk.choices import IncidentStatus, Priority
+from servicedesk.errors import SurveyAlreadyAnswered
 from servicedesk.filtersets import IncidentFilter
 from servicedesk.forms import (
     BulkAssignForm,
@@ -25,9 +26,10 @@ from servicedesk.forms import (
     IncidentFieldsForm,
     ReportIncidentForm,
     ResolveForm,
+    SurveyForm,
 )
 from servicedesk.lifecycle import INCIDENT_LIFECYCLE
-from servicedesk.models import Attachment, Incident
+from servicedesk.models import Attachment, Incident, Survey
 from servicedesk.queries import (
     attachments_visible_to,
     comments_visible_to,
@@ -338,4 +340,37 @@ def service_detail(request, pk: int):
     recent = incident_list_for(request.user).filter(service=service)[:10]
     return render(
         request, "servicedesk/service_detail.html", {"service": service, "recent": recent}
+    )
+
+
+# --- CSAT survey (no login: the unguessable token is the key to this one survey) ------------
+
+
+def survey(request, token: str):
+    """GET shows the 1–5 rating form; POST answers once. Works without logging in."""
+    found = Survey.objects.select_related("incident", "requester").filter(token=token[:64]).first()
+    if found is None:
+        raise Http404("No such survey.")
+    form = SurveyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.survey_answer(
+                    survey=found,
+                    actor=request.user if request.user.is_authenticated else None,
+                    rating=form.cleaned_data["rating"],
+                    comment=form.cleaned_data["comment"],
+                )
+                messages.success(request, "Thank you for your feedback.")
+            except SurveyAlreadyAnswered:
+                messages.info(request, "This survey was already answered; thank you.")
+                status = 409
+            if request.POST.get("next") == "portal" and request.user == found.requester:
+                return redirect("servicedesk:portal_incident", number=found.incident.number)
+            found.refresh_from_db()
+        else:
+            status = 400
+    return render(
+        request, "servicedesk/survey.html", {"survey": found, "form": form}, status=status
     )

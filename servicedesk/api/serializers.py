@@ -1,10 +1,12 @@
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import UserBriefSerializer
 from core.models import Team, User
 from core.text import render_markdown
+from servicedesk import sla
 from servicedesk.choices import ResolutionCode
 from servicedesk.models import Attachment, Incident, IncidentComment, Service
 
@@ -26,12 +28,30 @@ class ServiceSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "version", "created_at"]
 
 
+class SLAStateSerializer(serializers.Serializer):
+    """The incident's SLA clock (see servicedesk/sla.py `sla_state`)."""
+
+    policy = serializers.CharField(allow_null=True, help_text="Name of the SLA policy applied.")
+    response_due = serializers.DateTimeField(allow_null=True)
+    resolution_due = serializers.DateTimeField(allow_null=True)
+    responded_at = serializers.DateTimeField(allow_null=True)
+    response_breached = serializers.BooleanField()
+    resolution_breached = serializers.BooleanField()
+    paused = serializers.BooleanField(help_text="On hold, or resolved (a reopen continues).")
+    remaining_business_minutes = serializers.IntegerField(
+        allow_null=True,
+        help_text="Business minutes to resolution_due; negative when overdue; "
+        "null without an SLA or once resolved, closed or cancelled.",
+    )
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     requester = UserBriefSerializer(read_only=True)
     assignee_detail = UserBriefSerializer(source="assignee", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True, default=None)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
     description_html = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
@@ -62,6 +82,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "closed_at",
             "updated_at",
             "version",
+            "sla",
         ]
         read_only_fields = [
             "number",
@@ -81,6 +102,11 @@ class IncidentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField())
     def get_description_html(self, obj) -> str:
         return str(render_markdown(obj.description))
+
+    @extend_schema_field(SLAStateSerializer)
+    def get_sla(self, obj) -> dict:
+        now = self.context.get("now") or timezone.now()
+        return SLAStateSerializer(sla.sla_state(obj, now=now)).data
 
 
 class IncidentCreateSerializer(serializers.ModelSerializer):

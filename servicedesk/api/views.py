@@ -99,7 +99,7 @@ class IncidentViewSet(
 
     permission_classes = [IsAuthenticated]
     filterset_class = IncidentFilter
-    ordering_fields = ["opened_at", "priority", "number", "updated_at", "status"]
+    ordering_fields = ["opened_at", "priority", "number", "updated_at", "status", "resolution_due"]
     ordering = ["-opened_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = r"\d+"

@@ -28,6 +28,22 @@ class Service(models.Model):
     criticality = models.PositiveSmallIntegerField(
         choices=Criticality.choices, default=Criticality.MEDIUM
     )
+    # Null: the default SLA policy applies.
+    sla_policy = models.ForeignKey(
+        "servicedesk.SLAPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
+    # When the service is agreed to be available (null: the built-in 24x7 calendar).
+    service_hours = models.ForeignKey(
+        "servicedesk.BusinessCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 

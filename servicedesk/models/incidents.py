@@ -67,6 +67,23 @@ class Incident(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    # SLA clock (servicedesk/sla.py): the policy applied at opening and the due times it
+    # gives for the current priority, recomputed exactly from opened_at and the pauses.
+    sla_policy = models.ForeignKey(
+        "servicedesk.SLAPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        editable=False,
+    )
+    response_due = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_since = models.DateTimeField(null=True, blank=True, editable=False)
+    response_breached = models.BooleanField(default=False, editable=False)
+    resolution_breached = models.BooleanField(default=False, editable=False)
+    sla_escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -81,6 +98,13 @@ class Incident(models.Model):
             models.Index(fields=["priority", "status", "-opened_at"], name="inc_priority_status"),
             models.Index(fields=["-opened_at", "-id"], name="inc_opened"),
             models.Index(fields=["resolved_at"], name="inc_resolved"),
+            models.Index(fields=["status", "resolution_due"], name="inc_status_resolution_due"),
+            # "Breaching soon" and the escalation scan: running clocks only.
+            models.Index(
+                fields=["resolution_due"],
+                name="inc_running_resolution_due",
+                condition=Q(status__in=["new", "assigned", "in_progress"]),
+            ),
             models.Index(
                 fields=["status", "priority"],
                 name="inc_unassigned_open",

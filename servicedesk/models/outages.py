@@ -1,0 +1,56 @@
+"""Outages of a service: the raw material of availability."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from servicedesk.choices import OutageKind
+
+__all__ = ["Outage"]
+
+
+class Outage(models.Model):
+    """A stretch of time a service was (or is) down; planned ones reduce agreed time."""
+
+    service = models.ForeignKey(
+        "servicedesk.Service", on_delete=models.CASCADE, related_name="outages"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while ongoing.")
+    kind = models.CharField(max_length=10, choices=OutageKind.choices, default=OutageKind.UNPLANNED)
+    description = models.TextField(blank=True, max_length=5000)
+    incident = models.ForeignKey(
+        "servicedesk.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outages",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["service", "started_at"], name="outage_service_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="outage_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} outage from {self.started_at:%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        if self.ended_at is not None and self.started_at and self.ended_at <= self.started_at:
+            raise ValidationError({"ended_at": ["An outage must end after it starts."]})
+
+    @property
+    def ongoing(self) -> bool:
+        return self.ended_at is None

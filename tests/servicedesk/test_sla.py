@@ -1,0 +1,401 @@
+"""SLA clocks on incidents: worked examples, each checked by hand in its docstring.
+
+The calendar is "Office": Mon–Fri 09:00–17:00 Europe/London. Targets (response /
+resolution, business minutes): P1 30/60, P2 60/120, P3 60/240, P4 120/480, P5 240/960.
+Impact 2 + urgency 2 gives priority 3 (4 business hours to resolve).
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from core.models import AuditEvent
+from servicedesk import actions
+from servicedesk.actions import incident_transition as move
+from servicedesk.models import Incident, IncidentPause
+from servicedesk.sla import sla_state
+from tests.conftest import assert_status, client_for
+from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(*args) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
+@pytest.fixture
+def office():
+    return office_calendar()
+
+
+@pytest.fixture
+def service(office):
+    return ServiceFactory(name="Payroll", sla_policy=sla_policy("Standard", office))
+
+
+def open_incident(people, service, opened_at, *, impact=2, urgency=2, **extra):
+    return actions.incident_open(
+        actor=people["agent"],
+        requester=people["requester"],
+        title="Payslips missing",
+        service=service,
+        impact=impact,
+        urgency=urgency,
+        opened_at=opened_at,
+        team=people["team"],
+        **extra,
+    )
+
+
+def resolve(incident, actor):
+    return move(
+        incident=incident,
+        action="resolve",
+        actor=actor,
+        data={"resolution_code": "fixed", "resolution_note": "Done."},
+    )
+
+
+def test_friday_1600_plus_four_business_hours_is_monday_1200(people, service, clock):
+    """Opened Friday 10 Jan 2025 16:00 (London = UTC in winter), P3: 4 business hours.
+
+    Friday 16:00–17:00 gives 1 h; the weekend gives nothing; Monday 09:00–12:00 gives the
+    other 3 h → resolution due Monday 13 Jan 12:00. Response target 60 min: Friday
+    16:00 + 1 h = Friday 17:00 (the end of a working span, not Monday 09:00).
+    """
+    clock.set(london(2025, 1, 10, 16, 30))
+    incident = open_incident(people, service, london(2025, 1, 10, 16, 0))
+    assert incident.priority == 3 and incident.sla_policy.name == "Standard"
+    assert incident.response_due == london(2025, 1, 10, 17, 0)
+    assert incident.resolution_due == london(2025, 1, 13, 12, 0)
+    # 75% of 240 = 180 min: Friday 1 h + Monday 09:00–11:00.
+    assert incident.resolution_warn_at == london(2025, 1, 13, 11, 0)
+
+
+def test_a_default_policy_applies_when_the_service_names_none(people, office, clock):
+    clock.set(london(2025, 1, 10, 16, 30))
+    sla_policy("Default", office, is_default=True)
+    plain = ServiceFactory(name="Wiki")
+    incident = open_incident(people, plain, london(2025, 1, 10, 16, 0))
+    assert incident.sla_policy.name == "Default"
+    assert incident.resolution_due == london(2025, 1, 13, 12, 0)
+
+
+def test_without_any_policy_there_is_no_clock(people, clock):
+    incident = open_incident(people, ServiceFactory(name="Wiki"), None)
+    state = sla_state(incident, now=clock._now())
+    assert state["policy"] is None and state["resolution_due"] is None
+    assert state["remaining_business_minutes"] is None and state["resolution_breached"] is False
+
+
+def test_hold_across_a_weekend_moves_the_due_time_by_the_business_time_on_hold(
+    people, service, clock
+):
+    """P5 (960 min = 16 business hours), opened Thursday 9 Jan 2025 09:00 → due Friday
+    17:00 (Thursday 8 h + Friday 8 h).
+
+    On hold Friday 15:00 (2 h left) until Monday 10:00. Business time on hold: Friday
+    15:00–17:00 (2 h) + Monday 09:00–10:00 (1 h) = 3 h; the weekend adds nothing. The due
+    time moves 3 business hours later: Friday 17:00 → Monday 12:00 (= Monday 10:00 + the
+    2 h that were left).
+    """
+    clock.set(london(2025, 1, 9, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 9, 9, 0), impact=3, urgency=3)
+    assert incident.resolution_due == london(2025, 1, 10, 17, 0)
+    incident = move(incident=incident, action="start", actor=people["agent"])
+
+    clock.set(london(2025, 1, 10, 15, 0))
+    incident = move(incident=incident, action="hold", actor=people["agent"])
+    assert incident.sla_paused_since == london(2025, 1, 10, 15, 0)
+
+    clock.set(london(2025, 1, 11, 12, 0))  # Saturday: the clock stands still at 2 h left
+    state = sla_state(incident, now=clock.now)
+    assert state["paused"] is True and state["remaining_business_minutes"] == 120
+    assert state["resolution_breached"] is False
+
+    clock.set(london(2025, 1, 13, 10, 0))
+    incident = move(incident=incident, action="resume", actor=people["agent"])
+    assert incident.resolution_due == london(2025, 1, 13, 12, 0)
+    assert incident.sla_paused_since is None
+    assert sla_state(incident, now=clock.now)["remaining_business_minutes"] == 120
+    pause = IncidentPause.objects.get(incident=incident)
+    assert (pause.reason, pause.started_at, pause.ended_at) == (
+        "on_hold",
+        london(2025, 1, 10, 15, 0),
+        london(2025, 1, 13, 10, 0),
+    )
+
+
+def test_a_holiday_gives_no_business_time(people, clock):
+    """Same as the Friday example, but Monday 13 Jan 2025 is a holiday: Friday 16:00–17:00
+    gives 1 h, Saturday to Monday nothing, Tuesday 09:00–12:00 the other 3 h → due
+    Tuesday 14 Jan 12:00."""
+    cal = office_calendar("Office with holiday", holidays=[date(2025, 1, 13)])
+    service = ServiceFactory(name="HR", sla_policy=sla_policy("Holiday policy", cal))
+    clock.set(london(2025, 1, 10, 16, 30))
+    incident = open_incident(people, service, london(2025, 1, 10, 16, 0))
+    assert incident.resolution_due == london(2025, 1, 14, 12, 0)
+
+
+def test_dst_change_is_counted_in_local_working_hours(people, service, clock):
+    """Clocks go forward in London on Sunday 30 March 2025 (GMT → BST).
+
+    Opened Friday 28 March 16:00 GMT (= 16:00 UTC), P3 (4 h): Friday 16:00–17:00 gives
+    1 h, Monday 09:00–12:00 BST the other 3 h → due Monday 31 March 12:00 BST, which is
+    11:00 UTC (not 12:00 UTC, as naive UTC arithmetic would say).
+    """
+    clock.set(london(2025, 3, 28, 16, 30))
+    incident = open_incident(people, service, london(2025, 3, 28, 16, 0))
+    assert incident.resolution_due == london(2025, 3, 31, 12, 0)
+    assert incident.resolution_due == datetime(2025, 3, 31, 11, 0, tzinfo=ZoneInfo("UTC"))
+
+
+def test_dst_change_on_a_round_the_clock_london_calendar_counts_real_hours(people, clock):
+    """A 00:00–24:00 every-day calendar in Europe/London. Opened Saturday 29 March 2025
+    12:00 GMT with 1,440 business minutes (24 h): the night of the change has only 23
+    wall-clock hours, so 24 real hours end on Sunday at 13:00 BST (= 12:00 UTC)."""
+    from servicedesk.models import BusinessCalendar, WorkingInterval
+
+    cal = BusinessCalendar.objects.create(name="London 24x7", time_zone="Europe/London")
+    WorkingInterval.objects.bulk_create(
+        WorkingInterval(calendar=cal, weekday=d, start_minute=0, end_minute=1440) for d in range(7)
+    )
+    targets = {p: (60, 1440) for p in range(1, 6)}
+    service = ServiceFactory(name="Grid", sla_policy=sla_policy("Round", cal, targets=targets))
+    clock.set(london(2025, 3, 29, 12, 0))
+    incident = open_incident(people, service, london(2025, 3, 29, 12, 0))
+    assert incident.resolution_due == london(2025, 3, 30, 13, 0)
+
+
+def test_priority_change_recomputes_the_targets_from_the_original_opening(people, service, clock):
+    """Opened Friday 10 Jan 16:00 as P3 (due Monday 12:00). On Monday 10:00 the agent
+    raises impact and urgency to high: P1, 60 business minutes, counted from the
+    original opening → due Friday 17:00, already missed."""
+    clock.set(london(2025, 1, 10, 16, 0))
+    incident = open_incident(people, service, london(2025, 1, 10, 16, 0))
+    clock.set(london(2025, 1, 13, 10, 0))
+    incident = actions.incident_update(
+        incident=incident,
+        actor=people["agent"],
+        expected_version=incident.version,
+        changes={"impact": 1, "urgency": 1},
+    )
+    assert incident.priority == 1
+    assert incident.resolution_due == london(2025, 1, 10, 17, 0)
+    assert incident.response_due == london(2025, 1, 10, 16, 30)
+    state = sla_state(incident, now=clock.now)
+    assert state["resolution_breached"] is True and state["response_breached"] is True
+    # Overdue by Monday 09:00–10:00 only: the weekend is not business time.
+    assert state["remaining_business_minutes"] == -60
+
+    # ...and back to P3: due Monday 12:00 again, no longer breached.
+    incident = actions.incident_update(
+        incident=incident,
+        actor=people["agent"],
+        expected_version=incident.version,
+        changes={"impact": 2, "urgency": 2},
+    )
+    assert incident.resolution_due == london(2025, 1, 13, 12, 0)
+    assert sla_state(incident, now=clock.now)["resolution_breached"] is False
+
+
+def test_a_reopened_incident_keeps_its_clock_running_from_where_it_stopped(people, service, clock):
+    """Opened Monday 6 Jan 2025 09:00, P3 (4 h) → due 13:00. Resolved at 11:00 with 2 h
+    used. Reopened Tuesday 10:00: the 2 h left run from there → due Tuesday 12:00. While
+    resolved the clock is paused and nothing counts."""
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))
+    incident = move(incident=incident, action="start", actor=people["agent"])
+    clock.set(london(2025, 1, 6, 11, 0))
+    incident = resolve(incident, people["agent"])
+    clock.set(london(2025, 1, 7, 9, 30))
+    state = sla_state(incident, now=clock.now)
+    assert state["paused"] is True and state["resolution_breached"] is False
+    assert state["remaining_business_minutes"] is None
+
+    clock.set(london(2025, 1, 7, 10, 0))
+    incident = move(incident=incident, action="reopen", actor=people["requester"])
+    assert incident.resolution_due == london(2025, 1, 7, 12, 0)
+    assert sla_state(incident, now=clock.now)["remaining_business_minutes"] == 120
+
+
+def test_hold_then_resolve_then_reopen_counts_each_stop_once(people, service, clock):
+    """Opened Monday 6 Jan 09:00, P3 → due 13:00. Hold 10:00–11:00 (1 h): due 14:00.
+    Hold again at 12:00 and resolve from hold at 12:30; reopen Tuesday 09:00: used so far
+    09:00–10:00 + 11:00–12:00 = 2 h, so the other 2 h end Tuesday 11:00."""
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))
+    incident = move(incident=incident, action="start", actor=people["agent"])
+    for at, verb in [((10, 0), "hold"), ((11, 0), "resume"), ((12, 0), "hold")]:
+        clock.set(london(2025, 1, 6, *at))
+        incident = move(incident=incident, action=verb, actor=people["agent"])
+    assert incident.resolution_due == london(2025, 1, 6, 14, 0)
+    clock.set(london(2025, 1, 6, 12, 30))
+    incident = resolve(incident, people["agent"])
+    clock.set(london(2025, 1, 7, 9, 0))
+    incident = move(incident=incident, action="reopen", actor=people["agent"])
+    assert incident.resolution_due == london(2025, 1, 7, 11, 0)
+    assert list(incident.pauses.values_list("reason", flat=True)) == [
+        "on_hold",
+        "on_hold",
+        "resolved",
+    ]
+
+
+def test_resolving_late_flags_the_breach_with_an_audit_row(people, service, clock):
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))
+    incident = move(incident=incident, action="start", actor=people["agent"])
+    clock.set(london(2025, 1, 6, 14, 0))  # due 13:00
+    incident = resolve(incident, people["agent"])
+    assert incident.resolution_breached is True
+    assert AuditEvent.objects.filter(action="incident.sla_breached").count() == 1
+    assert sla_state(incident, now=clock.now)["resolution_breached"] is True
+
+
+# --- the escalation scan ------------------------------------------------------------------
+
+
+@pytest.fixture
+def escalating(people, service, clock):
+    """P3 opened Monday 6 Jan 09:00 (warn at 12:00, due 13:00), assigned to `agent`; the
+    team lead is `agent2`."""
+    people["team"].lead = people["agent2"]
+    people["team"].save()
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))
+    return move(
+        incident=incident,
+        action="assign",
+        actor=people["agent"],
+        data={"assignee": people["agent"]},
+    )
+
+
+def test_scan_warns_the_assignee_once_at_75_percent(
+    people, escalating, clock, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    clock.set(london(2025, 1, 6, 11, 59))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.sla_escalate(now=clock.now)["warned"] == 0
+    clock.set(london(2025, 1, 6, 12, 0))
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.sla_escalate(now=clock.now)
+    (message,) = mail.outbox
+    assert message.to == [people["agent"].email] and "75%" in message.subject
+    escalating.refresh_from_db()
+    assert escalating.sla_escalation_level == 1 and escalating.resolution_breached is False
+
+
+def test_scan_flags_the_breach_and_mails_the_team_lead_once(
+    people, escalating, clock, django_capture_on_commit_callbacks
+):
+    clock.set(london(2025, 1, 6, 12, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.sla_escalate(now=clock.now)
+    mail.outbox.clear()
+    clock.set(london(2025, 1, 6, 13, 1))
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.sla_escalate(now=clock.now)
+    (message,) = mail.outbox
+    assert message.to == [people["agent2"].email] and "SLA breached" in message.subject
+    escalating.refresh_from_db()
+    assert (escalating.sla_escalation_level, escalating.resolution_breached) == (2, True)
+    assert AuditEvent.objects.filter(
+        action="incident.sla_breached", object_id=str(escalating.pk)
+    ).exists()
+
+
+def test_scan_jumping_past_the_due_time_sends_only_the_breach_mail(
+    people, escalating, clock, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    clock.set(london(2025, 1, 7, 9, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        done = actions.sla_escalate(now=clock.now)
+    assert done["breached"] == 1 and done["warned"] == 0
+    assert [m.to for m in mail.outbox] == [[people["agent2"].email]]
+
+
+def test_scan_marks_unanswered_incidents_past_the_response_target(people, service, clock):
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))  # response due 10:00
+    clock.set(london(2025, 1, 6, 10, 5))
+    assert actions.sla_escalate(now=clock.now)["response_breached"] == 1
+    assert actions.sla_escalate(now=clock.now)["response_breached"] == 0
+    incident.refresh_from_db()
+    assert incident.response_breached is True
+
+
+def test_scan_leaves_paused_clocks_alone(people, service, clock):
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))
+    incident = move(incident=incident, action="start", actor=people["agent"])
+    incident = move(incident=incident, action="hold", actor=people["agent"])
+    clock.set(london(2025, 1, 8, 9, 0))
+    assert actions.sla_escalate(now=clock.now) == {
+        "response_breached": 0,
+        "warned": 0,
+        "breached": 0,
+    }
+
+
+def test_the_sla_scan_is_on_the_beat_schedule():
+    from core.celery import app
+
+    assert app.conf.beat_schedule["servicedesk-sla-scan"]["task"] == "servicedesk.tasks.sla_scan"
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def test_incident_api_returns_the_sla_object(people, service, clock):
+    clock.set(london(2025, 1, 10, 16, 0))
+    incident = open_incident(people, service, london(2025, 1, 10, 16, 0))
+    clock.set(london(2025, 1, 13, 9, 30))
+    body = assert_status(people["requester"], "get", f"/api/v1/incidents/{incident.pk}/", 200)
+    sla = body.json()["sla"]
+    assert set(sla) == {
+        "policy",
+        "response_due",
+        "resolution_due",
+        "responded_at",
+        "response_breached",
+        "resolution_breached",
+        "paused",
+        "remaining_business_minutes",
+    }
+    assert sla["policy"] == "Standard"
+    assert sla["resolution_due"] == "2025-01-13T12:00:00Z"
+    assert sla["response_breached"] is True  # due Friday 17:00, no response yet
+    assert sla["resolution_breached"] is False and sla["paused"] is False
+    assert sla["remaining_business_minutes"] == 150
+
+
+def test_incident_list_sorts_by_resolution_due(people, service, clock):
+    clock.set(london(2025, 1, 10, 16, 0))
+    late = open_incident(people, service, london(2025, 1, 10, 9, 0), impact=3, urgency=3)
+    soon = open_incident(people, service, london(2025, 1, 10, 15, 0), impact=1, urgency=1)
+    rows = assert_status(
+        people["agent"], "get", "/api/v1/incidents/?ordering=resolution_due", 200
+    ).json()["results"]
+    assert [r["number"] for r in rows] == [soon.number, late.number]
+
+
+def test_incident_list_with_sla_policies_keeps_its_query_budget(
+    people, service, clock, django_assert_max_num_queries
+):
+    clock.set(london(2025, 1, 10, 16, 0))
+    for _ in range(20):
+        open_incident(people, service, london(2025, 1, 10, 9, 0))
+    assert Incident.objects.filter(resolution_due__isnull=False).count() == 20
+    api = client_for(people["agent"])
+    with django_assert_max_num_queries(8):
+        assert len(api.get("/api/v1/incidents/?page_size=30").json()["results"]) == 20
