@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from core.models import (
     ApiToken,
     AuditEvent,
+    InboundEmail,
     Organisation,
     Team,
     User,
@@ -104,3 +105,23 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """Incoming mail and what became of it; quarantined mail keeps its raw source."""
+
+    list_display = ["received_at", "sender", "subject", "status", "reason"]
+    list_filter = ["status"]
+    search_fields = ["sender", "subject", "message_id"]
+    readonly_fields = [
+        "message_id",
+        "received_at",
+        "sender",
+        "subject",
+        "status",
+        "reason",
+        "content_type",
+        "object_id",
+    ]
+    exclude = ["raw"]

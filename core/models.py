@@ -23,6 +23,7 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookDelivery",
     "WebhookAttempt",
+    "InboundEmail",
 ]
 
 
@@ -254,3 +255,29 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.status_code or self.error}"
+
+
+class InboundEmail(models.Model):
+    """Every mail that came in, once per Message-ID: what became of it, or why not."""
+
+    PROCESSED, IGNORED, QUARANTINED = "processed", "ignored", "quarantined"
+    STATUSES = [(PROCESSED, "Processed"), (IGNORED, "Ignored"), (QUARANTINED, "Quarantined")]
+
+    message_id = models.CharField(max_length=300, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    sender = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=STATUSES)
+    reason = models.CharField(max_length=300, blank=True)
+    raw = models.BinaryField()
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "-received_at"], name="inbound_status")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.status})"

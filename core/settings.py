@@ -145,6 +145,9 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@example.com")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Email in: create requesters for unknown senders whose domain matches an organisation.
+EMAIL_IN_CREATE_REQUESTERS = env.bool("EMAIL_IN_CREATE_REQUESTERS", default=False)
+EMAIL_IN_IMAP_URL = env.str("EMAIL_IN_IMAP_URL", default="")  # imaps://user:pass@host/INBOX
 
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 # Tests deliver webhooks synchronously; the demo uses a background thread instead.
@@ -191,7 +194,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ImpactUrgencyEnum": "servicedesk.choices.Impact"},
+    "ENUM_NAME_OVERRIDES": {
+        "ImpactUrgencyEnum": "servicedesk.choices.Impact",
+        "RoleEnum": "core.roles.Role",
+        "ServiceTokenRoleEnum": [
+            ("agent", "agent"),
+            ("manager", "manager"),
+            ("requester", "requester"),
+        ],
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
