@@ -1,0 +1,223 @@
+"""Every write of the KPI app: computing snapshots (one transaction per KPI) and targets."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import Decimal
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kpis import registry
+from kpis.choices import RunStatus
+from kpis.models import KpiRun, KpiSnapshot, KpiTarget
+from kpis.periods import periods_ending, window_for
+from kpis.registry import KpiDefinition, KpiUnavailable
+
+logger = logging.getLogger(__name__)
+
+UPDATE_FIELDS = ["period_end", "value", "target", "status", "extra", "computed_at", "run"]
+
+
+def targets_for(codes) -> dict[tuple[str, str], KpiTarget]:
+    return {(t.code, t.scope): t for t in KpiTarget.objects.filter(code__in=list(codes))}
+
+
+def target_of(
+    definition: KpiDefinition, scope: str, targets: dict
+) -> tuple[Decimal | None, Decimal]:
+    """The target for one scope: its own, else the KPI's global one, else the default."""
+    row = targets.get((definition.code, scope)) or targets.get((definition.code, "global"))
+    if row is not None:
+        return row.target, row.tolerance
+    return definition.default_target, definition.tolerance
+
+
+def run_create(
+    *,
+    as_of: datetime.date | None = None,
+    codes: list[str] | None = None,
+    scopes: list[str] | None = None,
+    backfill_days: int = 0,
+    requested_by=None,
+    trigger: str = "manual",
+) -> KpiRun:
+    """Record a queued run (the API returns its id before a worker picks it up)."""
+    unknown = set(codes or []) - set(registry.REGISTRY)
+    if unknown:
+        raise ValueError(f"unknown KPI codes: {', '.join(sorted(unknown))}")
+    bad_scopes = set(scopes or []) - set(registry.SCOPE_KINDS)
+    if bad_scopes:
+        raise ValueError(f"unknown scope kinds: {', '.join(sorted(bad_scopes))}")
+    return KpiRun.objects.create(
+        as_of=as_of or timezone.localdate(),
+        codes=sorted(codes or []),
+        scopes=sorted(scopes or []),
+        backfill_days=backfill_days,
+        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
+        trigger=trigger,
+    )
+
+
+def kpis_compute(
+    *,
+    as_of: datetime.date | None = None,
+    codes: list[str] | None = None,
+    scopes: list[str] | None = None,
+    backfill_days: int = 0,
+    run: KpiRun | None = None,
+    now: datetime.datetime | None = None,
+    trigger: str = "manual",
+) -> KpiRun:
+    """Compute and upsert the snapshots of the day, week and month periods ending at `as_of`.
+
+    Every distinct period touching [as_of − backfill_days, as_of] is computed. Each KPI runs
+    in its own transaction and writes rows keyed by (code, scope, period kind, period start),
+    so a second run — or a rerun after a worker died — leaves exactly the same rows. A KPI
+    that fails is recorded on the run and the others go on; one whose data source does not
+    exist yet is recorded as unavailable and writes nothing.
+    """
+    if run is None:
+        run = run_create(
+            as_of=as_of, codes=codes, scopes=scopes, backfill_days=backfill_days, trigger=trigger
+        )
+    now = now or timezone.now()
+    run.status = RunStatus.RUNNING
+    run.started_at = timezone.now()
+    run.finished_at = run.duration = None
+    run.per_kpi, run.rows_written = {}, 0
+    run.save(update_fields=["status", "started_at", "finished_at", "duration", "per_kpi",
+                            "rows_written"])  # fmt: skip
+    wanted_codes = run.codes or list(registry.REGISTRY)
+    wanted_scopes = set(run.scopes or registry.SCOPE_KINDS)
+    periods = periods_ending(run.as_of, backfill_days=run.backfill_days)
+    targets = targets_for(wanted_codes)
+    memo: dict = {}
+    try:
+        for code in wanted_codes:
+            definition = registry.get(code)
+            if definition is None:
+                run.per_kpi[code] = "error: no such KPI"
+                continue
+            kinds = [k for k in definition.scopes if k in wanted_scopes]
+            try:
+                with transaction.atomic():
+                    run.rows_written += _compute_one(
+                        definition, kinds, periods, targets=targets, run=run, now=now, memo=memo
+                    )
+                run.per_kpi[code] = "ok"
+            except KpiUnavailable as exc:
+                run.per_kpi[code] = f"unavailable: {exc}"
+            except SoftTimeLimitExceeded:
+                run.per_kpi[code] = "error: time limit reached"
+                raise
+            except Exception as exc:  # one KPI failing must not stop the others
+                logger.exception("KPI %s failed in run %s", code, run.pk)
+                run.per_kpi[code] = f"error: {type(exc).__name__}: {exc}"[:500]
+    finally:
+        errors = [v for v in run.per_kpi.values() if v.startswith("error")]
+        run.status = (
+            RunStatus.OK
+            if not errors and len(run.per_kpi) == len(wanted_codes)
+            else RunStatus.FAILED
+            if len(errors) == len(run.per_kpi)
+            else RunStatus.PARTIAL
+        )
+        run.finished_at = timezone.now()
+        run.duration = run.finished_at - run.started_at
+        run.save(update_fields=["status", "per_kpi", "rows_written", "finished_at", "duration"])
+    return run
+
+
+def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
+    """Compute one KPI over every period and scope kind, upsert its rows; returns the count."""
+    rows: list[KpiSnapshot] = []
+    for kind, start in periods:
+        window = window_for(kind, start, now=now, memo=memo)
+        written: list[str] = []
+        for scope_kind_ in kinds:
+            measures = definition.compute(window, scope_kind_)
+            written.extend(measures)
+            for scope, measure in measures.items():
+                target, tolerance = target_of(definition, scope, targets)
+                rows.append(
+                    KpiSnapshot(
+                        code=definition.code,
+                        scope=scope,
+                        period_kind=kind,
+                        period_start=window.period_start,
+                        period_end=window.period_end,
+                        value=measure.value,
+                        target=target,
+                        status=definition.status_for(measure.value, target, tolerance),
+                        extra=_plain(measure.extra),
+                        computed_at=now,
+                        run=run,
+                    )
+                )
+        # Rows of members that no longer have a value go, so a rerun equals a fresh run.
+        in_kinds = Q()
+        for scope_kind_ in kinds:
+            in_kinds |= (
+                Q(scope="global")
+                if scope_kind_ == "global"
+                else Q(scope__startswith=f"{scope_kind_}:")
+            )
+        KpiSnapshot.objects.filter(
+            in_kinds, code=definition.code, period_kind=kind, period_start=window.period_start
+        ).exclude(scope__in=written).delete()
+    KpiSnapshot.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["code", "scope", "period_kind", "period_start"],
+        update_fields=UPDATE_FIELDS,
+    )
+    return len(rows)
+
+
+def _plain(extra: dict) -> dict:
+    """JSON-safe supporting figures (Decimals as strings)."""
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in extra.items()}
+
+
+@transaction.atomic
+def kpi_target_set(
+    *, code: str, scope: str, target: Decimal, tolerance: Decimal, actor=None
+) -> KpiTarget:
+    """Set the target of a KPI for a scope and re-judge the stored snapshots it applies to."""
+    definition = registry.get(code)
+    if definition is None:
+        raise ValueError(f"unknown KPI {code!r}")
+    registry.parse_scope(scope)
+    row, _ = KpiTarget.objects.update_or_create(
+        code=code,
+        scope=scope,
+        defaults={
+            "target": target,
+            "tolerance": tolerance,
+            "updated_at": timezone.now(),
+            "updated_by": actor if actor is not None and actor.is_authenticated else None,
+        },
+    )
+    snapshots_restatus(code=code)
+    return row
+
+
+def snapshots_restatus(*, code: str) -> int:
+    """Re-judge every stored value of one KPI against its current targets (after a change)."""
+    definition = registry.get(code)
+    targets = targets_for([code])
+    changed = []
+    for snap in KpiSnapshot.objects.filter(code=code).only("pk", "value", "target", "status",
+                                                             "scope"):  # fmt: skip
+        target, tolerance = target_of(definition, snap.scope, targets)
+        status = definition.status_for(snap.value, target, tolerance)
+        if (snap.target, snap.status) != (target, status):
+            snap.target, snap.status = target, status
+            changed.append(snap)
+    KpiSnapshot.objects.bulk_update(changed, ["target", "status"], batch_size=500)
+    return len(changed)

@@ -1,0 +1,229 @@
+"""The KPI API: definitions with targets and latest values, series (JSON or CSV), runs."""
+
+import csv
+import datetime
+import io
+import json
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.permissions import role_required
+from core.roles import Role
+from kpis import actions, queries, registry
+from kpis.api.serializers import (
+    ComputeRequestSerializer,
+    KpiDefinitionSerializer,
+    KpiRunSerializer,
+    KpiSeriesSerializer,
+    KpiTargetSerializer,
+    SeriesQuerySerializer,
+)
+from kpis.choices import PeriodKind
+from kpis.tasks import compute_kpis
+
+KpiReaders = role_required(Role.ADMIN, read_roles=queries.KPI_READER_ROLES)
+RunReaders = role_required(Role.ADMIN, read_roles=queries.RUN_READER_ROLES)
+# How far back a series goes when no start is given.
+DEFAULT_SPAN = {
+    PeriodKind.DAY: datetime.timedelta(days=90),
+    PeriodKind.WEEK: datetime.timedelta(weeks=26),
+    PeriodKind.MONTH: datetime.timedelta(days=730),
+}
+MAX_POINTS = 2000
+CSV_COLUMNS = [
+    "code",
+    "scope",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "value",
+    "target",
+    "status",
+    "extra",
+]
+
+
+def definition_or_404(code: str) -> registry.KpiDefinition:
+    definition = registry.get(code)
+    if definition is None:
+        raise Http404
+    return definition
+
+
+class KpiListView(APIView):
+    """Every KPI: its definition, its targets and the newest value of every scope."""
+
+    permission_classes = [KpiReaders]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "period",
+                enum=PeriodKind.values,
+                default="month",
+                description="Which kind of period the latest values are of.",
+            ),
+            OpenApiParameter("scope", str, description="Only this scope (e.g. global, service:3)."),
+        ],
+        responses=KpiDefinitionSerializer(many=True),
+    )
+    def get(self, request):
+        period = request.query_params.get("period", PeriodKind.MONTH)
+        if period not in PeriodKind.values:
+            period = PeriodKind.MONTH
+        scope = request.query_params.get("scope")
+        latest: dict[str, list] = {}
+        for snap in queries.latest_snapshots(period_kind=period, scopes=[scope] if scope else None):
+            latest.setdefault(snap.code, []).append(snap)
+        targets = queries.targets_by_code()
+        rows = [
+            {
+                "code": d.code,
+                "name": d.name,
+                "description": d.description,
+                "unit": d.unit,
+                "direction": d.direction,
+                "group": d.group,
+                "scopes": list(d.scopes),
+                "default_target": d.default_target,
+                "tolerance": d.tolerance,
+                "targets": targets.get(d.code, []),
+                "latest": latest.get(d.code, []),
+            }
+            for d in registry.definitions()
+        ]
+        return Response(KpiDefinitionSerializer(rows, many=True).data)
+
+
+class CsvRenderer(BaseRenderer):
+    """A series as CSV: one row per period."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        if not isinstance(data, dict) or "points" not in data:
+            writer.writerow(["detail"])
+            writer.writerow([data.get("detail", "") if isinstance(data, dict) else data])
+            return out.getvalue().encode()
+        writer.writerow(CSV_COLUMNS)
+        for point in data["points"]:
+            writer.writerow(
+                [data["code"]]
+                + [point[c] for c in CSV_COLUMNS[1:-1]]
+                + [json.dumps(point["extra"], sort_keys=True)]
+            )
+        return out.getvalue().encode()
+
+
+class KpiSeriesView(APIView):
+    """One KPI's values over time for one scope and kind of period (`?format=csv` for CSV)."""
+
+    permission_classes = [KpiReaders]
+    renderer_classes = [JSONRenderer, CsvRenderer]
+
+    @extend_schema(parameters=[SeriesQuerySerializer], responses=KpiSeriesSerializer)
+    def get(self, request, code, format=None):
+        definition = definition_or_404(code)
+        params = SeriesQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        period = params.validated_data["period"]
+        end = params.validated_data.get("end") or timezone.localdate()
+        start = params.validated_data.get("start") or end - DEFAULT_SPAN[period]
+        scope = params.validated_data["scope"]
+        points = list(
+            queries.series(code=code, scope=scope, period_kind=period, start=start, end=end)[
+                :MAX_POINTS
+            ]
+        )
+        data = KpiSeriesSerializer(
+            {
+                "code": code,
+                "name": definition.name,
+                "unit": definition.unit,
+                "scope": scope,
+                "period": period,
+                "start": start,
+                "end": end,
+                "points": points,
+            }
+        ).data
+        return Response(data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and renderer.format == "csv" and response.status_code == 200:
+            scope = request.query_params.get("scope", "global").replace(":", "-")
+            name = f"{kwargs.get('code', 'kpi')}-{scope}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+@extend_schema(exclude=True)
+class KpiSeriesCsvView(KpiSeriesView):
+    """/kpis/{code}/series.csv: the same series, always as CSV."""
+
+
+class KpiComputeView(APIView):
+    """Start a KPI run (admins): 202 with the run; in the embedded mode it is done on return."""
+
+    permission_classes = [role_required(Role.ADMIN, read_roles=(Role.ADMIN,))]
+
+    @extend_schema(request=ComputeRequestSerializer, responses={202: KpiRunSerializer})
+    def post(self, request):
+        body = ComputeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        run = actions.run_create(
+            as_of=data["as_of"],
+            codes=data["codes"],
+            scopes=data["scopes"],
+            backfill_days=data["backfill_days"],
+            requested_by=request.user,
+            trigger="api",
+        )
+        # The view is outside ATOMIC_REQUESTS (see urls.py): the run row is committed before
+        # a worker can look for it.
+        compute_kpis.delay(run_id=run.pk, trigger="api")
+        run.refresh_from_db()
+        return Response(KpiRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class KpiTargetView(APIView):
+    """Set a KPI's target for one scope (admins); stored values are re-judged against it."""
+
+    permission_classes = [role_required(Role.ADMIN, read_roles=queries.KPI_READER_ROLES)]
+
+    @extend_schema(responses=KpiTargetSerializer(many=True))
+    def get(self, request, code):
+        definition_or_404(code)
+        targets = queries.targets_by_code().get(code, [])
+        return Response(KpiTargetSerializer(targets, many=True).data)
+
+    @extend_schema(request=KpiTargetSerializer, responses=KpiTargetSerializer)
+    def put(self, request, code):
+        definition_or_404(code)
+        body = KpiTargetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        target = actions.kpi_target_set(code=code, actor=request.user, **body.validated_data)
+        return Response(KpiTargetSerializer(target).data)
+
+
+class KpiRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """KPI runs, newest first: when, how long, and how each KPI fared."""
+
+    permission_classes = [RunReaders]
+    serializer_class = KpiRunSerializer
+    queryset = queries.runs_recent()
+    filterset_fields = ["status", "trigger"]
+    ordering_fields = ["id"]

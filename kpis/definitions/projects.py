@@ -1,0 +1,278 @@
+"""Project and portfolio KPIs from the projects app's earned-value definitions (projects/evm.py).
+
+Each value is "as of" the last day the window reaches. The EVM inputs of every project are
+loaded once per run in a fixed number of queries (`load_evm_data`) and the formulas run per
+project; the portfolio ("global") adds the projects' PV, EV, AC and budgets up first, and
+only when they share one currency (amounts in different currencies are never summed).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import NoReverseMatch, reverse
+
+from kpis.definitions.common import CENT, HUNDRED, percent, rounded
+from kpis.periods import Window
+from kpis.registry import Measure, kpi
+
+PROJECT_SCOPES = ("global", "project")
+RATIO = Decimal("0.001")
+
+
+def _evm(w: Window) -> dict[int, dict]:
+    """{project id: {"measures": EarnedValue, "currency", "due", "missed"}} as of the window."""
+    from projects.choices import Phase
+    from projects.evm import earned_value_measures, load_evm_data
+    from projects.models import Project
+
+    as_of = w.as_of_date
+    key = ("evm", as_of)
+    if key in w.memo:
+        return w.memo[key]
+    if "evm_projects" not in w.memo:
+        projects = dict(
+            Project.objects.exclude(phase__in=[Phase.CANCELLED, Phase.INITIATION])
+            .order_by("pk")
+            .values_list("pk", "currency")
+        )
+        w.memo["evm_projects"] = (projects, load_evm_data(list(projects)))
+    projects, data = w.memo["evm_projects"]
+    out = {}
+    for pid, currency in projects.items():  # a loop over projects, not rows
+        project_data = data[pid]
+        if not project_data.work:
+            continue  # no plan yet: nothing to measure against
+        due = [m for m in project_data.milestones if not m.waived and m.baseline_due <= as_of]
+        missed = [m for m in due if m.completed_on is None or m.completed_on > as_of]
+        out[pid] = {
+            "measures": earned_value_measures(project_data, as_of),
+            "currency": currency,
+            "budget": project_data.budget,
+            "due": len(due),
+            "missed": len(missed),
+        }
+    w.memo[key] = out
+    return out
+
+
+def _portfolio_totals(evm: dict[int, dict]) -> dict | None:
+    """ΣPV, ΣEV, ΣAC, Σbudget over the projects, or None when currencies differ."""
+    currencies = {p["currency"] for p in evm.values()}
+    if len(currencies) != 1:
+        return None
+    return {
+        "pv": sum((p["measures"].pv for p in evm.values()), Decimal(0)),
+        "ev": sum((p["measures"].ev for p in evm.values()), Decimal(0)),
+        "ac": sum((p["measures"].ac for p in evm.values()), Decimal(0)),
+        "budget": sum((p["budget"] for p in evm.values()), Decimal(0)),
+        "currency": currencies.pop(),
+        "projects": len(evm),
+    }
+
+
+def _measure(
+    w: Window,
+    scope_kind: str,
+    per_project,
+    portfolio,
+) -> dict[str, Measure]:
+    evm = _evm(w)
+    if scope_kind == "project":
+        out = {}
+        for pid, p in evm.items():
+            value, extra = per_project(p)
+            out[f"project:{pid}"] = Measure(value, {"currency": p["currency"], **extra})
+        return out
+    if not evm:
+        return {}
+    totals = _portfolio_totals(evm)
+    if totals is None:
+        return {"global": Measure(None, {"reason": "projects in more than one currency"})}
+    value, extra = portfolio(totals, evm)
+    return {"global": Measure(value, {"currency": totals["currency"], **extra})}
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    return rounded(value, CENT)
+
+
+def _ratio(value: Decimal | None) -> Decimal | None:
+    return rounded(value, RATIO)
+
+
+def project_page(w: Window, scope: str) -> str | None:
+    """The project's workspace (the records behind a project KPI), or the portfolio."""
+    kind, _, ident = scope.partition(":")
+    try:
+        if kind == "project":
+            return reverse("projects:overview", args=[int(ident)])
+        return reverse("projects:portfolio")
+    except NoReverseMatch:
+        return None
+
+
+def milestones_page(w: Window, scope: str) -> str | None:
+    kind, _, ident = scope.partition(":")
+    try:
+        if kind == "project":
+            return reverse("projects:milestones", args=[int(ident)])
+        return reverse("projects:portfolio")
+    except NoReverseMatch:
+        return None
+
+
+COMMON = {
+    "scopes": PROJECT_SCOPES,
+    "group": "project",
+    "records": project_page,
+    "records_label": "The project's plan, costs and milestones",
+}
+
+
+@kpi(
+    code="schedule_variance",
+    name="Schedule variance (SV)",
+    unit="money",
+    direction="higher",
+    decimals=0,
+    **COMMON,
+)
+def schedule_variance(w: Window, scope_kind: str) -> dict[str, Measure]:
+    """SV = EV − PV as of the period's end (money; negative is behind schedule)."""
+    return _measure(
+        w,
+        scope_kind,
+        lambda p: (
+            _money(p["measures"].sv),
+            {"ev": str(_money(p["measures"].ev)), "pv": str(_money(p["measures"].pv))},
+        ),
+        lambda t, evm: (
+            _money(t["ev"] - t["pv"]),
+            {"ev": str(_money(t["ev"])), "pv": str(_money(t["pv"])), "projects": t["projects"]},
+        ),
+    )
+
+
+@kpi(
+    code="cost_variance",
+    name="Cost variance (CV)",
+    unit="money",
+    direction="higher",
+    decimals=0,
+    **COMMON,
+)
+def cost_variance(w: Window, scope_kind: str) -> dict[str, Measure]:
+    """CV = EV − AC as of the period's end (money; negative is over cost)."""
+    return _measure(
+        w,
+        scope_kind,
+        lambda p: (
+            _money(p["measures"].cv),
+            {"ev": str(_money(p["measures"].ev)), "ac": str(_money(p["measures"].ac))},
+        ),
+        lambda t, evm: (
+            _money(t["ev"] - t["ac"]),
+            {"ev": str(_money(t["ev"])), "ac": str(_money(t["ac"])), "projects": t["projects"]},
+        ),
+    )
+
+
+def _divide(a: Decimal, b: Decimal) -> Decimal | None:
+    return None if not b else a / b
+
+
+@kpi(
+    code="spi",
+    name="Schedule performance index (SPI)",
+    unit="ratio",
+    direction="higher",
+    default_target="0.95",
+    tolerance="0.10",
+    decimals=2,
+    **COMMON,
+)
+def spi(w: Window, scope_kind: str) -> dict[str, Measure]:
+    """SPI = EV ÷ PV as of the period's end; the portfolio's is ΣEV ÷ ΣPV."""
+    return _measure(
+        w,
+        scope_kind,
+        lambda p: (_ratio(p["measures"].spi), {}),
+        lambda t, evm: (_ratio(_divide(t["ev"], t["pv"])), {"projects": t["projects"]}),
+    )
+
+
+@kpi(
+    code="cpi",
+    name="Cost performance index (CPI)",
+    unit="ratio",
+    direction="higher",
+    default_target="0.95",
+    tolerance="0.10",
+    decimals=2,
+    **COMMON,
+)
+def cpi(w: Window, scope_kind: str) -> dict[str, Measure]:
+    """CPI = EV ÷ AC as of the period's end; the portfolio's is ΣEV ÷ ΣAC."""
+    return _measure(
+        w,
+        scope_kind,
+        lambda p: (_ratio(p["measures"].cpi), {}),
+        lambda t, evm: (_ratio(_divide(t["ev"], t["ac"])), {"projects": t["projects"]}),
+    )
+
+
+@kpi(
+    code="budget_deviation",
+    name="Budget deviation",
+    unit="%",
+    direction="lower",
+    default_target="0",
+    tolerance="5",
+    **COMMON,
+)
+def budget_deviation(w: Window, scope_kind: str) -> dict[str, Measure]:
+    """(AC − budget) ÷ budget × 100 as of the period's end: above 0 the project has spent more
+    than its whole budget; the portfolio's uses ΣAC and Σbudget."""
+    return _measure(
+        w,
+        scope_kind,
+        lambda p: (
+            rounded(p["measures"].budget_deviation_pct),
+            {"ac": str(_money(p["measures"].ac)), "budget": str(_money(p["budget"]))},
+        ),
+        lambda t, evm: (
+            None if not t["budget"] else rounded((t["ac"] - t["budget"]) * HUNDRED / t["budget"]),
+            {"ac": str(_money(t["ac"])), "budget": str(_money(t["budget"]))},
+        ),
+    )
+
+
+@kpi(
+    code="milestones_missed",
+    name="Milestones missed",
+    unit="%",
+    direction="lower",
+    default_target="0",
+    tolerance="10",
+    scopes=PROJECT_SCOPES,
+    group="project",
+    records=milestones_page,
+    records_label="The project's milestones",
+)
+def milestones_missed(w: Window, scope_kind: str) -> dict[str, Measure]:
+    """Milestones due (baseline date) by the period's end and not completed by then ÷ due × 100,
+    waived ones left out; the portfolio's adds the counts up."""
+    evm = _evm(w)
+    if scope_kind == "project":
+        return {
+            f"project:{pid}": Measure(
+                percent(p["missed"], p["due"]), {"due": p["due"], "missed": p["missed"]}
+            )
+            for pid, p in evm.items()
+        }
+    if not evm:
+        return {}
+    due = sum(p["due"] for p in evm.values())
+    missed = sum(p["missed"] for p in evm.values())
+    return {"global": Measure(percent(missed, due), {"due": due, "missed": missed})}

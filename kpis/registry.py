@@ -1,0 +1,137 @@
+"""The KPI registry: each KPI defined once, in code, with the function that computes it.
+
+A compute function takes a `Window` and a scope kind ("global", "service", "team",
+"priority", "project") and returns `{scope_key: Measure}` for every member of that kind
+that has a value, from SQL aggregates grouped by the scope (one query per kind where the
+database can do it). It raises `KpiUnavailable` when its data source does not exist yet:
+such a KPI is recorded as unavailable, never given a made-up number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from kpis.choices import Direction, KpiStatus
+from kpis.periods import Window
+
+SCOPE_KINDS = ("global", "service", "team", "priority", "project")
+
+
+class KpiUnavailable(Exception):
+    """The KPI's data source is not there (yet); the reason is shown to admins."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    value: Decimal | None
+    extra: dict = field(default_factory=dict)
+
+
+Compute = Callable[[Window, str], dict[str, Measure]]
+# records(window, scope_key) -> a queryset (or a URL) of the records behind the number
+Records = Callable[[Window, str], object]
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    code: str
+    name: str
+    unit: str  # "%", "min", "count", "money", "ratio"
+    direction: str
+    default_target: Decimal | None
+    tolerance: Decimal
+    scopes: tuple[str, ...]
+    compute: Compute
+    description: str = ""
+    records: Records | None = None
+    records_label: str = ""
+    group: str = "service"  # "service" or "project": which dashboard shows it
+    decimals: int = 1
+
+    def status_for(self, value: Decimal | None, target: Decimal | None, tolerance: Decimal):
+        return status_for(value, target, tolerance, self.direction)
+
+
+REGISTRY: dict[str, KpiDefinition] = {}
+
+
+def kpi(
+    *,
+    code: str,
+    name: str,
+    unit: str,
+    direction: str,
+    scopes: tuple[str, ...],
+    default_target: str | Decimal | None = None,
+    tolerance: str | Decimal = "0",
+    description: str = "",
+    records: Records | None = None,
+    records_label: str = "",
+    group: str = "service",
+    decimals: int = 1,
+):
+    """Register the decorated function as the computation of KPI `code`."""
+    unknown = set(scopes) - set(SCOPE_KINDS)
+    if unknown:
+        raise ValueError(f"{code}: unknown scope kinds {sorted(unknown)}")
+
+    def register(func: Compute) -> Compute:
+        REGISTRY[code] = KpiDefinition(
+            code=code,
+            name=name,
+            unit=unit,
+            direction=Direction(direction),
+            default_target=None if default_target is None else Decimal(default_target),
+            tolerance=Decimal(tolerance),
+            scopes=tuple(scopes),
+            compute=func,
+            description=description or (func.__doc__ or "").strip().split("\n\n")[0],
+            records=records,
+            records_label=records_label,
+            group=group,
+            decimals=decimals,
+        )
+        return func
+
+    return register
+
+
+def definitions(group: str | None = None) -> list[KpiDefinition]:
+    return [d for d in REGISTRY.values() if group is None or d.group == group]
+
+
+def get(code: str) -> KpiDefinition | None:
+    return REGISTRY.get(code)
+
+
+def status_for(
+    value: Decimal | None, target: Decimal | None, tolerance: Decimal, direction: str
+) -> str:
+    """on target if the value meets the target; at risk if within tolerance of it; else off."""
+    if value is None:
+        return KpiStatus.NO_DATA
+    if target is None:
+        return KpiStatus.NO_TARGET
+    if direction == Direction.HIGHER:
+        if value >= target:
+            return KpiStatus.ON_TARGET
+        return KpiStatus.AT_RISK if value >= target - tolerance else KpiStatus.OFF_TARGET
+    if value <= target:
+        return KpiStatus.ON_TARGET
+    return KpiStatus.AT_RISK if value <= target + tolerance else KpiStatus.OFF_TARGET
+
+
+def scope_kind(scope: str) -> str:
+    return scope.split(":", 1)[0]
+
+
+def parse_scope(scope: str) -> tuple[str, int | None]:
+    """("service", 3) from "service:3"; ("global", None) from "global". ValueError if bad."""
+    kind, _, ident = scope.partition(":")
+    if kind == "global" and not ident:
+        return kind, None
+    if kind in SCOPE_KINDS and kind != "global" and ident.isdigit() and len(ident) < 12:
+        return kind, int(ident)
+    raise ValueError(f"not a scope: {scope!r}")

@@ -1,0 +1,50 @@
+"""Celery tasks: thin wrappers around kpis.actions (ids and ISO dates as arguments)."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from kpis.actions import kpis_compute
+from kpis.models import KpiRun
+
+# A full run takes seconds; a backfill of a year, a minute or two on PostgreSQL.
+SOFT_TIME_LIMIT = 15 * 60
+TIME_LIMIT = SOFT_TIME_LIMIT + 60
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+@shared_task(acks_late=True, soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
+def compute_kpis(
+    as_of: str | None = None,
+    codes: list[str] | None = None,
+    scopes: list[str] | None = None,
+    backfill_days: int = 0,
+    run_id: int | None = None,
+    trigger: str = "beat",
+) -> dict:
+    """Compute the KPIs of the periods ending at `as_of` (today if None); idempotent upserts.
+
+    With `run_id` (a run recorded by the API) the same run row is reused, so a redelivery
+    after a worker died completes that run instead of starting another.
+    """
+    run = KpiRun.objects.filter(pk=run_id).first() if run_id else None
+    run = kpis_compute(
+        as_of=_date(as_of),
+        codes=codes,
+        scopes=scopes,
+        backfill_days=backfill_days,
+        run=run,
+        trigger=trigger,
+    )
+    return {"run": run.pk, "status": run.status, "per_kpi": run.per_kpi}
+
+
+@shared_task(acks_late=True, soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
+def compute_kpis_closed_periods() -> dict:
+    """Nightly: the periods that contain yesterday, now closed (or closing) with final values."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    return compute_kpis(as_of=yesterday.isoformat(), trigger="beat")

@@ -1,0 +1,369 @@
+"""The managers' dashboards: service management, portfolio, per-service and per-project cards,
+and the drill-down from a number to the records behind it."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.models import Team
+from core.pagination import keyset_page
+from core.roles import is_admin
+from kpis import actions, dashboards, queries, registry
+from kpis.choices import PeriodKind
+from kpis.models import KpiSnapshot
+from kpis.periods import period_bounds, window_for
+from kpis.tasks import compute_kpis
+from kpis.templatetags.kpis_tags import format_value
+from projects.choices import Phase
+from projects.models import Project
+from servicedesk.models import Service
+
+SERVICE_TABLE_CODES = [
+    "availability",
+    "csat",
+    "sla_compliance",
+    "mttr",
+    "incident_volume",
+    "incident_reduction",
+    "tco",
+]
+PROJECT_TABLE_CODES = [
+    "spi",
+    "cpi",
+    "schedule_variance",
+    "cost_variance",
+    "budget_deviation",
+    "milestones_missed",
+]
+
+
+def _reader_required(view):
+    def wrapped(request, *args, **kwargs):
+        if not queries.can_read_kpis(request.user):
+            return HttpResponseForbidden("The dashboards are for managers and service owners.")
+        return view(request, *args, **kwargs)
+
+    wrapped.__doc__ = view.__doc__
+    return login_required(wrapped)
+
+
+def _period(request) -> str:
+    kind = request.GET.get("period", PeriodKind.WEEK)
+    return kind if kind in PeriodKind.values else PeriodKind.WEEK
+
+
+def _columns(codes: list[str]) -> list[dict]:
+    return [
+        {"code": c, "name": registry.get(c).name, "short": dashboards.SHORT_NAMES.get(c, c)}
+        for c in codes
+        if registry.get(c)
+    ]
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() and len(str(value)) < 12 else None
+
+
+def _unavailable(last_run) -> dict[str, str]:
+    """KPIs the last run could not compute, with the reason (shown instead of a value)."""
+    if last_run is None:
+        return {}
+    return {
+        code: outcome.split(": ", 1)[-1]
+        for code, outcome in last_run.per_kpi.items()
+        if outcome != "ok"
+    }
+
+
+def _table(codes, scope_prefix: str, kind: str, start: datetime.date) -> dict:
+    """{scope: {code: (snapshot, url)}} for every member of a scope kind, in one query."""
+    rows: dict[str, dict] = {}
+    snaps = KpiSnapshot.objects.filter(
+        code__in=codes, scope__startswith=scope_prefix, period_kind=kind, period_start=start
+    )
+    for snap in snaps:
+        definition = registry.get(snap.code)
+        if definition is None:
+            continue
+        currency = (snap.extra or {}).get("currency", "")
+        rows.setdefault(snap.scope, {})[snap.code] = {
+            "value": format_value(snap.value, definition.unit, definition.decimals, currency),
+            "css": dashboards.STATUS_CSS.get(snap.status, ""),
+            "url": dashboards.records_url(definition, (kind, snap.period_start), snap.scope),
+        }
+    return rows
+
+
+def _service_context(request, *, scope: str, heading: str, service=None) -> dict:
+    kind = _period(request)
+    last_run = queries.last_run()
+    data = dashboards.build(
+        codes=dashboards.SERVICE_TILES,
+        charts=dashboards.SERVICE_CHARTS,
+        scope=scope,
+        kind=kind,
+        unavailable=_unavailable(last_run),
+    )
+    return {
+        "heading": heading,
+        "scope": scope,
+        "period": kind,
+        "periods": PeriodKind.choices,
+        "period_label": _period_label(kind, data["period_start"]),
+        "tiles": data["tiles"],
+        "chart_data": data["charts"],
+        "last_run": last_run,
+        "can_compute": is_admin(request.user),
+        "service": service,
+    }
+
+
+def _period_label(kind: str, start: datetime.date) -> str:
+    first, last = period_bounds(kind, start)
+    if kind == PeriodKind.DAY:
+        return first.strftime("%a %d %b %Y")
+    if kind == PeriodKind.WEEK:
+        return f"week {first.isocalendar()[1]}, {first:%d %b} – {last:%d %b %Y}"
+    return first.strftime("%B %Y")
+
+
+@_reader_required
+def dashboard(request):
+    """Service management: CSAT, availability, SLA compliance, MTTA/MTTR, volume, backlog, TCO."""
+    service_id, team_id = _int(request.GET.get("service")), _int(request.GET.get("team"))
+    services = list(Service.objects.order_by("name").only("pk", "name", "status"))
+    teams = list(Team.objects.order_by("name").only("pk", "name"))
+    scope, heading = "global", "Service management"
+    if service_id and any(s.pk == service_id for s in services):
+        name = next(s.name for s in services if s.pk == service_id)
+        scope, heading = f"service:{service_id}", f"Service management · {name}"
+    elif team_id and any(t.pk == team_id for t in teams):
+        name = next(t.name for t in teams if t.pk == team_id)
+        scope, heading = f"team:{team_id}", f"Service management · team {name}"
+    context = _service_context(request, scope=scope, heading=heading)
+    table = _table(
+        SERVICE_TABLE_CODES,
+        "service:",
+        context["period"],
+        period_bounds(context["period"], timezone.localdate())[0],
+    )
+    context.update(
+        {
+            "services": services,
+            "teams": teams,
+            "service_id": service_id,
+            "team_id": team_id,
+            "table_codes": _columns(SERVICE_TABLE_CODES),
+            "service_rows": [
+                (s, table.get(f"service:{s.pk}", {}))
+                for s in services
+                if s.status == "live" or f"service:{s.pk}" in table
+            ],
+        }
+    )
+    return render(request, "kpis/dashboard.html", context)
+
+
+@_reader_required
+def service_card(request, pk: int):
+    """One service's KPI card: the service dashboard scoped to it."""
+    service = get_object_or_404(Service, pk=pk)
+    context = _service_context(
+        request, scope=f"service:{pk}", heading=service.name, service=service
+    )
+    return render(request, "kpis/service_card.html", context)
+
+
+@_reader_required
+def portfolio(request):
+    """Portfolio: SPI/CPI scatter, budget deviation, milestones missed, projects by phase."""
+    kind = _period(request)
+    last_run = queries.last_run()
+    data = dashboards.build(
+        codes=dashboards.PROJECT_TILES,
+        charts=dashboards.PROJECT_CHARTS,
+        scope="global",
+        kind=kind,
+        unavailable=_unavailable(last_run),
+    )
+    current = period_bounds(kind, timezone.localdate())[0]
+    table = _table(PROJECT_TABLE_CODES, "project:", kind, current)
+    projects = list(
+        Project.objects.exclude(phase=Phase.CANCELLED)
+        .select_related("manager")
+        .order_by("code")
+        .only(
+            "pk",
+            "code",
+            "name",
+            "phase",
+            "currency",
+            "manager__username",
+            "manager__first_name",
+            "manager__last_name",
+        )
+    )
+    scatter = []
+    raw = KpiSnapshot.objects.filter(
+        code__in=["spi", "cpi", "budget_deviation"],
+        scope__startswith="project:",
+        period_kind=kind,
+        period_start=current,
+    ).values_list("scope", "code", "value")
+    values: dict[str, dict] = {}
+    for scope, code, value in raw:
+        values.setdefault(scope, {})[code] = value
+    for p in projects:
+        v = values.get(f"project:{p.pk}", {})
+        if v.get("spi") is not None and v.get("cpi") is not None:
+            scatter.append(
+                {
+                    "label": p.code,
+                    "x": float(v["spi"]),
+                    "y": float(v["cpi"]),
+                    "url": reverse("kpis:project_card", args=[p.pk]),
+                }
+            )
+    deviation = [
+        {"label": p.code, "value": float(values[f"project:{p.pk}"]["budget_deviation"])}
+        for p in projects
+        if values.get(f"project:{p.pk}", {}).get("budget_deviation") is not None
+    ]
+    phase_counts = dict(
+        Project.objects.values_list("phase").annotate(n=Count("id")).order_by("phase")
+    )
+    by_phase = [(label, phase_counts.get(value, 0), value) for value, label in Phase.choices]
+    chart_data = data["charts"]
+    chart_data["scatter"] = scatter
+    chart_data["deviation"] = deviation
+    chart_data["phases"] = {
+        "labels": [label for label, _, _ in by_phase],
+        "data": [n for _, n, _ in by_phase],
+    }
+    context = {
+        "heading": "Project portfolio",
+        "period": kind,
+        "periods": PeriodKind.choices,
+        "period_label": _period_label(kind, data["period_start"]),
+        "tiles": data["tiles"],
+        "chart_data": chart_data,
+        "last_run": last_run,
+        "can_compute": is_admin(request.user),
+        "table_codes": _columns(PROJECT_TABLE_CODES),
+        "project_rows": [(p, table.get(f"project:{p.pk}", {})) for p in projects],
+        "by_phase": by_phase,
+    }
+    return render(request, "kpis/portfolio.html", context)
+
+
+@_reader_required
+def project_card(request, pk: int):
+    """One project's KPI card: SPI, CPI, SV, CV, budget deviation and milestones missed."""
+    project = get_object_or_404(Project.objects.select_related("manager"), pk=pk)
+    kind = _period(request)
+    data = dashboards.build(
+        codes=dashboards.PROJECT_TILES,
+        charts=dashboards.PROJECT_CHARTS,
+        scope=f"project:{pk}",
+        kind=kind,
+    )
+    context = {
+        "project": project,
+        "heading": f"{project.code} {project.name}",
+        "period": kind,
+        "periods": PeriodKind.choices,
+        "period_label": _period_label(kind, data["period_start"]),
+        "tiles": data["tiles"],
+        "chart_data": data["charts"],
+        "last_run": queries.last_run(),
+        "project_url": dashboards.records_url(registry.get("spi"), None, f"project:{pk}"),
+    }
+    return render(request, "kpis/project_card.html", context)
+
+
+@_reader_required
+def records(request):
+    """The records behind one number: e.g. the breached incidents behind SLA compliance."""
+    definition = registry.get(request.GET.get("kpi", ""))
+    scope = request.GET.get("scope", "global")
+    kind = request.GET.get("period", "")
+    try:
+        registry.parse_scope(scope)
+        start = datetime.date.fromisoformat(request.GET.get("start", ""))
+    except ValueError as exc:
+        raise Http404("Unknown scope or date.") from exc
+    if definition is None or kind not in PeriodKind.values or definition.records is None:
+        raise Http404("This number has no records to show.")
+    window = window_for(kind, start, now=timezone.now())
+    found = definition.records(window, scope)
+    if isinstance(found, str):
+        return redirect(found)
+    if found is None:
+        raise Http404("This number has no records to show.")
+    qs = found.select_related("service", "team", "assignee")
+    snapshot = KpiSnapshot.objects.filter(
+        code=definition.code, scope=scope, period_kind=kind, period_start=window.period_start
+    ).first()
+    page = keyset_page(request, qs, ordering=("-opened_at", "-id"))
+    context = {
+        "definition": definition,
+        "scope": scope,
+        "scope_label": _scope_label(scope),
+        "period": kind,
+        "period_label": _period_label(kind, window.period_start),
+        "snapshot": snapshot,
+        "value": format_value(
+            snapshot.value if snapshot else None, definition.unit, definition.decimals
+        ),
+        "total": qs.count(),
+        "page": page,
+        "back": _back_url(scope, kind),
+    }
+    return render(request, "kpis/records.html", context)
+
+
+def _scope_label(scope: str) -> str:
+    kind, ident = registry.parse_scope(scope)
+    if kind == "global":
+        return "all services"
+    if kind == "service":
+        return Service.objects.filter(pk=ident).values_list("name", flat=True).first() or scope
+    if kind == "team":
+        name = Team.objects.filter(pk=ident).values_list("name", flat=True).first()
+        return f"team {name or ident}"
+    if kind == "priority":
+        return f"priority {ident}"
+    return scope
+
+
+def _back_url(scope: str, kind: str) -> str:
+    scope_kind, ident = registry.parse_scope(scope)
+    base = reverse("kpis:dashboard")
+    if scope_kind == "service":
+        return reverse("kpis:service_card", args=[ident]) + f"?period={kind}"
+    if scope_kind == "team":
+        return f"{base}?team={ident}&period={kind}"
+    return f"{base}?period={kind}"
+
+
+@login_required
+@require_POST
+def compute_now(request):
+    """Admins: compute today's KPIs now (in-process in the embedded mode, else on a worker)."""
+    if not is_admin(request.user):
+        return HttpResponseForbidden("Only administrators start KPI runs.")
+    run = actions.run_create(requested_by=request.user, trigger="dashboard")
+    transaction.on_commit(lambda: compute_kpis.delay(run_id=run.pk, trigger="dashboard"))
+    messages.success(request, f"KPI run #{run.pk} started.")
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = reverse("kpis:dashboard")
+    return redirect(target)

@@ -1,0 +1,220 @@
+"""The job: periods, upserts (idempotent), one failing KPI does not stop the others, runs."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.core.management import call_command
+
+from kpis import registry
+from kpis.actions import kpi_target_set, kpis_compute
+from kpis.models import KpiRun, KpiSnapshot
+from kpis.periods import period_bounds, periods_ending, window_for
+from kpis.registry import Measure, kpi, status_for
+from tests.kpis.conftest import DAY, NOW
+
+pytestmark = pytest.mark.django_db
+d = datetime.date
+
+
+def test_periods_are_the_day_the_iso_week_and_the_calendar_month():
+    assert period_bounds("day", DAY) == (DAY, DAY)
+    assert period_bounds("week", DAY) == (d(2026, 3, 2), d(2026, 3, 8))  # Monday to Sunday
+    assert period_bounds("month", DAY) == (d(2026, 3, 1), d(2026, 3, 31))
+    assert period_bounds("month", d(2028, 2, 10)) == (d(2028, 2, 1), d(2028, 2, 29))
+
+
+def test_a_running_period_is_measured_up_to_now():
+    now = NOW.replace(year=2026, month=3, day=4, hour=15)
+    window = window_for("month", DAY, now=now)
+    assert window.end == now and not window.closed
+    assert window_for("month", DAY, now=NOW).closed
+
+
+def test_a_backfill_computes_each_distinct_period_once():
+    """10–4 March: 7 days, the weeks of 2 and 9 March... (2 weeks: 23 Feb–1 Mar and 2–8 Mar),
+    and 2 months (February and March)."""
+    periods = periods_ending(DAY, backfill_days=6)
+    assert sum(1 for kind, _ in periods if kind == "day") == 7
+    assert sorted(s for k, s in periods if k == "week") == [d(2026, 2, 23), d(2026, 3, 2)]
+    assert sorted(s for k, s in periods if k == "month") == [d(2026, 2, 1), d(2026, 3, 1)]
+
+
+@pytest.mark.parametrize(
+    "value, direction, expected",
+    [
+        ("96", "higher", "on_target"),  # target 95
+        ("95", "higher", "on_target"),
+        ("91", "higher", "at_risk"),  # within 5 below
+        ("89.9", "higher", "off_target"),
+        ("95", "lower", "on_target"),
+        ("100", "lower", "at_risk"),  # within 5 above
+        ("100.1", "lower", "off_target"),
+    ],
+)
+def test_status_comes_from_target_tolerance_and_direction(value, direction, expected):
+    assert status_for(D(value), D("95"), D("5"), direction) == expected
+
+
+def test_no_value_is_no_data_and_no_target_is_no_target():
+    assert status_for(None, D("95"), D("5"), "higher") == "no_data"
+    assert status_for(D("3"), None, D("0"), "lower") == "no_target"
+
+
+def _rows():
+    return sorted(
+        KpiSnapshot.objects.values_list(
+            "pk",
+            "code",
+            "scope",
+            "period_kind",
+            "period_start",
+            "period_end",
+            "value",
+            "target",
+            "status",
+            "extra",
+        )
+    )
+
+
+def test_running_twice_leaves_exactly_the_same_rows(desk):
+    """Same as_of twice → same rows (same primary keys, values, statuses), no duplicates."""
+    first = kpis_compute(as_of=DAY, backfill_days=3, now=NOW)
+    rows = _rows()
+    assert first.status == "ok", first.per_kpi
+    assert rows and len(rows) == first.rows_written
+    second = kpis_compute(as_of=DAY, backfill_days=3, now=NOW)
+    assert _rows() == rows
+    assert second.rows_written == first.rows_written
+    assert KpiSnapshot.objects.filter(run=second).count() == len(rows)
+
+
+def test_a_rerun_removes_values_that_no_longer_exist(desk):
+    kpis_compute(as_of=DAY, codes=["mttr"], now=NOW)
+    team_rows = KpiSnapshot.objects.filter(code="mttr", scope__startswith="team:")
+    assert team_rows.exists()
+    from servicedesk.models import Incident
+
+    Incident.objects.update(team=None)
+    kpis_compute(as_of=DAY, codes=["mttr"], now=NOW)
+    assert not team_rows.exists()
+    assert KpiSnapshot.objects.filter(code="mttr", scope="global").count() == 3
+
+
+def test_a_failing_kpi_is_recorded_and_the_others_are_computed(desk):
+    @kpi(code="test_broken", name="Broken", unit="count", direction="lower", scopes=("global",))
+    def broken(w, scope_kind):
+        raise ZeroDivisionError("division by zero in a test KPI")
+
+    try:
+        run = kpis_compute(as_of=DAY, codes=["mtta", "test_broken", "mttr"], now=NOW)
+    finally:
+        registry.REGISTRY.pop("test_broken")
+    assert run.status == "partial"
+    assert run.per_kpi["test_broken"].startswith("error: ZeroDivisionError")
+    assert run.per_kpi["mtta"] == run.per_kpi["mttr"] == "ok"
+    assert KpiSnapshot.objects.filter(code="mttr", scope="global", period_kind="day").get().value
+    assert not KpiSnapshot.objects.filter(code="test_broken").exists()
+
+
+def test_a_kpi_failing_half_way_writes_nothing(desk):
+    calls = []
+
+    @kpi(
+        code="test_half", name="Half", unit="count", direction="lower", scopes=("global", "service")
+    )
+    def half(w, scope_kind):
+        calls.append(scope_kind)
+        if scope_kind == "service":
+            raise RuntimeError("boom")
+        return {"global": Measure(D(1))}
+
+    try:
+        run = kpis_compute(as_of=DAY, codes=["test_half"], now=NOW)
+    finally:
+        registry.REGISTRY.pop("test_half")
+    assert run.status == "failed"
+    assert not KpiSnapshot.objects.filter(code="test_half").exists()
+
+
+def test_a_kpi_without_its_data_source_is_recorded_as_unavailable_not_as_a_number(desk):
+    @kpi(code="test_missing", name="Missing", unit="%", direction="higher", scopes=("global",))
+    def missing(w, scope_kind):
+        raise registry.KpiUnavailable("no data source yet: the Widget model does not exist")
+
+    try:
+        run = kpis_compute(as_of=DAY, codes=["test_missing", "mtta"], now=NOW)
+    finally:
+        registry.REGISTRY.pop("test_missing")
+    assert run.status == "ok"
+    assert run.per_kpi["test_missing"] == (
+        "unavailable: no data source yet: the Widget model does not exist"
+    )
+    assert not KpiSnapshot.objects.filter(code="test_missing").exists()
+
+
+def test_each_run_is_recorded_with_its_timing(desk):
+    run = kpis_compute(as_of=DAY, codes=["incident_volume"], now=NOW, trigger="command")
+    run.refresh_from_db()
+    assert run.started_at and run.finished_at and run.duration is not None
+    assert run.per_kpi == {"incident_volume": "ok"}
+    # day + week + month, global + services A and B
+    assert run.rows_written == 3 * 3
+
+
+def test_a_target_per_scope_overrides_the_default_and_rejudges_stored_values(desk):
+    """MTTR of the 4th is 280 min: on target against the default 480; with a target of 200 ± 60
+    for global it is off target (280 > 260); service A (180) keeps the default."""
+    kpis_compute(as_of=DAY, codes=["mttr"], now=NOW)
+    snap = KpiSnapshot.objects.get(code="mttr", scope="global", period_kind="day")
+    assert (snap.target, snap.status) == (D("480"), "on_target")
+    kpi_target_set(code="mttr", scope="global", target=D("200"), tolerance=D("60"))
+    snap.refresh_from_db()
+    assert (snap.target, snap.status) == (D("200"), "off_target")
+    kpi_target_set(code="mttr", scope=f"service:{desk['a'].pk}", target=D("170"), tolerance=D("20"))
+    a = KpiSnapshot.objects.get(code="mttr", scope=f"service:{desk['a'].pk}", period_kind="day")
+    assert (a.target, a.status) == (D("170"), "at_risk")
+
+
+def test_the_command_runs_the_same_computation_with_a_backfill(desk, capsys):
+    call_command("compute_kpis", "--as-of", "2026-03-04", "--backfill", "2", "--code", "mtta")
+    out = capsys.readouterr().out
+    assert "mtta" in out and "ok" in out
+    run = KpiRun.objects.get()
+    assert (run.as_of, run.backfill_days, run.trigger) == (DAY, 2, "command")
+    assert KpiSnapshot.objects.filter(code="mtta", period_kind="day").count() >= 1
+
+
+def test_the_celery_task_wraps_the_action_and_reuses_a_recorded_run(desk):
+    from kpis.actions import run_create
+    from kpis.tasks import compute_kpis
+
+    run = run_create(as_of=DAY, codes=["backlog"], trigger="api")
+    result = compute_kpis.delay(run_id=run.pk, as_of="2026-03-04").get()
+    assert result["run"] == run.pk and result["status"] == "ok"
+    assert KpiRun.objects.count() == 1
+    assert compute_kpis.acks_late is True
+    assert compute_kpis.soft_time_limit and compute_kpis.time_limit > compute_kpis.soft_time_limit
+
+
+def test_the_beat_schedule_has_an_hourly_and_a_nightly_run():
+    from core.celery import app
+
+    tasks = {e["task"] for e in app.conf.beat_schedule.values()}
+    assert {"kpis.tasks.compute_kpis", "kpis.tasks.compute_kpis_closed_periods"} <= tasks
+
+
+def test_the_demo_seed_computes_two_months_of_values_quickly(desk):
+    import time
+
+    from kpis import demo
+
+    started = time.monotonic()
+    result = demo.seed({})
+    assert time.monotonic() - started < 15
+    assert result["kpi_run"].status == "ok", result["kpi_run"].per_kpi
+    assert (
+        KpiSnapshot.objects.filter(period_kind="day").values("period_start").distinct().count()
+        >= 60
+    )
