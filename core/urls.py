@@ -9,6 +9,7 @@ from core.forms import LoginForm
 
 api_v1 = [
     path("", include("core.api.urls")),
+    path("", include("servicedesk.api.export_urls")),
     path("", include("servicedesk.api.urls")),
     path("", include("projects.api.urls")),
     path("", include("kpis.api.urls")),
