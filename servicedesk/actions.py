@@ -424,6 +424,10 @@ def survey_answer(*, survey: Survey, actor, rating, comment: str = "") -> Survey
     return survey
 
 
+def _created(instance, fields) -> dict:
+    return {k: [None, v] for k, v in snapshot(instance, fields).items()}
+
+
 # --- Outages -----------------------------------------------------------------------------
 
 OUTAGE_FIELDS = ("started_at", "ended_at", "kind", "description", "incident")
@@ -456,7 +460,7 @@ def outage_record(
         actor=actor,
         action="outage.recorded",
         obj=outage,
-        changes=snapshot(outage, ["service", *OUTAGE_FIELDS]),
+        changes=_created(outage, ["service", *OUTAGE_FIELDS]),
     )
     return outage
 
@@ -622,7 +626,7 @@ def service_cost_record(*, actor, service: Service, **fields) -> ServiceCost:
     cost.full_clean()
     cost.save()
     audit_record(
-        actor=actor, action="service_cost.recorded", obj=cost, changes=snapshot(cost, COST_FIELDS)
+        actor=actor, action="service_cost.recorded", obj=cost, changes=_created(cost, COST_FIELDS)
     )
     return cost
 
@@ -648,6 +652,9 @@ def service_cost_update(*, cost: ServiceCost, actor, changes: dict) -> ServiceCo
 @transaction.atomic
 def service_cost_delete(*, cost: ServiceCost, actor) -> None:
     audit_record(
-        actor=actor, action="service_cost.deleted", obj=cost, changes=snapshot(cost, COST_FIELDS)
+        actor=actor,
+        action="service_cost.deleted",
+        obj=cost,
+        changes={k: [v, None] for k, v in snapshot(cost, COST_FIELDS).items()},
     )
     cost.delete()

@@ -1,10 +1,15 @@
 """Every non-trivial read of the service desk: visibility first, joins stated."""
 
-from django.db.models import Q, QuerySet
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
 
 from core.roles import is_staff_member, works_tickets
+from servicedesk.availability import AvailabilityFigures, availability
 from servicedesk.choices import OPEN_INCIDENT_STATES, ServiceStatus
-from servicedesk.models import Attachment, Incident, IncidentComment, Service
+from servicedesk.models import Attachment, Incident, IncidentComment, Service, Survey
+from servicedesk.sla import service_hours_for
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -63,3 +68,65 @@ def services_visible_to(user) -> QuerySet[Service]:
     """The catalog: requesters see live services; staff see all."""
     qs = Service.objects.select_related("owner", "support_team")
     return qs if is_staff_member(user) else qs.filter(status=ServiceStatus.LIVE)
+
+
+# --- service levels ------------------------------------------------------------------------
+
+
+def csat(surveys: QuerySet[Survey]) -> dict:
+    """CSAT of a set of surveys, in one aggregate query.
+
+    csat_pct = answered ratings of 4 or 5 ÷ all answered ratings × 100 (unanswered surveys
+    are not counted); response_rate_pct = answered ÷ sent × 100. Both are Decimals with
+    three decimals (rounded half up), or None when there is nothing to divide by.
+    """
+    figures = surveys.aggregate(
+        sent=Count("pk"),
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        satisfied=Count("pk", filter=Q(answered_at__isnull=False, rating__gte=4)),
+    )
+    sent, answered, satisfied = figures["sent"], figures["answered"], figures["satisfied"]
+    return {
+        "csat_pct": _percent(satisfied, answered),
+        "answered": answered,
+        "satisfied": satisfied,
+        "sent": sent,
+        "response_rate_pct": _percent(answered, sent),
+    }
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+
+
+def surveys_visible_to(user) -> QuerySet[Survey]:
+    """Staff see every survey; a requester only their own."""
+    qs = Survey.objects.select_related("incident", "requester")
+    if is_staff_member(user):
+        return qs
+    if not (user and user.is_authenticated):
+        return qs.none()
+    return qs.filter(requester=user)
+
+
+def outages_overlapping(service: Service, *, start: datetime, end: datetime):
+    """The service's outages that overlap [start, end) (ongoing ones included)."""
+    return service.outages.filter(started_at__lt=end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+
+
+def service_availability(
+    service: Service, *, start: datetime, end: datetime, now: datetime
+) -> AvailabilityFigures:
+    """Availability of `service` over [start, end) from its outages and service hours
+    (see servicedesk/availability.py for the definition)."""
+    _, cal = service_hours_for(service)
+    outages = list(
+        outages_overlapping(service, start=start, end=end).values_list(
+            "started_at", "ended_at", "kind"
+        )
+    )
+    return availability(cal, window_start=start, window_end=end, outages=outages, now=now)

@@ -3,6 +3,8 @@
 htmx partials come from the same views (HX-Request header) so there is one code path.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
@@ -17,6 +20,7 @@ from core.exceptions import DomainError
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import actions
+from servicedesk.availability import availability
 from servicedesk.choices import IncidentStatus, Priority
 from servicedesk.errors import SurveyAlreadyAnswered
 from servicedesk.filtersets import IncidentFilter
@@ -35,9 +39,11 @@ from servicedesk.queries import (
     comments_visible_to,
     incident_detail_for,
     incident_list_for,
+    outages_overlapping,
     queue_counts,
     services_visible_to,
 )
+from servicedesk.sla import policy_for, service_hours_for, sla_state
 
 SORTS = {
     "opened": ("-opened_at", "-id"),
@@ -148,6 +154,9 @@ def _ticket_context(request, incident: Incident) -> dict:
         "comment_form": CommentForm(),
         "resolve_form": ResolveForm(),
         "can_work": works_tickets(request.user),
+        "survey": Survey.objects.filter(incident=incident).first(),
+        "survey_choices": SurveyForm.base_fields["rating"].choices,
+        "sla": sla_state(incident, now=timezone.now()),
     }
 
 
@@ -336,11 +345,48 @@ def service_list(request):
 
 @login_required
 def service_detail(request, pk: int):
-    service = get_object_or_404(services_visible_to(request.user), pk=pk)
-    recent = incident_list_for(request.user).filter(service=service)[:10]
-    return render(
-        request, "servicedesk/service_detail.html", {"service": service, "recent": recent}
+    """A service: availability over the last 7/30/90 days, outage timeline, SLA terms."""
+    service = get_object_or_404(
+        services_visible_to(request.user).select_related("sla_policy", "service_hours"), pk=pk
     )
+    recent = incident_list_for(request.user).filter(service=service)[:10]
+    now = timezone.now()
+    span = timedelta(days=TIMELINE_DAYS)
+    hours_row, cal = service_hours_for(service)
+    outages = list(
+        outages_overlapping(service, start=now - span, end=now).select_related("incident")
+    )
+    raw = [(o.started_at, o.ended_at, o.kind) for o in outages]
+    windows = []
+    for days in (7, 30, 90):
+        figures = availability(
+            cal, window_start=now - timedelta(days=days), window_end=now, outages=raw, now=now
+        )
+        windows.append({"days": days, **figures})
+    timeline_start = now - span
+    for o in outages:
+        start = max(o.started_at, timeline_start)
+        end = min(o.ended_at or now, now)
+        o.left_pct = f"{(start - timeline_start) / span * 100:.3f}"
+        o.width_pct = f"{max((end - start) / span * 100, 0.4):.3f}"
+    return render(
+        request,
+        "servicedesk/service_detail.html",
+        {
+            "service": service,
+            "recent": recent,
+            "windows": windows,
+            "outages": outages,
+            "show_outages": is_staff_member(request.user),
+            "service_hours": hours_row,
+            "policy": service.sla_policy or policy_for(None),
+            "policy_is_default": service.sla_policy_id is None,
+            "timeline_days": TIMELINE_DAYS,
+        },
+    )
+
+
+TIMELINE_DAYS = 90
 
 
 # --- CSAT survey (no login: the unguessable token is the key to this one survey) ------------

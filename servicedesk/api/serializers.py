@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -6,9 +8,20 @@ from rest_framework import serializers
 from core.api.serializers import UserBriefSerializer
 from core.models import Team, User
 from core.text import render_markdown
-from servicedesk import sla
-from servicedesk.choices import ResolutionCode
-from servicedesk.models import Attachment, Incident, IncidentComment, Service
+from servicedesk import business_time, sla
+from servicedesk.choices import CostCategory, ResolutionCode
+from servicedesk.models import (
+    Attachment,
+    BusinessCalendar,
+    Incident,
+    IncidentComment,
+    Outage,
+    Service,
+    ServiceCost,
+    SLAPolicy,
+    SLATarget,
+    Survey,
+)
 
 
 class ServiceSerializer(serializers.ModelSerializer):
@@ -22,10 +35,16 @@ class ServiceSerializer(serializers.ModelSerializer):
             "support_team",
             "status",
             "criticality",
+            "sla_policy",
+            "service_hours",
             "version",
             "created_at",
         ]
         read_only_fields = ["status", "version", "created_at"]
+        extra_kwargs = {
+            "sla_policy": {"help_text": "Null: the default SLA policy applies."},
+            "service_hours": {"help_text": "Null: the built-in 24x7 calendar."},
+        }
 
 
 class SLAStateSerializer(serializers.Serializer):
@@ -212,3 +231,172 @@ class HistoryEventSerializer(serializers.Serializer):
     actor = serializers.CharField(source="actor.username", default=None)
     changes = serializers.JSONField()
     created_at = serializers.DateTimeField()
+
+
+# --- service levels -------------------------------------------------------------------------
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class WorkingIntervalSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6")
+    start = serializers.CharField(max_length=5, help_text='Local wall time "HH:MM".')
+    end = serializers.CharField(max_length=5, help_text='Local wall time "HH:MM"; "24:00" ok.')
+
+    def to_representation(self, instance):
+        if isinstance(instance, dict):
+            return super().to_representation(instance)
+        return {
+            "weekday": instance.weekday,
+            "start": _hhmm(instance.start_minute),
+            "end": _hhmm(instance.end_minute),
+        }
+
+    def validate(self, attrs):
+        minutes = {}
+        for name in ("start", "end"):
+            try:
+                minutes[name] = business_time.wall_minutes(attrs[name])
+            except ValueError as exc:
+                raise serializers.ValidationError({name: [str(exc)]}) from exc
+        if minutes["start"] >= minutes["end"]:
+            raise serializers.ValidationError({"end": ["The end must be after the start."]})
+        return {"weekday": attrs["weekday"], "start": minutes["start"], "end": minutes["end"]}
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class BusinessCalendarSerializer(serializers.ModelSerializer):
+    intervals = WorkingIntervalSerializer(many=True)
+    holidays = HolidaySerializer(many=True, required=False)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["id", "name", "time_zone", "is_builtin", "intervals", "holidays", "updated_at"]
+        read_only_fields = ["is_builtin", "updated_at"]
+
+    def validate_time_zone(self, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise serializers.ValidationError(f"Unknown IANA time zone: {value!r}.") from exc
+        return value
+
+    def validate_holidays(self, value: list) -> list:
+        dates = [h["date"] for h in value]
+        if len(dates) != len(set(dates)):
+            raise serializers.ValidationError("Each holiday date may appear once.")
+        return value
+
+
+class SLATargetSerializer(serializers.ModelSerializer):
+    priority = serializers.IntegerField(min_value=1, max_value=5)
+    response_minutes = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    resolution_minutes = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+    class Meta:
+        model = SLATarget
+        fields = ["priority", "response_minutes", "resolution_minutes"]
+
+
+class SLAPolicySerializer(serializers.ModelSerializer):
+    targets = SLATargetSerializer(many=True, help_text="One per priority 1–5.")
+    # Declared so no uniqueness validator runs: saving a new default un-sets the old one.
+    is_default = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = SLAPolicy
+        fields = ["id", "name", "calendar", "is_default", "targets", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def validate_targets(self, value: list) -> list:
+        priorities = sorted(t["priority"] for t in value)
+        if priorities != [1, 2, 3, 4, 5]:
+            raise serializers.ValidationError(
+                f"Give exactly one target for each priority 1 to 5 (got {priorities or 'none'})."
+            )
+        return value
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Survey
+        fields = ["id", "incident", "rating", "comment", "created_at", "answered_at"]
+        read_only_fields = fields
+
+
+class SurveyAnswerSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class OutageSerializer(serializers.ModelSerializer):
+    incident = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(), required=False, allow_null=True
+    )
+    ongoing = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Outage
+        fields = [
+            "id",
+            "service",
+            "started_at",
+            "ended_at",
+            "kind",
+            "description",
+            "incident",
+            "ongoing",
+            "created_by",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = ["service", "created_by", "created_at", "version"]
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    service = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    agreed_minutes = serializers.DecimalField(max_digits=20, decimal_places=3)
+    downtime_minutes = serializers.DecimalField(max_digits=20, decimal_places=3)
+    availability_pct = serializers.DecimalField(max_digits=7, decimal_places=3, allow_null=True)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^(" + "|".join(CostCategory.values) + ")$",
+        "description": "One of: " + ", ".join(CostCategory.values) + ".",
+    }
+)
+class CostCategoryField(serializers.ChoiceField):
+    """A pattern, not an enum, in the schema: an enum named `category` would collide with
+    the incident's choice set (core settings own ENUM_NAME_OVERRIDES)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=CostCategory.choices, **kwargs)
+
+
+class ServiceCostSerializer(serializers.ModelSerializer):
+    category = CostCategoryField()
+
+    class Meta:
+        model = ServiceCost
+        fields = [
+            "id",
+            "service",
+            "period_month",
+            "category",
+            "amount",
+            "currency",
+            "note",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["service", "created_by", "created_at"]

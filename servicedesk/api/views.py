@@ -1,10 +1,15 @@
 """Thin viewsets: a queryset from queries.py, a serializer, a filterset; writes via actions."""
 
+from datetime import UTC, datetime, timedelta
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -13,14 +18,17 @@ from core.api.concurrency import etag_for, expected_version
 from core.api.permissions import role_required
 from core.audit import history_for
 from core.exceptions import NotAllowed
-from core.roles import Role, is_admin, is_staff_member, works_tickets
+from core.roles import STAFF_ROLES, Role, has_role, is_admin, is_staff_member, works_tickets
 from servicedesk import actions
 from servicedesk.api import serializers as s
+from servicedesk.errors import BuiltinCalendarLocked
 from servicedesk.filtersets import IncidentFilter, ServiceFilter
+from servicedesk.models import BusinessCalendar, Outage, Service, ServiceCost, SLAPolicy, Survey
 from servicedesk.queries import (
     attachments_visible_to,
     comments_visible_to,
     incident_list_for,
+    service_availability,
     services_visible_to,
 )
 
@@ -86,6 +94,24 @@ class ServiceViewSet(
             service=service, action=serializer.validated_data["action"], actor=request.user
         )
         return Response(s.ServiceSerializer(moved).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, description="ISO date/date-time; default end − 30 d"),
+            OpenApiParameter("end", str, description="ISO date/date-time; default now"),
+        ],
+        responses=s.AvailabilitySerializer,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def availability(self, request, pk=None):
+        """Availability over [start, end): agreed service time (service hours minus planned
+        outages), unplanned downtime within it, and (agreed − downtime) ÷ agreed × 100."""
+        service = self.get_object()
+        now = timezone.now()
+        start, end = parse_window(request.query_params, now=now)
+        figures = service_availability(service, start=start, end=end, now=now)
+        body = {"service": service.pk, "start": start, "end": end, **figures}
+        return Response(s.AvailabilitySerializer(body).data)
 
 
 class IncidentViewSet(
@@ -235,3 +261,275 @@ class IncidentViewSet(
         incident = self.get_object()
         events = history_for(incident, include_internal=is_staff_member(request.user))
         return Response(s.HistoryEventSerializer(events, many=True).data)
+
+    @extend_schema(methods=["get"], responses=s.SurveySerializer)
+    @extend_schema(
+        methods=["post"], request=s.SurveyAnswerSerializer, responses={201: s.SurveySerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def survey(self, request, pk=None):
+        """The incident's CSAT survey: its requester answers once (a second answer is 409);
+        staff may read it; anyone else gets 404."""
+        incident = self.get_object()
+        found = Survey.objects.filter(incident=incident).first()
+        is_requester = incident.requester_id == request.user.pk
+        may_read = is_requester or is_staff_member(request.user)
+        if found is None or not (is_requester if request.method == "POST" else may_read):
+            raise NotFound("No survey for you on this incident.")
+        if request.method == "GET":
+            return Response(s.SurveySerializer(found).data)
+        serializer = s.SurveyAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        answered = actions.survey_answer(
+            survey=found, actor=request.user, **serializer.validated_data
+        )
+        return Response(s.SurveySerializer(answered).data, status=status.HTTP_201_CREATED)
+
+
+# --- service levels: calendars, policies, outages, availability, costs -----------------------
+
+STAFF = tuple(STAFF_ROLES)
+SERVICE_PK = OpenApiParameter("service_pk", int, OpenApiParameter.PATH)
+
+
+class BusinessCalendarViewSet(viewsets.ModelViewSet):
+    """Business calendars (working hours, time zone, holidays): staff read, admins write.
+
+    `intervals` and `holidays`, when sent, replace the old ones. The built-in 24x7
+    calendar cannot be changed or deleted (409)."""
+
+    serializer_class = s.BusinessCalendarSerializer
+    permission_classes = [role_required(Role.ADMIN, read_roles=STAFF)]
+    queryset = BusinessCalendar.objects.prefetch_related("intervals", "holidays")
+    pagination_class = None
+    filterset_class = None
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _save(self, serializer, calendar=None):
+        data = serializer.validated_data
+        intervals = data.get("intervals")
+        holidays = data.get("holidays")
+        return actions.calendar_save(
+            actor=self.request.user,
+            calendar=calendar,
+            name=data.get("name"),
+            time_zone=data.get("time_zone"),
+            intervals=[(i["weekday"], i["start"], i["end"]) for i in intervals]
+            if intervals is not None
+            else None,
+            holidays=[(h["date"], h["name"]) for h in holidays] if holidays is not None else None,
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        calendar = self._save(serializer)
+        fresh = self.get_queryset().get(pk=calendar.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        calendar = self.get_object()
+        if calendar.is_builtin:
+            raise BuiltinCalendarLocked()
+        serializer = self.get_serializer(calendar, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        self._save(serializer, calendar)
+        return Response(self.get_serializer(self.get_queryset().get(pk=calendar.pk)).data)
+
+    def destroy(self, request, *args, **kwargs):
+        actions.calendar_delete(calendar=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SLAPolicyViewSet(viewsets.ModelViewSet):
+    """SLA policies: a calendar and response/resolution targets (business minutes) for each
+    priority 1–5. Staff read, admins write; `is_default` moves the default flag here."""
+
+    serializer_class = s.SLAPolicySerializer
+    permission_classes = [role_required(Role.ADMIN, read_roles=STAFF)]
+    queryset = SLAPolicy.objects.select_related("calendar").prefetch_related("targets")
+    pagination_class = None
+    filterset_class = None
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _save(self, serializer, policy=None):
+        data = serializer.validated_data
+        targets = data.get("targets")
+        return actions.sla_policy_save(
+            actor=self.request.user,
+            policy=policy,
+            name=data.get("name"),
+            calendar=data.get("calendar"),
+            is_default=data.get("is_default"),
+            targets=[
+                (t["priority"], t["response_minutes"], t["resolution_minutes"]) for t in targets
+            ]
+            if targets is not None
+            else None,
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        policy = self._save(serializer)
+        fresh = self.get_queryset().get(pk=policy.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        policy = self.get_object()
+        serializer = self.get_serializer(policy, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        self._save(serializer, policy)
+        return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)
+
+    def destroy(self, request, *args, **kwargs):
+        actions.sla_policy_delete(policy=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _ServiceNested:
+    """Helpers for collections under /services/{service_pk}/."""
+
+    kwargs: dict
+    request: object
+
+    def service(self) -> Service:
+        if not hasattr(self, "_service"):
+            self._service = get_object_or_404(
+                services_visible_to(self.request.user), pk=self.kwargs["service_pk"]
+            )
+        return self._service
+
+    def _check_owner_or_admin(self, *, agents: bool) -> None:
+        user = self.request.user
+        service = self.service()
+        if is_admin(user) or (agents and works_tickets(user)):
+            return
+        if has_role(user, Role.SERVICE_OWNER) and service.owner_id == user.pk:
+            return
+        raise NotAllowed("Only this service's owner or an admin may do this.")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SERVICE_PK]),
+    create=extend_schema(parameters=[SERVICE_PK]),
+    retrieve=extend_schema(parameters=[SERVICE_PK]),
+    partial_update=extend_schema(parameters=[SERVICE_PK]),
+)
+class OutageViewSet(
+    _ServiceNested,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Outages of one service: staff read; its owner, agents and admins record and end them
+    (PATCH `ended_at`). Requesters get 403."""
+
+    serializer_class = s.OutageSerializer
+    permission_classes = [
+        role_required(Role.ADMIN, Role.AGENT, Role.SERVICE_OWNER, read_roles=STAFF)
+    ]
+    filterset_class = None
+    ordering = ["-started_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Outage.objects.none()
+        return Outage.objects.filter(service=self.service()).select_related("incident")
+
+    def perform_create(self, serializer):
+        self._check_owner_or_admin(agents=True)
+        serializer.instance = actions.outage_record(
+            actor=self.request.user, service=self.service(), **serializer.validated_data
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        outage = self.get_object()
+        self._check_owner_or_admin(agents=True)
+        serializer = self.get_serializer(outage, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = actions.outage_update(
+            outage=outage, actor=request.user, changes=serializer.validated_data
+        )
+        return Response(self.get_serializer(updated).data)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SERVICE_PK]),
+    create=extend_schema(parameters=[SERVICE_PK]),
+    retrieve=extend_schema(parameters=[SERVICE_PK]),
+    partial_update=extend_schema(parameters=[SERVICE_PK]),
+    destroy=extend_schema(parameters=[SERVICE_PK]),
+)
+class ServiceCostViewSet(_ServiceNested, viewsets.ModelViewSet):
+    """Monthly costs of one service by category: staff read; its owner or an admin writes."""
+
+    serializer_class = s.ServiceCostSerializer
+    permission_classes = [role_required(Role.ADMIN, Role.SERVICE_OWNER, read_roles=STAFF)]
+    filterset_class = None
+    ordering = ["-period_month"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ServiceCost.objects.none()
+        return ServiceCost.objects.filter(service=self.service())
+
+    def perform_create(self, serializer):
+        self._check_owner_or_admin(agents=False)
+        serializer.instance = actions.service_cost_record(
+            actor=self.request.user, service=self.service(), **serializer.validated_data
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        cost = self.get_object()
+        self._check_owner_or_admin(agents=False)
+        serializer = self.get_serializer(cost, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = actions.service_cost_update(
+            cost=cost, actor=request.user, changes=serializer.validated_data
+        )
+        return Response(self.get_serializer(updated).data)
+
+    def destroy(self, request, *args, **kwargs):
+        cost = self.get_object()
+        self._check_owner_or_admin(agents=False)
+        actions.service_cost_delete(cost=cost, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def parse_window(params, *, now: datetime) -> tuple[datetime, datetime]:
+    """`start`/`end` query parameters (ISO date or datetime; naive = UTC); default: the
+    last 30 days up to now. 400 for bad dates, end <= start or a window over 2 years."""
+    bounds = {}
+    for name in ("start", "end"):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_datetime(raw) if "T" in raw or " " in raw else None
+            if value is None:
+                day = parse_date(raw) if len(raw) == 10 else None
+                value = datetime.combine(day, datetime.min.time()) if day else None
+        except ValueError:  # well-formed but impossible, e.g. month 13
+            value = None
+        if value is None:
+            raise ValidationError({name: ["Use an ISO 8601 date or date-time."]})
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        bounds[name] = value
+    end = bounds.get("end", now)
+    start = bounds.get("start", end - timedelta(days=30))
+    if end <= start:
+        raise ValidationError({"end": ["The end must be after the start."]})
+    if end - start > MAX_WINDOW:
+        raise ValidationError({"start": ["The window may span at most two years."]})
+    return start, end
+
+
+MAX_WINDOW = timedelta(days=731)

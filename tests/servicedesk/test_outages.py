@@ -1,0 +1,222 @@
+"""Outages and availability through the API: worked examples checked by hand.
+
+Service hours for most examples: "Office", Mon–Fri 09:00–17:00 Europe/London. The window
+is Monday 6 Jan 2025 00:00 to Saturday 11 Jan 00:00 (UTC = London in winter): five
+days of 8 hours = 2,400 agreed minutes before any planned outage.
+"""
+
+import pytest
+
+from core.models import AuditEvent
+from servicedesk.models import Outage
+from tests.conftest import assert_status
+from tests.servicedesk.factories import ServiceFactory, office_calendar
+
+pytestmark = pytest.mark.django_db
+WINDOW = "start=2025-01-06T00:00:00Z&end=2025-01-11T00:00:00Z"
+
+
+@pytest.fixture
+def service(people):
+    return ServiceFactory(
+        name="Payroll", owner=people["service_owner"], service_hours=office_calendar()
+    )
+
+
+def outage(service, start, end, kind="unplanned"):
+    return Outage.objects.create(
+        service=service,
+        started_at=f"2025-01-{start}:00Z",
+        ended_at=f"2025-01-{end}:00Z" if end else None,
+        kind=kind,
+    )
+
+
+def availability(people, service, query=WINDOW, expected=200):
+    return assert_status(
+        people["agent"], "get", f"/api/v1/services/{service.pk}/availability/?{query}", expected
+    ).json()
+
+
+def test_no_outages_is_100_percent(people, service):
+    assert availability(people, service) == {
+        "service": service.pk,
+        "start": "2025-01-06T00:00:00Z",
+        "end": "2025-01-11T00:00:00Z",
+        "agreed_minutes": "2400.000",
+        "downtime_minutes": "0.000",
+        "availability_pct": "100.000",
+    }
+
+
+def test_overlapping_outages_are_counted_once(people, service):
+    """Tuesday 10:00–12:00 and 11:00–13:00 overlap: together 10:00–13:00 = 180 min down.
+    (2400 − 180) ÷ 2400 × 100 = 92.5%."""
+    outage(service, "07T10:00", "07T12:00")
+    outage(service, "07T11:00", "07T13:00")
+    body = availability(people, service)
+    assert (body["downtime_minutes"], body["availability_pct"]) == ("180.000", "92.500")
+
+
+def test_an_outage_partly_outside_service_hours_counts_only_inside_them(people, service):
+    """Wednesday 16:00 to Thursday 10:00: only Wednesday 16:00–17:00 and Thursday
+    09:00–10:00 are service hours → 120 min down; (2400 − 120) ÷ 2400 = 95.000%."""
+    outage(service, "08T16:00", "09T10:00")
+    body = availability(people, service)
+    assert (body["downtime_minutes"], body["availability_pct"]) == ("120.000", "95.000")
+
+
+def test_a_planned_outage_reduces_agreed_time_not_availability(people, service):
+    """Planned Friday 09:00–13:00 (240 min) is taken out of agreed time: 2400 − 240 =
+    2160. An unplanned outage Friday 12:00–14:00 is downtime only for 13:00–14:00 (60 min;
+    12:00–13:00 was inside the planned outage). (2160 − 60) ÷ 2160 × 100 = 97.2222… →
+    97.222%."""
+    outage(service, "10T09:00", "10T13:00", kind="planned")
+    outage(service, "10T12:00", "10T14:00")
+    body = availability(people, service)
+    assert body["agreed_minutes"] == "2160.000"
+    assert body["downtime_minutes"] == "60.000"
+    assert body["availability_pct"] == "97.222"
+
+
+def test_an_ongoing_outage_counts_up_to_now(people, service, clock):
+    """Now is Friday 10 Jan 11:30; an outage started Friday 10:00 and has not ended.
+    Window Monday 00:00 to now: agreed = 4 × 480 + 150 = 2070 min; down 90 min →
+    (2070 − 90) ÷ 2070 × 100 = 95.652%."""
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2025, 1, 10, 11, 30, tzinfo=UTC))
+    outage(service, "10T10:00", None)
+    body = availability(people, service, "start=2025-01-06T00:00:00Z&end=2025-01-10T11:30:00Z")
+    assert (body["agreed_minutes"], body["downtime_minutes"]) == ("2070.000", "90.000")
+    assert body["availability_pct"] == "95.652"
+
+
+def test_a_service_without_service_hours_is_agreed_24x7(people):
+    """No calendar: the built-in 24x7. One day = 1440 min; 1 h down → 95.833%."""
+    service = ServiceFactory(name="Web")
+    outage(service, "06T10:00", "06T11:00")
+    body = availability(people, service, "start=2025-01-06&end=2025-01-07")
+    assert body["agreed_minutes"] == "1440.000" and body["availability_pct"] == "95.833"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=yesterday",
+        "start=2025-13-01",
+        "end=2025-01-01T00:00:00Z&start=2025-01-02T00:00:00Z",
+        "start=2025-01-01&end=2025-01-01",
+        "start=2020-01-01&end=2025-01-01",
+    ],
+)
+def test_bad_windows_are_400(people, service, query):
+    availability(people, service, query, expected=400)
+
+
+def test_default_window_is_the_last_30_days(people, service):
+    body = availability(people, service, "")
+    assert body["availability_pct"] == "100.000"
+
+
+# --- recording outages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "write"),
+    [
+        ("service_owner", 200, 201),
+        ("agent", 200, 201),
+        ("admin", 200, 201),
+        ("manager", 200, 403),
+        ("requester", 403, 403),
+        ("anonymous", 401, 401),
+    ],
+)
+def test_outage_permissions(people, service, who, read, write):
+    url = f"/api/v1/services/{service.pk}/outages/"
+    assert_status(people[who], "get", url, read)
+    payload = {"started_at": "2025-01-06T10:00:00Z", "kind": "unplanned", "description": "DB"}
+    assert_status(people[who], "post", url, write, payload)
+
+
+def test_another_services_owner_may_not_record_outages(people, service):
+    theirs = ServiceFactory(name="Theirs")
+    assert_status(
+        people["service_owner"],
+        "post",
+        f"/api/v1/services/{theirs.pk}/outages/",
+        403,
+        {"started_at": "2025-01-06T10:00:00Z", "kind": "unplanned"},
+    )
+
+
+def test_record_an_ongoing_outage_then_end_it(people, service):
+    url = f"/api/v1/services/{service.pk}/outages/"
+    created = assert_status(
+        people["agent"],
+        "post",
+        url,
+        201,
+        {"started_at": "2025-01-06T10:00:00Z", "kind": "unplanned", "description": "Disk full"},
+    ).json()
+    assert created["ongoing"] is True and created["ended_at"] is None
+    ended = assert_status(
+        people["service_owner"],
+        "patch",
+        f"{url}{created['id']}/",
+        200,
+        {"ended_at": "2025-01-06T10:45:00Z"},
+    ).json()
+    assert ended["ongoing"] is False and ended["version"] == 2
+    assert AuditEvent.objects.filter(action__startswith="outage.").count() == 2
+
+
+def test_an_outage_must_end_after_it_starts(people, service):
+    response = assert_status(
+        people["agent"],
+        "post",
+        f"/api/v1/services/{service.pk}/outages/",
+        400,
+        {
+            "started_at": "2025-01-06T10:00:00Z",
+            "ended_at": "2025-01-06T09:00:00Z",
+            "kind": "unplanned",
+        },
+    )
+    assert "ended_at" in response.json()["fields"]
+
+
+def test_bad_kind_is_400(people, service):
+    assert_status(
+        people["agent"],
+        "post",
+        f"/api/v1/services/{service.pk}/outages/",
+        400,
+        {"started_at": "2025-01-06T10:00:00Z", "kind": "meteor"},
+    )
+
+
+def test_service_page_shows_availability_and_the_outage_timeline(people, service, client):
+    Outage.objects.create(
+        service=service,
+        started_at="2020-01-01T00:00:00Z",
+        ended_at="2020-01-01T01:00:00Z",
+        kind="unplanned",
+        description="Ancient",
+    )
+    from django.utils import timezone
+
+    recent = timezone.now() - timezone.timedelta(days=2)
+    Outage.objects.create(
+        service=service,
+        started_at=recent,
+        ended_at=recent + timezone.timedelta(hours=1),
+        kind="planned",
+        description="Patch night",
+    )
+    client.force_login(people["agent"])
+    page = client.get(f"/services/{service.pk}/").content.decode()
+    assert 'data-testid="availability-7"' in page and 'data-testid="availability-90"' in page
+    assert "Patch night" in page and "Ancient" not in page
+    assert "Office" in page  # service hours

@@ -1,0 +1,201 @@
+"""Calendars, SLA policies and service costs through the API: roles and validation."""
+
+import pytest
+
+from servicedesk.models import BusinessCalendar, ServiceCost, SLAPolicy
+from tests.conftest import assert_status
+from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
+
+pytestmark = pytest.mark.django_db
+CALENDARS = "/api/v1/calendars/"
+POLICIES = "/api/v1/sla-policies/"
+OFFICE = {
+    "name": "Office hours London",
+    "time_zone": "Europe/London",
+    "intervals": [{"weekday": d, "start": "09:00", "end": "12:30"} for d in range(5)]
+    + [{"weekday": d, "start": "13:30", "end": "17:30"} for d in range(5)],
+    "holidays": [{"date": "2026-12-25", "name": "Christmas Day"}],
+}
+TARGETS = [
+    {"priority": p, "response_minutes": 15 * p, "resolution_minutes": 120 * p} for p in range(1, 6)
+]
+
+
+def test_the_builtin_24x7_calendar_exists_and_is_locked(people):
+    builtin = BusinessCalendar.objects.get(is_builtin=True)
+    body = assert_status(people["agent"], "get", f"{CALENDARS}{builtin.pk}/", 200).json()
+    assert body["name"] == "24x7" and body["time_zone"] == "UTC" and len(body["intervals"]) == 7
+    assert body["intervals"][0] == {"weekday": 0, "start": "00:00", "end": "24:00"}
+    assert_status(people["admin"], "patch", f"{CALENDARS}{builtin.pk}/", 409, {"name": "x"})
+    assert_status(people["admin"], "delete", f"{CALENDARS}{builtin.pk}/", 409)
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "write"),
+    [("admin", 200, 201), ("agent", 200, 403), ("manager", 200, 403), ("requester", 403, 403)],
+)
+def test_calendar_and_policy_roles(people, who, read, write):
+    assert_status(people[who], "get", CALENDARS, read)
+    assert_status(people[who], "get", POLICIES, read)
+    created = assert_status(people[who], "post", CALENDARS, write, OFFICE)
+    if write == 201:
+        policy = {"name": "Std", "calendar": created.json()["id"], "targets": TARGETS}
+        assert_status(people[who], "post", POLICIES, 201, policy)
+
+
+def test_admin_creates_a_calendar_with_split_days_and_holidays(people):
+    body = assert_status(people["admin"], "post", CALENDARS, 201, OFFICE).json()
+    assert len(body["intervals"]) == 10 and body["holidays"][0]["date"] == "2026-12-25"
+    assert {"weekday": 0, "start": "13:30", "end": "17:30"} in body["intervals"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"intervals": [{"weekday": 7, "start": "09:00", "end": "17:00"}]}, "intervals"),
+        ({"intervals": [{"weekday": 1, "start": "17:00", "end": "09:00"}]}, "intervals"),
+        ({"intervals": [{"weekday": 1, "start": "9am", "end": "17:00"}]}, "intervals"),
+        ({"intervals": [{"weekday": 1, "start": "09:00", "end": "24:30"}]}, "intervals"),
+        (
+            {"holidays": [{"date": "2026-12-25"}, {"date": "2026-12-25", "name": "again"}]},
+            "holidays",
+        ),
+    ],
+)
+def test_bad_calendars_are_400_naming_the_field(people, change, field):
+    response = assert_status(people["admin"], "post", CALENDARS, 400, {**OFFICE, **change})
+    assert field in response.json()["fields"]
+    assert not BusinessCalendar.objects.filter(name=OFFICE["name"]).exists()
+
+
+def test_changing_a_calendar_changes_the_clock_at_once(people):
+    """The per-process calendar cache keys on updated_at: a PATCH is seen immediately."""
+    from servicedesk.sla import calendar_for
+
+    cal = office_calendar()
+    before = calendar_for(cal)
+    assert_status(
+        people["admin"],
+        "patch",
+        f"{CALENDARS}{cal.pk}/",
+        200,
+        {"intervals": [{"weekday": 0, "start": "08:00", "end": "18:00"}]},
+    )
+    cal.refresh_from_db()
+    after = calendar_for(cal)
+    assert before.intervals != after.intervals and after.intervals == ((0, 480, 1080),)
+
+
+def test_a_calendar_in_use_cannot_be_deleted(people):
+    cal = office_calendar()
+    sla_policy("Std", cal)
+    assert_status(people["admin"], "delete", f"{CALENDARS}{cal.pk}/", 409)
+    spare = office_calendar("Spare")
+    assert_status(people["admin"], "delete", f"{CALENDARS}{spare.pk}/", 204)
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [
+        TARGETS[:4],
+        [*TARGETS[:4], {**TARGETS[0]}],
+        [*TARGETS[:4], {"priority": 6, "response_minutes": 1, "resolution_minutes": 1}],
+        [*TARGETS[:4], {"priority": 5, "response_minutes": 0, "resolution_minutes": 10}],
+        [],
+    ],
+)
+def test_policies_need_exactly_one_positive_target_per_priority(people, targets):
+    cal = office_calendar()
+    response = assert_status(
+        people["admin"],
+        "post",
+        POLICIES,
+        400,
+        {"name": "P", "calendar": cal.pk, "targets": targets},
+    )
+    assert "targets" in response.json()["fields"]
+
+
+def test_making_a_policy_default_takes_the_flag_from_the_old_one(people):
+    cal = office_calendar()
+    old = sla_policy("Old", cal, is_default=True)
+    body = assert_status(
+        people["admin"],
+        "post",
+        POLICIES,
+        201,
+        {"name": "New", "calendar": cal.pk, "is_default": True, "targets": TARGETS},
+    ).json()
+    old.refresh_from_db()
+    assert old.is_default is False and SLAPolicy.objects.get(pk=body["id"]).is_default
+
+
+def test_patch_policy_targets_replaces_them(people):
+    policy = sla_policy("Std", office_calendar())
+    body = assert_status(
+        people["admin"], "patch", f"{POLICIES}{policy.pk}/", 200, {"targets": TARGETS}
+    ).json()
+    assert body["targets"][0] == {"priority": 1, "response_minutes": 15, "resolution_minutes": 120}
+
+
+def test_owner_assigns_a_policy_and_service_hours_to_their_service(people):
+    service = ServiceFactory(name="Mail", owner=people["service_owner"])
+    cal = office_calendar()
+    policy = sla_policy("Std", cal)
+    body = assert_status(
+        people["service_owner"],
+        "patch",
+        f"/api/v1/services/{service.pk}/",
+        200,
+        {"version": service.version, "sla_policy": policy.pk, "service_hours": cal.pk},
+    ).json()
+    assert (body["sla_policy"], body["service_hours"]) == (policy.pk, cal.pk)
+
+
+# --- service costs --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def service(people):
+    return ServiceFactory(name="Payroll", owner=people["service_owner"])
+
+
+COST = {"period_month": "2026-01-01", "category": "licence", "amount": "1200.50", "currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "write"),
+    [
+        ("service_owner", 200, 201),
+        ("admin", 200, 201),
+        ("agent", 200, 403),
+        ("manager", 200, 403),
+        ("requester", 403, 403),
+    ],
+)
+def test_cost_roles(people, service, who, read, write):
+    url = f"/api/v1/services/{service.pk}/costs/"
+    assert_status(people[who], "get", url, read)
+    assert_status(people[who], "post", url, write, COST)
+
+
+def test_another_owner_may_not_write_costs(people):
+    theirs = ServiceFactory(name="Theirs")
+    assert_status(
+        people["service_owner"], "post", f"/api/v1/services/{theirs.pk}/costs/", 403, COST
+    )
+
+
+def test_costs_are_decimal_and_month_aligned(people, service):
+    url = f"/api/v1/services/{service.pk}/costs/"
+    body = assert_status(people["service_owner"], "post", url, 201, COST).json()
+    assert body["amount"] == "1200.50" and body["category"] == "licence"
+    assert ServiceCost.objects.get().amount.as_tuple().exponent == -2
+    bad = assert_status(people["admin"], "post", url, 400, {**COST, "period_month": "2026-01-15"})
+    assert "period_month" in bad.json()["fields"]
+    assert_status(people["admin"], "post", url, 400, {**COST, "category": "snacks"})
+    assert_status(people["admin"], "post", url, 400, {**COST, "currency": "euro"})
+    assert_status(people["admin"], "patch", f"{url}{body['id']}/", 200, {"amount": "99.99"})
+    assert_status(people["admin"], "delete", f"{url}{body['id']}/", 204)
+    assert not ServiceCost.objects.exists()
