@@ -68,6 +68,16 @@ def _columns(codes: list[str]) -> list[dict]:
     ]
 
 
+def _as_of(request) -> datetime.date:
+    """The day whose periods the page shows (`?date=`), today by default, never later."""
+    today = timezone.localdate()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return today
+    return min(day, today)
+
+
 def _int(value) -> int | None:
     return int(value) if value and str(value).isdigit() and len(str(value)) < 12 else None
 
@@ -103,13 +113,14 @@ def _table(codes, scope_prefix: str, kind: str, start: datetime.date) -> dict:
 
 
 def _service_context(request, *, scope: str, heading: str, service=None) -> dict:
-    kind = _period(request)
+    kind, as_of = _period(request), _as_of(request)
     last_run = queries.last_run()
     data = dashboards.build(
         codes=dashboards.SERVICE_TILES,
         charts=dashboards.SERVICE_CHARTS,
         scope=scope,
         kind=kind,
+        today=as_of,
         unavailable=_unavailable(last_run),
     )
     return {
@@ -123,6 +134,7 @@ def _service_context(request, *, scope: str, heading: str, service=None) -> dict
         "last_run": last_run,
         "can_compute": is_admin(request.user),
         "service": service,
+        "as_of": as_of,
     }
 
 
@@ -153,7 +165,7 @@ def dashboard(request):
         SERVICE_TABLE_CODES,
         "service:",
         context["period"],
-        period_bounds(context["period"], timezone.localdate())[0],
+        period_bounds(context["period"], context["as_of"])[0],
     )
     context.update(
         {
@@ -185,16 +197,17 @@ def service_card(request, pk: int):
 @_reader_required
 def portfolio(request):
     """Portfolio: SPI/CPI scatter, budget deviation, milestones missed, projects by phase."""
-    kind = _period(request)
+    kind, as_of = _period(request), _as_of(request)
     last_run = queries.last_run()
     data = dashboards.build(
         codes=dashboards.PROJECT_TILES,
         charts=dashboards.PROJECT_CHARTS,
         scope="global",
         kind=kind,
+        today=as_of,
         unavailable=_unavailable(last_run),
     )
-    current = period_bounds(kind, timezone.localdate())[0]
+    current = period_bounds(kind, as_of)[0]
     table = _table(PROJECT_TABLE_CODES, "project:", kind, current)
     projects = list(
         Project.objects.exclude(phase=Phase.CANCELLED)
@@ -260,6 +273,7 @@ def portfolio(request):
         "table_codes": _columns(PROJECT_TABLE_CODES),
         "project_rows": [(p, table.get(f"project:{p.pk}", {})) for p in projects],
         "by_phase": by_phase,
+        "as_of": as_of,
     }
     return render(request, "kpis/portfolio.html", context)
 
@@ -268,12 +282,13 @@ def portfolio(request):
 def project_card(request, pk: int):
     """One project's KPI card: SPI, CPI, SV, CV, budget deviation and milestones missed."""
     project = get_object_or_404(Project.objects.select_related("manager"), pk=pk)
-    kind = _period(request)
+    kind, as_of = _period(request), _as_of(request)
     data = dashboards.build(
         codes=dashboards.PROJECT_TILES,
         charts=dashboards.PROJECT_CHARTS,
         scope=f"project:{pk}",
         kind=kind,
+        today=as_of,
     )
     context = {
         "project": project,
@@ -285,6 +300,7 @@ def project_card(request, pk: int):
         "chart_data": data["charts"],
         "last_run": queries.last_run(),
         "project_url": dashboards.records_url(registry.get("spi"), None, f"project:{pk}"),
+        "as_of": as_of,
     }
     return render(request, "kpis/project_card.html", context)
 

@@ -1,0 +1,162 @@
+"""The managers' pages: tiles, trends, filters, cards and drill-down, in a pinned query count."""
+
+import datetime
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from kpis.actions import kpis_compute
+from tests.kpis.conftest import DAY, NOW
+from tests.projects.factories import ProjectFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today_data(desk):
+    """The desk set computed as of 4 March 2026, plus a project; pages are asked for that date
+    (`?date=2026-03-04`), so what they show does not depend on today."""
+    project = ProjectFactory(code="P", phase="execution")
+    TaskFactory(
+        project=project,
+        planned_start=datetime.date(2026, 3, 1),
+        planned_finish=datetime.date(2026, 3, 10),
+        percent_complete=40,
+    )
+    kpis_compute(as_of=DAY, backfill_days=14, now=NOW)
+    desk["project"] = project
+    return desk
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page(user, url):
+    return logged_in(user).get(url)
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [("manager", 200), ("admin", 200), ("service_owner", 200), ("requester", 403), ("agent", 403)],
+)
+def test_who_sees_the_dashboards(people, role, expected):
+    assert page(people[role], "/dashboards/").status_code == expected
+    assert page(people[role], "/dashboards/portfolio/").status_code == expected
+
+
+def test_anonymous_users_are_sent_to_log_in(db):
+    response = Client().get("/dashboards/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_service_dashboard_shows_tiles_trends_and_the_services_in_few_queries(
+    people, today_data, django_assert_max_num_queries
+):
+    manager = logged_in(people["manager"])
+    with django_assert_max_num_queries(12):
+        response = manager.get("/dashboards/?period=day&date=2026-03-04")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for name in ["Mean time to resolve", "Backlog", "First-contact resolution", "Availability"]:
+        assert name in html
+    assert 'data-testid="drill-mttr"' in html
+    data = json.loads(
+        re.search(r'id="kpi-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
+    assert data["labels"] and any(c["datasets"] for c in data["charts"])
+    assert "<script>" not in html.replace('<script id="kpi-data"', "")  # CSP: no inline code
+
+
+def test_the_dashboard_query_count_does_not_grow_with_services(
+    people, today_data, django_assert_max_num_queries
+):
+    manager = logged_in(people["manager"])
+    from tests.servicedesk.factories import ServiceFactory
+
+    for n in range(15):
+        ServiceFactory(name=f"Extra {n}")
+    kpis_compute(as_of=DAY, codes=["incident_volume"], now=NOW)
+    with django_assert_max_num_queries(12):
+        manager.get("/dashboards/?period=week&date=2026-03-04")
+
+
+def test_filters_by_service_and_team_scope_the_tiles(people, today_data):
+    a, t1 = today_data["a"], today_data["t1"]
+    html = page(
+        people["manager"], f"/dashboards/?service={a.pk}&period=day&date=2026-03-04"
+    ).content.decode()
+    assert "Service management · A" in html
+    assert f"scope=service%3A{a.pk}" in html
+    html = page(
+        people["manager"], f"/dashboards/?team={t1.pk}&period=day&date=2026-03-04"
+    ).content.decode()
+    assert "team T1" in html
+    assert "not measured per team" in html  # e.g. availability has no team scope
+
+
+def test_the_portfolio_dashboard_and_cards_render_in_few_queries(
+    people, today_data, django_assert_max_num_queries
+):
+    manager = logged_in(people["manager"])
+    with django_assert_max_num_queries(12):
+        response = manager.get("/dashboards/portfolio/?period=month&date=2026-03-04")
+    html = response.content.decode()
+    assert "Schedule performance index" in html and 'id="kpi-scatter"' in html
+    project = today_data["project"]
+    with django_assert_max_num_queries(10):
+        assert manager.get(f"/dashboards/projects/{project.pk}/").status_code == 200
+    with django_assert_max_num_queries(10):
+        response = manager.get(f"/dashboards/services/{today_data['a'].pk}/")
+    assert response.status_code == 200
+
+
+def test_drilling_down_from_mttr_lists_the_incidents_behind_it(
+    people, today_data, django_assert_max_num_queries
+):
+    manager = logged_in(people["manager"])
+    html = page(people["manager"], "/dashboards/?period=day&date=2026-03-04").content.decode()
+    link = re.search(r'href="([^"]+)" data-testid="drill-mttr"', html).group(1)
+    link = link.replace("&amp;", "&")
+    with django_assert_max_num_queries(10):
+        response = manager.get(link)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>3</strong> incidents resolved in the period" in html
+    for incident in today_data["i"][:3]:
+        assert incident.number in html
+    assert today_data["i"][3].number not in html
+
+
+def test_a_drill_down_with_bad_parameters_is_a_404(people, db):
+    for query in [
+        "kpi=nope&scope=global&period=day&start=2026-03-04",
+        "kpi=mttr&scope=x:1&period=day&start=2026-03-04",
+        "kpi=mttr&scope=global&period=day&start=yesterday",
+    ]:
+        assert page(people["manager"], f"/dashboards/records/?{query}").status_code == 404
+
+
+def test_a_project_kpi_drills_down_to_the_project(people, today_data):
+    project = today_data["project"]
+    url = f"/dashboards/records/?kpi=spi&scope=project:{project.pk}&period=day&start=2026-03-04"
+    response = page(people["manager"], url)
+    assert response.status_code == 302 and f"/projects/{project.pk}/" in response["Location"]
+
+
+def test_admins_recompute_from_the_dashboard(people, desk, django_capture_on_commit_callbacks):
+    client = Client()
+    client.force_login(people["admin"])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post("/dashboards/compute/", {"next": "/dashboards/?period=day"})
+    assert len(callbacks) == 1  # the task is sent once the run row is committed
+    assert response.status_code == 302 and response["Location"] == "/dashboards/?period=day"
+    from kpis.models import KpiRun
+
+    assert KpiRun.objects.get().status == "ok"
+    client.force_login(people["manager"])
+    assert client.post("/dashboards/compute/").status_code == 403
