@@ -1,12 +1,18 @@
 """One FilterSet per model, shared by the API and the HTML lists."""
 
+from datetime import timedelta
+
 import django_filters as df
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models import Organisation, Team, User
 from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
 from servicedesk.models import Incident, Service
 from servicedesk.search import incidents_matching
+from servicedesk.sla import RUNNING_STATES, breaching_soon_q
+
+BREACHING_SOON = timedelta(hours=2)
 
 
 class IncidentFilter(df.FilterSet):
@@ -23,6 +29,14 @@ class IncidentFilter(df.FilterSet):
     opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     q = df.CharFilter(
         method="filter_q", max_length=200, help_text="Number, or words in title/description."
+    )
+    sla = df.ChoiceFilter(
+        choices=[
+            ("breaching", "Breaching soon: running clock due within 2 h, or overdue"),
+            ("breached", "Resolution target breached"),
+            ("paused", "SLA clock paused (on hold)"),
+        ],
+        method="filter_sla",
     )
 
     class Meta:
@@ -51,6 +65,18 @@ class IncidentFilter(df.FilterSet):
 
     def filter_q(self, qs, name, value):
         return incidents_matching(qs, value)
+
+    def filter_sla(self, qs, name, value):
+        now = timezone.now()
+        if value == "breaching":
+            return qs.filter(breaching_soon_q(now=now, within=BREACHING_SOON))
+        if value == "breached":
+            return qs.filter(
+                Q(resolution_breached=True) | Q(status__in=RUNNING_STATES, resolution_due__lt=now)
+            )
+        if value == "paused":
+            return qs.filter(status="on_hold", resolution_due__isnull=False)
+        return qs
 
 
 class ServiceFilter(df.FilterSet):

@@ -1,15 +1,16 @@
 """Every non-trivial read of the service desk: visibility first, joins stated."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from core.roles import is_staff_member, works_tickets
 from servicedesk.availability import AvailabilityFigures, availability
 from servicedesk.choices import OPEN_INCIDENT_STATES, ServiceStatus
 from servicedesk.models import Attachment, Incident, IncidentComment, Service, Survey
-from servicedesk.sla import service_hours_for
+from servicedesk.sla import breaching_soon_q, service_hours_for
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -53,7 +54,9 @@ def queue_counts(user) -> dict[str, int]:
     """Counts for the saved filters of the console (bounded by indexed predicates)."""
     open_qs = Incident.objects.filter(status__in=OPEN_INCIDENT_STATES)
     team_ids = list(user.teams.values_list("id", flat=True))
+    soon = breaching_soon_q(now=timezone.now(), within=timedelta(hours=2))
     return {
+        "breaching": Incident.objects.filter(soon).count(),
         "mine": open_qs.filter(assignee=user).count(),
         "unassigned": open_qs.filter(assignee__isnull=True, status__in=["new", "assigned"]).count(),
         "team": open_qs.filter(team_id__in=team_ids).count() if team_ids else 0,

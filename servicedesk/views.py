@@ -51,10 +51,13 @@ SORTS = {
     "priority": ("priority", "-opened_at"),
     "number": ("-number",),
     "updated": ("-updated_at", "-id"),
+    # Incidents with an SLA clock only: keyset pages cannot order on a nullable column.
+    "due": ("resolution_due", "id"),
 }
 SAVED_FILTERS = [
     ("mine", "My open", {"status": ["open"], "assignee": "me"}),
     ("unassigned", "Unassigned", {"status": ["new", "assigned"], "assignee": "none"}),
+    ("breaching", "Breaching soon", {"sla": "breaching", "sort": "due"}),
     ("team", "My team", {"status": ["open"]}),
     ("open", "All open", {"status": ["open"]}),
     ("all", "All", {}),
@@ -102,8 +105,14 @@ def queue(request):
     if view_key == "team":
         qs = qs.filter(team__in=request.user.teams.all())
     filterset = IncidentFilter(params, queryset=qs, request=request)
-    sort = request.GET.get("sort", "opened")
-    page = keyset_page(request, filterset.qs, ordering=SORTS.get(sort, SORTS["opened"]))
+    sort = params.get("sort", "opened")
+    rows = filterset.qs
+    if sort == "due":
+        rows = rows.filter(resolution_due__isnull=False)
+    page = keyset_page(request, rows, ordering=SORTS.get(sort, SORTS["opened"]))
+    now = timezone.now()
+    for incident in page.items:
+        incident.sla_info = sla_state(incident, now=now)
     context = {
         "filterset": filterset,
         "page": page,

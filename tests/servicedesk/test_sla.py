@@ -5,7 +5,7 @@ resolution, business minutes): P1 30/60, P2 60/120, P3 60/240, P4 120/480, P5 24
 Impact 2 + urgency 2 gives priority 3 (4 business hours to resolve).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -399,3 +399,48 @@ def test_incident_list_with_sla_policies_keeps_its_query_budget(
     api = client_for(people["agent"])
     with django_assert_max_num_queries(8):
         assert len(api.get("/api/v1/incidents/?page_size=30").json()["results"]) == 20
+
+
+# --- the console ---------------------------------------------------------------------------
+
+
+def test_breaching_soon_lists_running_clocks_due_within_two_hours_by_due_time(
+    people, service, client
+):
+    """Now is real time; incidents are opened now with P1 (60 min) on a 24x7 policy, or
+    long ago (already breached), or on hold, or with a far due time (P5 on 24x7: 16 h)."""
+    from django.utils import timezone
+
+    from servicedesk.models import BusinessCalendar
+
+    round_clock = sla_policy("Round the clock", BusinessCalendar.objects.get(is_builtin=True))
+    svc = ServiceFactory(name="Always", sla_policy=round_clock)
+    now = timezone.now()
+    soon = open_incident(people, svc, now, impact=1, urgency=1)
+    late = open_incident(people, svc, now - timedelta(days=2), impact=1, urgency=1)
+    far = open_incident(people, svc, now, impact=3, urgency=3)
+    held = open_incident(people, svc, now, impact=1, urgency=1)
+    held = move(incident=held, action="start", actor=people["agent"])
+    move(incident=held, action="hold", actor=people["agent"])
+    client.force_login(people["agent"])
+    page = client.get("/desk/?view=breaching").content.decode()
+    assert page.index(late.number) < page.index(soon.number)
+    assert far.number not in page and held.number not in page
+    assert "Breached" in page and "left" in page
+    api = assert_status(people["agent"], "get", "/api/v1/incidents/?sla=breaching", 200).json()
+    assert {r["number"] for r in api["results"]} == {late.number, soon.number}
+    paused = assert_status(people["agent"], "get", "/api/v1/incidents/?sla=paused", 200).json()
+    assert [r["number"] for r in paused["results"]] == [held.number]
+
+
+def test_queue_with_sla_badges_keeps_a_constant_query_count(
+    people, service, client, clock, django_assert_max_num_queries
+):
+    clock.set(london(2025, 1, 10, 16, 0))
+    for _ in range(25):
+        incident = open_incident(people, service, london(2025, 1, 10, 9, 0))
+        Incident.objects.filter(pk=incident.pk).update(assignee=people["agent"])
+    client.force_login(people["agent"])
+    with django_assert_max_num_queries(14):
+        page = client.get("/desk/?view=mine&sort=due").content.decode()
+    assert page.count('data-testid="sla-badge"') == 25
