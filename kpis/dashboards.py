@@ -88,6 +88,7 @@ class Tile:
     applies: bool
     url: str | None = None
     note: str = ""
+    note_detail: str = ""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -195,7 +196,13 @@ def build(
         if not applies:
             tile.note = f"not measured per {scope_kind}"
         elif snap is None:
-            tile.note = (unavailable or {}).get(code) or "no value yet"
+            reason = (unavailable or {}).get(code, "")
+            tile.note = (
+                "waiting for its data source"
+                if "no data source" in reason
+                else ("could not be computed" if reason else "no value yet")
+            )
+            tile.note_detail = reason
         else:
             tile.url = records_url(definition, (kind, snap.period_start), scope)
             tile.notes = _notes(definition, snap)

@@ -28,8 +28,9 @@ def compute_kpis(
 ) -> dict:
     """Compute the KPIs of the periods ending at `as_of` (today if None); idempotent upserts.
 
-    With `run_id` (a run recorded by the API) the same run row is reused, so a redelivery
-    after a worker died completes that run instead of starting another.
+    With `run_id` (a run recorded by the API) that run's own as_of, codes, scopes and backfill
+    apply and the same row is reused, so a redelivery after a worker died completes that run
+    instead of starting another.
     """
     run = KpiRun.objects.filter(pk=run_id).first() if run_id else None
     run = kpis_compute(
