@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.numbering import number_next
+from servicedesk import demo_service_levels as service_levels
 from servicedesk.models import Incident, IncidentComment, Service
 
 SERVICES = [
@@ -80,6 +81,7 @@ def seed(context: dict) -> dict:
         services[name] = service
     if not Incident.objects.exists():
         _incidents(users, teams, services)
+    service_levels.seed(services=services, users=users)
     return {"services": services}
 
 
@@ -134,7 +136,8 @@ def _incidents(users, teams, services) -> None:
                 )
             )
         if state in {"resolved", "closed"}:
-            resolved = opened + (age * rng.uniform(0.05, 0.6))
+            # Most incidents are fixed within a working day or two; a tail takes longer.
+            resolved = opened + min(age * 0.9, timedelta(hours=rng.expovariate(1 / 14)))
             incident.resolved_at = resolved
             incident.resolution_code = rng.choice(CODES)
             incident.resolution_note = "Applied the standard fix and confirmed with the requester."

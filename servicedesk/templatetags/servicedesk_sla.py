@@ -10,13 +10,16 @@ register = template.Library()
 
 @register.filter
 def business_duration(minutes) -> str:
-    """Business minutes as text: 45 → "45m", 130 → "2h 10m", -75 → "1h 15m"."""
+    """Business minutes as text: 45 → "45m", 130 → "2h 10m", -75 → "1h 15m"; from 48 h
+    on whole hours only (3001 → "50h")."""
     if minutes is None:
         return ""
     minutes = abs(int(minutes))
     hours, rest = divmod(minutes, 60)
     if not hours:
         return f"{rest}m"
+    if hours >= 48:
+        return f"{hours}h"
     return f"{hours}h {rest}m" if rest else f"{hours}h"
 
 

@@ -444,3 +444,29 @@ def test_queue_with_sla_badges_keeps_a_constant_query_count(
     with django_assert_max_num_queries(14):
         page = client.get("/desk/?view=mine&sort=due").content.decode()
     assert page.count('data-testid="sla-badge"') == 25
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"), [(45, "45m"), (130, "2h 10m"), (-75, "1h 15m"), (120, "2h"), (3001, "50h")]
+)
+def test_business_duration_text(minutes, text):
+    from servicedesk.templatetags.servicedesk_sla import business_duration
+
+    assert business_duration(minutes) == text
+
+
+def test_seed_demo_gives_clocks_surveys_outages_and_costs_and_is_idempotent(db):
+    from django.core.management import call_command
+
+    from servicedesk.models import Outage, ServiceCost, Survey
+    from servicedesk.queries import csat
+
+    call_command("seed_demo")
+    counts = (Survey.objects.count(), Outage.objects.count(), ServiceCost.objects.count())
+    call_command("seed_demo")
+    assert (Survey.objects.count(), Outage.objects.count(), ServiceCost.objects.count()) == counts
+    assert Incident.objects.exclude(status="cancelled").filter(resolution_due=None).count() == 0
+    result = csat(Survey.objects.all())
+    assert 0 < result["answered"] < result["sent"] and result["csat_pct"] is not None
+    assert Incident.objects.filter(resolution_breached=True).exists()
+    assert actions.sla_escalate()["breached"] == 0  # the demo starts without a mail burst
