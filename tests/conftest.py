@@ -1,9 +1,11 @@
 import os
+import shutil
 
 import pytest
 from rest_framework.test import APIClient
 
 from core.roles import Role
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.core.factories import OrganisationFactory, TeamFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls we make
@@ -79,3 +81,33 @@ def assert_status(user, method: str, url: str, expected: int, data=None):
         f"{response.status_code} != {expected}: {getattr(response, 'data', response.content)!r}"
     )
     return response
+
+
+# --- Browser harness: Playwright for Python driving Debian's Chromium, headless ----------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (REQUIRE_BROWSER is set)")
+        pytest.skip(f"Chromium not found at {CHROMIUM}; .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}") or dialog.dismiss())
+    page.js_errors = errors
+    yield page
+    context.close()

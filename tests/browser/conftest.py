@@ -1,9 +1,7 @@
-"""Browser harness: Playwright for Python driving Debian's Chromium, headless."""
+"""Browser helpers; the `browser` and `page` fixtures live in tests/conftest.py (one
+Playwright per test session, shared by every app's browser tests)."""
 
 import os
-import shutil
-
-import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -15,33 +13,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium not found at {CHROMIUM} (REQUIRE_BROWSER is set)")
-        pytest.skip(f"Chromium not found at {CHROMIUM}; .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}") or dialog.dismiss())
-    page.js_errors = errors
-    yield page
-    context.close()
 
 
 def login(page, username: str, password: str = "demo"):
