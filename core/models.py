@@ -24,6 +24,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookAttempt",
     "InboundEmail",
+    "NotificationEvent",
+    "NotificationSetting",
 ]
 
 
@@ -281,3 +283,30 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.status})"
+
+
+class NotificationEvent(models.TextChoices):
+    INCIDENT_OPENED = "opened", "My incident was received"
+    INCIDENT_COMMENTED = "commented", "A new reply or note on a ticket I follow"
+    INCIDENT_ASSIGNED = "assigned", "A ticket was assigned to me or my team"
+    INCIDENT_RESOLVED = "resolved", "My incident was resolved"
+    INCIDENT_REOPENED = "reopened", "A ticket I work on was reopened"
+    SLA = "sla", "SLA warnings and breaches"
+
+
+class NotificationSetting(models.Model):
+    """A user's choice to get (or not) email for one kind of event; absent means yes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    event = models.CharField(max_length=20, choices=NotificationEvent.choices)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="one_setting_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.event}: {'on' if self.email else 'off'}"

@@ -148,6 +148,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Email in: create requesters for unknown senders whose domain matches an organisation.
 EMAIL_IN_CREATE_REQUESTERS = env.bool("EMAIL_IN_CREATE_REQUESTERS", default=False)
 EMAIL_IN_IMAP_URL = env.str("EMAIL_IN_IMAP_URL", default="")  # imaps://user:pass@host/INBOX
+# Where replies to our notifications go (the mailbox email-in reads).
+EMAIL_IN_ADDRESS = env.str("EMAIL_IN_ADDRESS", default=DEFAULT_FROM_EMAIL)
 
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 # Tests deliver webhooks synchronously; the demo uses a background thread instead.

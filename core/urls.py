@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
+    path("account/notifications/", views.notification_settings, name="notification_settings"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

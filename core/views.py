@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,9 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.api.tokens import token_issue, token_revoke
+from core.audit import audit_record
 from core.context_processors import nav_items_for
 from core.forms import ApiTokenForm
-from core.models import ApiToken
+from core.models import ApiToken, NotificationEvent, NotificationSetting
 
 
 @login_required
@@ -85,3 +86,23 @@ def api_token_revoke(request, pk: int):
     token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens")
+
+
+@login_required
+def notification_settings(request):
+    """Choose which events send you email (everything is on until you switch it off)."""
+    current = {s.event: s.email for s in NotificationSetting.objects.filter(user=request.user)}
+    if request.method == "POST":
+        with transaction.atomic():
+            for event, _label in NotificationEvent.choices:
+                NotificationSetting.objects.update_or_create(
+                    user=request.user, event=event, defaults={"email": event in request.POST}
+                )
+        audit_record(actor=request.user, action="user.notifications_changed", obj=request.user)
+        messages.success(request, "Notification settings saved.")
+        return redirect("notification_settings")
+    events = [
+        {"value": value, "label": label, "on": current.get(value, True)}
+        for value, label in NotificationEvent.choices
+    ]
+    return render(request, "core/notifications.html", {"events": events})

@@ -5,6 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.notifications import threading_headers, wanted
 from core.roles import works_tickets
 from servicedesk.models import Incident, IncidentComment, Survey
 
@@ -43,7 +44,7 @@ def send_incident_mail(
     incident: Incident, kind: str, comment: IncidentComment | None = None
 ) -> int:
     """Send one event's mail; the link goes to the portal for requesters, the console for agents."""
-    to = sorted(set(recipients_for(incident, kind, comment)))
+    to = wanted(sorted(set(recipients_for(incident, kind, comment))), kind)
     if not to:
         return 0
     to_requester = incident.requester.email in to and not works_tickets(incident.requester)
@@ -62,11 +63,7 @@ def send_incident_mail(
             context["survey_link"] = settings.SITE_URL.rstrip("/") + reverse(
                 "servicedesk:survey", args=[survey.token]
             )
-    subject = render_to_string("servicedesk/email/subject.txt", context).strip()
-    body = render_to_string("servicedesk/email/incident.txt", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
-    message.extra_headers["References"] = f"<{incident.number}@servicehub>"
-    return message.send()
+    return _send(incident, "subject.txt", "incident.txt", context, to)
 
 
 def sla_recipients(incident: Incident, level: int) -> list[str]:
@@ -82,7 +79,7 @@ def sla_recipients(incident: Incident, level: int) -> list[str]:
 
 def send_sla_mail(incident: Incident, level: int) -> int:
     """One escalation mail for one level; the link goes to the console."""
-    to = sorted(set(sla_recipients(incident, level)))
+    to = wanted(sorted(set(sla_recipients(incident, level))), "sla")
     if not to:
         return 0
     context = {
@@ -91,8 +88,20 @@ def send_sla_mail(incident: Incident, level: int) -> int:
         "link": settings.SITE_URL.rstrip("/")
         + reverse("servicedesk:incident_detail", args=[incident.number]),
     }
-    subject = render_to_string("servicedesk/email/sla_subject.txt", context).strip()
-    body = render_to_string("servicedesk/email/sla.txt", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
-    message.extra_headers["References"] = f"<{incident.number}@servicehub>"
+    return _send(incident, "sla_subject.txt", "sla.txt", context, to)
+
+
+def _send(incident: Incident, subject_template: str, text_template: str, context, to) -> int:
+    """One mail in text and HTML, threaded per ticket, replies routed to email-in."""
+    subject = render_to_string(f"servicedesk/email/{subject_template}", context).strip()
+    body = render_to_string(f"servicedesk/email/{text_template}", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, to=to, headers=threading_headers(incident.number)
+    )
+    settings_link = settings.SITE_URL.rstrip("/") + reverse("notification_settings")
+    html = render_to_string(
+        "email/layout.html",
+        {**context, "subject": subject, "text": body, "settings_link": settings_link},
+    )
+    message.attach_alternative(html, "text/html")
     return message.send()

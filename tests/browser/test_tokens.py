@@ -9,6 +9,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_user_creates_and_revokes_a_token_in_the_browser(page, live_server, transactional_db):
     call_command("seed_demo")
     login(page, "agent")
+    page.click("text=Settings")
     page.click("text=API tokens")
     page.fill("#id_name", "laptop script")
     page.click("[data-testid=create-token]")
