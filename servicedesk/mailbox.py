@@ -195,3 +195,29 @@ def _attach(incident, user, files, comment) -> str:
         except ValidationError:
             refused.append(upload.name)
     return ", ".join(refused)
+
+
+def mailbox_poll(*, url: str, limit: int = 200) -> dict:
+    """Fetch unseen mail from an IMAP mailbox (`imap[s]://user:pass@host[:port]/MAILBOX`),
+    ingest each message, and mark it seen only once it is recorded."""
+    import imaplib
+    from urllib.parse import unquote, urlparse
+
+    parts = urlparse(url)
+    if parts.scheme not in {"imap", "imaps"}:
+        raise ValueError("EMAIL_IN_IMAP_URL must start with imap:// or imaps://")
+    client_class = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
+    port = parts.port or (993 if parts.scheme == "imaps" else 143)
+    counts = {"processed": 0, "ignored": 0, "quarantined": 0}
+    with client_class(parts.hostname, port, timeout=30) as client:
+        client.login(unquote(parts.username or ""), unquote(parts.password or ""))
+        client.select(unquote(parts.path.lstrip("/")) or "INBOX")
+        _, data = client.search(None, "UNSEEN")
+        for number in (data[0] or b"").split()[:limit]:
+            _, fetched = client.fetch(number, "(RFC822)")
+            raw = next((item[1] for item in fetched if isinstance(item, tuple)), b"")
+            record = email_ingest(raw=raw)
+            counts[record.status] += 1
+            client.store(number, "+FLAGS", "\\Seen")
+        client.logout()
+    return counts

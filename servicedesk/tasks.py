@@ -44,3 +44,15 @@ def sla_scan() -> dict:
     from servicedesk.actions import sla_escalate  # actions → notifications → tasks
 
     return sla_escalate()
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=280, ignore_result=True)
+def poll_mailbox() -> dict:
+    """Email in from IMAP (beat runs it every minute when EMAIL_IN_IMAP_URL is set)."""
+    from django.conf import settings
+
+    from servicedesk.mailbox import mailbox_poll
+
+    if not settings.EMAIL_IN_IMAP_URL:
+        return {}
+    return mailbox_poll(url=settings.EMAIL_IN_IMAP_URL)
