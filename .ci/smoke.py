@@ -18,8 +18,9 @@ PAGES = {
         ("/services/", "VPN"),
     ],
     "requester": [("/", "My tickets"), ("/portal/report/", "Report an incident")],
-    "pm": [("/", "Servicehub")],
-    "manager": [("/", "Servicehub")],
+    "pm": [("/", "Portfolio"), ("/projects/", "Portfolio")],
+    "manager": [("/dashboards/", "CSAT"), ("/dashboards/portfolio/", "SPI")],
+    "owner": [("/services/", "Email"), ("/account/notifications/", "Email me when")],
     "admin": [("/", "Servicehub"), ("/admin/", "Site administration")],
 }
 PUBLIC = [("/healthz", '"status": "ok"'), ("/api/schema/", "openapi"), ("/api/docs/", "swagger")]
