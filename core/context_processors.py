@@ -19,7 +19,11 @@ NAVIGATION = [
         "projects:portfolio",
         {Role.PROJECT_MANAGER, Role.SERVICE_OWNER, Role.MANAGER, Role.ADMIN},
     ),
-    ("Dashboards", "kpis:dashboard", {Role.MANAGER, Role.ADMIN, Role.SERVICE_OWNER}),
+    (
+        "Dashboards",
+        "kpis:dashboard",
+        {Role.MANAGER, Role.ADMIN, Role.SERVICE_OWNER, Role.PROJECT_MANAGER},
+    ),
     ("Admin", "admin:index", {Role.ADMIN}),
 ]
 
