@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.webhooks import publish
 from kpis import registry
 from kpis.choices import RunStatus
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
@@ -169,6 +170,7 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
         KpiSnapshot.objects.filter(
             in_kinds, code=definition.code, period_kind=kind, period_start=window.period_start
         ).exclude(scope__in=written).delete()
+    newly_off = _newly_off_target(definition.code, rows, now=now)
     KpiSnapshot.objects.bulk_create(
         rows,
         batch_size=500,
@@ -176,7 +178,35 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
         unique_fields=["code", "scope", "period_kind", "period_start"],
         update_fields=UPDATE_FIELDS,
     )
+    for row in newly_off:
+        publish(
+            event="kpi.off_target",
+            data={
+                "kpi": row.code,
+                "scope": row.scope,
+                "period": row.period_kind,
+                "period_start": row.period_start.isoformat(),
+                "value": str(row.value),
+                "target": str(row.target),
+            },
+        )
     return len(rows)
+
+
+def _newly_off_target(code: str, rows: list[KpiSnapshot], *, now) -> list[KpiSnapshot]:
+    """Current-period rows that go off target now (were not off target before this run);
+    closed periods recomputed in a backfill raise no alarms."""
+    current = [
+        r for r in rows if r.status == "off_target" and r.period_end >= timezone.localdate(now)
+    ]
+    if not current:
+        return []
+    before = set(
+        KpiSnapshot.objects.filter(
+            code=code, status="off_target", period_start__in={r.period_start for r in current}
+        ).values_list("scope", "period_kind", "period_start")
+    )
+    return [r for r in current if (r.scope, r.period_kind, r.period_start) not in before]
 
 
 def _plain(extra: dict) -> dict:

@@ -18,6 +18,7 @@ from core.exceptions import NotAllowed
 from core.lifecycle import transition_apply
 from core.numbering import number_next
 from core.roles import is_staff_member, works_tickets
+from core.webhooks import publish
 from servicedesk import business_time, notifications, sla
 from servicedesk.attachments import validate_upload
 from servicedesk.choices import (
@@ -156,7 +157,18 @@ def incident_open(
         changes={"status": [None, incident.status], "priority": [None, incident.priority]},
     )
     transaction.on_commit(partial(notifications.incident_opened, incident.pk))
+    publish(event="incident.created", data=_incident_event_data(incident))
     return incident
+
+
+def _incident_event_data(incident: Incident) -> dict:
+    return {
+        "object": {"type": "incident", "id": incident.pk, "number": incident.number},
+        "title": incident.title,
+        "status": incident.status,
+        "priority": incident.priority,
+        "service": incident.service_id,
+    }
 
 
 def _check_writable(actor, incident: Incident, changes: dict) -> None:
@@ -267,6 +279,14 @@ def incident_comment_add(
         internal=internal,
     )
     transaction.on_commit(partial(notifications.incident_commented, comment.pk))
+    publish(
+        event="incident.commented",
+        data={
+            **_incident_event_data(incident),
+            "comment": {"id": comment.pk, "author": actor.username, "internal": internal},
+        },
+        internal=internal,  # only endpoints marked internal hear about internal notes
+    )
     return comment
 
 

@@ -219,3 +219,35 @@ def test_bad_endpoint_definitions_are_400(people):
         {"name": "x", "url": "ftp://x", "events": ["nope"]},
     ).json()
     assert set(body["fields"]) == {"url", "events"}
+
+
+def test_incident_created_and_public_comment_events(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    from servicedesk.actions import incident_comment_add, incident_open
+
+    r = receiver()
+    endpoint_for(r.url, events=["incident.created", "incident.commented"])
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = incident_open(actor=people["requester"], title="Mail down")
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_comment_add(incident=incident, actor=people["agent"], body="looking")
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_comment_add(incident=incident, actor=people["agent"], body="secret", internal=True)
+    events = [json.loads(body)["event"] for _, body in r.requests]
+    assert events == ["incident.created", "incident.commented"]  # the internal note is not sent
+
+
+def test_internal_endpoint_also_hears_internal_notes(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    from servicedesk.actions import incident_comment_add
+
+    r = receiver()
+    endpoint_for(r.url, events=["incident.commented"], include_internal=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_comment_add(
+            incident=IncidentFactory(), actor=people["agent"], body="n", internal=True
+        )
+    ((_, body),) = r.requests
+    assert json.loads(body)["data"]["comment"]["internal"] is True
