@@ -26,6 +26,7 @@ __all__ = [
     "InboundEmail",
     "NotificationEvent",
     "NotificationSetting",
+    "CalendarFeed",
 ]
 
 
@@ -310,3 +311,24 @@ class NotificationSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.event}: {'on' if self.email else 'off'}"
+
+
+class CalendarFeed(models.Model):
+    """A secret URL that calendar clients poll (they cannot send API tokens)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"feed of {self.user_id}"
+
+    @classmethod
+    def reset_for(cls, user) -> "CalendarFeed":
+        """A new secret; the old URL stops working."""
+        feed, _ = cls.objects.update_or_create(
+            user=user, defaults={"token": secrets.token_urlsafe(32), "created_at": timezone.now()}
+        )
+        return feed

@@ -38,5 +38,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("servicedesk.urls")),
     path("", include("projects.urls")),
+    path("", include("projects.feed_urls")),
     path("", include("kpis.urls")),
 ]

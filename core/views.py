@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +15,7 @@ from core.api.tokens import token_issue, token_revoke
 from core.audit import audit_record
 from core.context_processors import nav_items_for
 from core.forms import ApiTokenForm
-from core.models import ApiToken, NotificationEvent, NotificationSetting
+from core.models import ApiToken, CalendarFeed, NotificationEvent, NotificationSetting
 
 
 @login_required
@@ -92,6 +93,11 @@ def api_token_revoke(request, pk: int):
 def notification_settings(request):
     """Choose which events send you email (everything is on until you switch it off)."""
     current = {s.event: s.email for s in NotificationSetting.objects.filter(user=request.user)}
+    if request.method == "POST" and "reset_feed" in request.POST:
+        CalendarFeed.reset_for(request.user)
+        audit_record(actor=request.user, action="user.calendar_feed_reset", obj=request.user)
+        messages.success(request, "New calendar address created; the old one no longer works.")
+        return redirect("notification_settings")
     if request.method == "POST":
         with transaction.atomic():
             for event, _label in NotificationEvent.choices:
@@ -105,4 +111,8 @@ def notification_settings(request):
         {"value": value, "label": label, "on": current.get(value, True)}
         for value, label in NotificationEvent.choices
     ]
-    return render(request, "core/notifications.html", {"events": events})
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    feed_url = (
+        request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])) if feed else None
+    )
+    return render(request, "core/notifications.html", {"events": events, "feed_url": feed_url})
