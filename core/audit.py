@@ -65,3 +65,36 @@ def history_for(obj: models.Model, *, include_internal: bool = True):
     if not include_internal:
         qs = qs.filter(internal=False)
     return qs
+
+
+def versioned_update(
+    *,
+    model: type[models.Model],
+    pk,
+    actor,
+    action: str,
+    changes: dict,
+    allowed: Iterable[str],
+    expected_version: int | None = None,
+) -> models.Model:
+    """Lock a row, refuse a stale `expected_version` (412), write the allowed fields,
+    validate, bump `version` and record what changed — the shape of every simple edit.
+
+    Call inside a transaction (the row lock lasts until it ends).
+    """
+    from core.api.concurrency import check_version
+
+    locked = model._default_manager.select_for_update().get(pk=pk)
+    if expected_version is not None:
+        check_version(locked, expected_version)
+    fields = [name for name in changes if name in set(allowed)]
+    before = snapshot(locked, fields)
+    for name in fields:
+        setattr(locked, name, changes[name])
+    locked.full_clean()
+    locked.version += 1
+    locked.save()
+    audit_record(
+        actor=actor, action=action, obj=locked, changes=diff(before, snapshot(locked, fields))
+    )
+    return locked

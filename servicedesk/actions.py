@@ -13,7 +13,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from core.api.concurrency import check_version
-from core.audit import audit_record, diff, snapshot
+from core.audit import audit_record, diff, snapshot, versioned_update
 from core.exceptions import NotAllowed
 from core.lifecycle import transition_apply
 from core.numbering import number_next
@@ -77,22 +77,15 @@ def service_create(*, actor, **fields) -> Service:
 @transaction.atomic
 def service_update(*, service: Service, actor, expected_version: int, changes: dict) -> Service:
     """Change a service's descriptive fields (optimistic locking on `version`)."""
-    locked = Service.objects.select_for_update().get(pk=service.pk)
-    check_version(locked, expected_version)
-    fields = [f for f in changes if f in SERVICE_FIELDS]
-    before = snapshot(locked, fields)
-    for name in fields:
-        setattr(locked, name, changes[name])
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
-    audit_record(
+    return versioned_update(
+        model=Service,
+        pk=service.pk,
         actor=actor,
         action="service.updated",
-        obj=locked,
-        changes=diff(before, snapshot(locked, fields)),
+        changes=changes,
+        allowed=SERVICE_FIELDS,
+        expected_version=expected_version,
     )
-    return locked
 
 
 def service_transition(*, service: Service, action: str, actor, data: dict | None = None):
@@ -488,21 +481,14 @@ def outage_record(
 @transaction.atomic
 def outage_update(*, outage: Outage, actor, changes: dict) -> Outage:
     """Change an outage, typically to end it (`ended_at`)."""
-    locked = Outage.objects.select_for_update().get(pk=outage.pk)
-    fields = [f for f in changes if f in OUTAGE_FIELDS]
-    before = snapshot(locked, fields)
-    for name in fields:
-        setattr(locked, name, changes[name])
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
-    audit_record(
+    return versioned_update(
+        model=Outage,
+        pk=outage.pk,
         actor=actor,
         action="outage.updated",
-        obj=locked,
-        changes=diff(before, snapshot(locked, fields)),
+        changes=changes,
+        allowed=OUTAGE_FIELDS,
     )
-    return locked
 
 
 # --- Business calendars and SLA policies -------------------------------------------------
