@@ -261,8 +261,12 @@ def incident_comment_add(
     for upload in files:
         attachment_add(incident=incident, actor=actor, upload=upload, comment=comment)
     if not internal and works_tickets(actor) and incident.first_responded_at is None:
+        first = Incident.objects.select_related("sla_policy__calendar").get(pk=incident.pk)
+        first.first_responded_at = comment.created_at
+        sla.business_minutes_stamp(first)
         Incident.objects.filter(pk=incident.pk, first_responded_at__isnull=True).update(
-            first_responded_at=comment.created_at
+            first_responded_at=first.first_responded_at,
+            response_business_minutes=first.response_business_minutes,
         )
     audit_record(
         actor=actor,

@@ -154,6 +154,20 @@ def _clocks(*, standard, critical, now) -> None:
             stopped = incident.resolved_at
             pauses.append(IncidentPause(incident=incident, started_at=stopped, reason="resolved"))
         incident.sla_paused_since = stopped
+        if incident.first_responded_at:
+            incident.response_business_minutes = (
+                business_time.business_seconds_between(
+                    cal, start=incident.opened_at, end=incident.first_responded_at
+                )
+                // 60
+            )
+        if incident.resolved_at:
+            incident.resolution_business_minutes = (
+                business_time.business_seconds_between(
+                    cal, start=incident.opened_at, end=incident.resolved_at
+                )
+                // 60
+            )
         clock = stopped or now
         incident.response_breached = (incident.first_responded_at or now) > incident.response_due
         incident.resolution_breached = clock > incident.resolution_due
@@ -173,6 +187,8 @@ def _clocks(*, standard, critical, now) -> None:
             "response_breached",
             "resolution_breached",
             "sla_escalation_level",
+            "response_business_minutes",
+            "resolution_business_minutes",
         ],
         batch_size=500,
     )

@@ -44,6 +44,7 @@ def _agent_or_own_requester(incident, actor) -> bool:
 def _mark_responded(incident) -> None:
     if incident.first_responded_at is None:
         incident.first_responded_at = timezone.now()
+    sla.business_minutes_stamp(incident)
 
 
 def _guard_assign(incident, actor, data) -> dict:
@@ -108,6 +109,7 @@ def _effect_resume(incident, actor, data) -> None:
 
 def _effect_reopen(incident, actor, data) -> None:
     incident.resolved_at = None
+    incident.resolution_business_minutes = None
     sla.pause_end(incident, at=timezone.now())
 
 

@@ -141,6 +141,28 @@ def incident_clock_apply(incident: Incident) -> None:
     )
 
 
+def business_minutes_stamp(incident: Incident) -> None:
+    """Stamp the business minutes to first response and to resolution (no save), from the
+    SLA calendar, with holds excluded from the resolution time. Without a policy: none."""
+    policy = incident.sla_policy
+    if policy is None:
+        return
+    cal = calendar_for(policy.calendar)
+    if incident.first_responded_at and incident.response_business_minutes is None:
+        seconds = business_time.business_seconds_between(
+            cal, start=incident.opened_at, end=incident.first_responded_at
+        )
+        incident.response_business_minutes = seconds // 60
+    if incident.resolved_at is None:
+        incident.resolution_business_minutes = None
+    else:
+        holds = [(s, e) for s, e in _pauses(incident) if e <= incident.resolved_at and s < e]
+        seconds = business_time.elapsed_business_seconds(
+            cal, start=incident.opened_at, end=incident.resolved_at, pauses=holds
+        )
+        incident.resolution_business_minutes = seconds // 60
+
+
 def breaches_mark(incident: Incident, *, at: datetime, actor=None) -> list[str]:
     """Set the breach flags that are true at `at` (no save); one audit row per new flag.
 

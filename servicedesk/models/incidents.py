@@ -84,6 +84,10 @@ class Incident(models.Model):
     response_breached = models.BooleanField(default=False, editable=False)
     resolution_breached = models.BooleanField(default=False, editable=False)
     sla_escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Elapsed business minutes on the SLA calendar (holds excluded), stamped when the
+    # clock reaches the event, so KPIs can average them in SQL.
+    response_business_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolution_business_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
