@@ -58,3 +58,19 @@ class Health(models.TextChoices):
     WARN = "warn", "At risk"
     BAD = "bad", "Off track"
     UNKNOWN = "unknown", "Not measured"
+
+
+class HandoffStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+# The transition checklist every handoff starts with (key, label); the PM adds free items.
+STANDARD_HANDOFF_CHECKLIST = (
+    ("support_trained", "Support team trained"),
+    ("knowledge_written", "Runbook and knowledge articles written"),
+    ("monitoring", "Monitoring in place"),
+    ("known_errors", "Known errors recorded"),
+)

@@ -4,8 +4,8 @@ import django_filters
 from django.db.models import Q
 
 from core.models import User
-from projects.choices import CostCategory, Phase, RiskStatus
-from projects.models import CostEntry, Milestone, Project, Risk, Task, TimeEntry
+from projects.choices import CostCategory, HandoffStatus, Phase, RiskStatus
+from projects.models import CostEntry, Handoff, Milestone, Project, Risk, Task, TimeEntry
 
 
 class ProjectFilterSet(django_filters.FilterSet):
@@ -66,3 +66,22 @@ class RiskFilterSet(django_filters.FilterSet):
     class Meta:
         model = Risk
         fields = ["status", "owner"]
+
+
+class HandoffFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=HandoffStatus.choices)
+    awaiting_me = django_filters.BooleanFilter(
+        method="filter_awaiting_me", label="Awaiting my acceptance"
+    )
+
+    class Meta:
+        model = Handoff
+        fields = ["status", "project", "service", "awaiting_me"]
+
+    def filter_awaiting_me(self, queryset, name, value):
+        from projects.queries import handoffs_awaiting
+
+        if value is None:
+            return queryset
+        awaiting = handoffs_awaiting(self.request.user).values("pk")
+        return queryset.filter(pk__in=awaiting) if value else queryset.exclude(pk__in=awaiting)

@@ -2,11 +2,12 @@
 
 from django import forms
 
-from core.models import User
+from core.models import Team, User
 from core.roles import STAFF_ROLES, Role
 from projects.choices import CostCategory, MemberRole, RiskResponse, RiskStatus
 from projects.models import Task
-from servicedesk.models import Service
+from servicedesk.choices import Criticality
+from servicedesk.models import BusinessCalendar, Service, SLAPolicy
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -136,3 +137,104 @@ class MemberForm(forms.Form):
 class TransitionForm(forms.Form):
     action = forms.CharField(max_length=30)
     reason = forms.CharField(max_length=1000, required=False)
+
+
+class HandoffForm(forms.Form):
+    """The handoff editor: an existing service being changed, or a new one described here."""
+
+    TARGETS = [("existing", "An existing service changes"), ("new", "A new service")]
+    target = forms.ChoiceField(choices=TARGETS, widget=forms.RadioSelect, initial="existing")
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False)
+    service_name = forms.CharField(max_length=200, required=False, label="New service name")
+    service_description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Service description"
+    )
+    service_owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="New service owner"
+    )
+    support_team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    criticality = forms.TypedChoiceField(
+        choices=[("", "Unchanged / medium"), *Criticality.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    sla_policy = forms.ModelChoiceField(
+        queryset=SLAPolicy.objects.none(), required=False, empty_label="Default policy"
+    )
+    service_hours = forms.ModelChoiceField(
+        queryset=BusinessCalendar.objects.none(), required=False, empty_label="24x7"
+    )
+    go_live_on = forms.DateField(widget=DATE, required=False, label="Go-live date")
+    hypercare_days = forms.IntegerField(min_value=1, max_value=365, initial=30)
+    documents = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Runbook | https://wiki/runbook"}),
+        required=False,
+        help_text="One per line: title | link",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.exclude(status="retired").order_by("name")
+        self.fields["service_owner"].queryset = User.objects.filter(
+            role__in=[Role.SERVICE_OWNER, Role.ADMIN]
+        ).order_by("first_name", "username")
+        self.fields["support_team"].queryset = Team.objects.order_by("name")
+        self.fields["sla_policy"].queryset = SLAPolicy.objects.order_by("name")
+        self.fields["service_hours"].queryset = BusinessCalendar.objects.order_by("name")
+
+    @staticmethod
+    def initial_for(handoff) -> dict:
+        names = [
+            "service",
+            "service_name",
+            "service_description",
+            "service_owner",
+            "support_team",
+            "criticality",
+            "sla_policy",
+            "service_hours",
+            "go_live_on",
+            "hypercare_days",
+            "version",
+        ]
+        initial = {name: getattr(handoff, name) for name in names}
+        initial["target"] = "new" if handoff.new_service else "existing"
+        initial["documents"] = "\n".join(
+            f"{d.get('title', '')} | {d.get('url', '')}" for d in handoff.documents or []
+        )
+        return initial
+
+    def clean_documents(self) -> list[dict]:
+        docs = []
+        for n, line in enumerate(self.cleaned_data.get("documents", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            title, sep, url = line.rpartition("|")
+            if not sep or not title.strip() or not url.strip():
+                raise forms.ValidationError(f"Line {n}: write it as “title | link”.")
+            docs.append({"title": title.strip(), "url": url.strip()})
+        return docs
+
+    def domain_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        data["new_service"] = data.pop("target") == "new"
+        return data
+
+
+class ChecklistItemForm(forms.Form):
+    label = forms.CharField(max_length=200)
+
+
+class HandoffDecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("submit", "submit"),
+            ("accept", "accept"),
+            ("reject", "reject"),
+            ("redraft", "redraft"),
+        ]
+    )
+    note = forms.CharField(max_length=5000, required=False)

@@ -87,6 +87,16 @@ def _lessons_learned(project) -> bool:
     return bool(project.lessons_learned.strip())
 
 
+def _handoff_accepted(project) -> bool:
+    """A project with a target service (its own, or a new one in a handoff) needs the
+    service owner's acceptance; a project with no service closes without one."""
+    from projects.choices import HandoffStatus
+
+    if project.service_id is None and not project.handoffs.exists():
+        return True
+    return project.handoffs.filter(status=HandoffStatus.ACCEPTED).exists()
+
+
 Criterion = tuple[str, Callable[[object], bool]]
 
 # The gate to leave each phase: (what must be true, in words; the check). Other apps add
@@ -114,6 +124,7 @@ GATE_CRITERIA: dict[str, list[Criterion]] = {
     P.CLOSING: [
         ("Every milestone is completed or waived with a reason", _milestones_done),
         ("Lessons learned are written", _lessons_learned),
+        ("The service owner accepted the handoff (if it delivers a service)", _handoff_accepted),
     ],
 }
 

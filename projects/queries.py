@@ -21,8 +21,8 @@ from django.db.models.functions import Coalesce
 
 from core.roles import STAFF_ROLES, Role, has_role
 from projects import evm
-from projects.choices import OPEN_PHASES
-from projects.models import CostEntry, Milestone, Project, Task, TimeEntry
+from projects.choices import OPEN_PHASES, HandoffStatus
+from projects.models import CostEntry, Handoff, Milestone, Project, Task, TimeEntry
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -204,3 +204,59 @@ def plan_rows(project: Project) -> list[WbsNode]:
 
 def leaf_tasks(project: Project) -> QuerySet[Task]:
     return project.tasks.filter(~Exists(Task.objects.filter(parent=OuterRef("pk"))))
+
+
+# ---------------------------------------------------------------- handoffs
+
+
+def handoffs_visible_to(user) -> QuerySet[Handoff]:
+    """Handoffs are part of their project: staff see every one, requesters none. The project,
+    its manager, the target service and the decider are joined for lists."""
+    if not has_role(user, *STAFF_ROLES):
+        return Handoff.objects.none()
+    return Handoff.objects.select_related(
+        "project__manager",
+        "service__owner",
+        "service_owner",
+        "support_team",
+        "sla_policy",
+        "service_hours",
+        "decided_by",
+    )
+
+
+def handoffs_awaiting(user) -> QuerySet[Handoff]:
+    """Submitted handoffs this user decides: to a service they own (existing) or will own
+    (new). Admins may decide every one, so they see all submitted handoffs."""
+    qs = handoffs_visible_to(user).filter(status=HandoffStatus.SUBMITTED)
+    if has_role(user, Role.ADMIN):
+        return qs
+    if not has_role(user, Role.SERVICE_OWNER):
+        return qs.none()
+    return qs.filter(
+        Q(new_service=True, service_owner=user) | Q(new_service=False, service__owner=user)
+    )
+
+
+def handoff_of(project: Project) -> Handoff | None:
+    return handoffs_visible_to_all().filter(project=project).first()
+
+
+def handoffs_visible_to_all() -> QuerySet[Handoff]:
+    return Handoff.objects.select_related(
+        "project__manager", "service__owner", "service_owner", "support_team", "decided_by"
+    )
+
+
+def service_deliveries(service) -> list[Project]:
+    """Projects that handed this service over (accepted handoffs), newest first."""
+    return list(
+        Project.objects.filter(
+            service=service,
+            handoffs__status=HandoffStatus.ACCEPTED,
+            handoffs__service=service,
+        )
+        .select_related("manager")
+        .order_by("-hypercare_start", "-id")
+        .distinct()
+    )

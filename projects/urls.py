@@ -1,12 +1,13 @@
 from django.urls import path
 
-from projects import views
+from projects import handoff_views, views
 
 app_name = "projects"
 
 urlpatterns = [
     path("projects/", views.portfolio_view, name="portfolio"),
     path("projects/new/", views.project_new, name="new"),
+    path("projects/handoffs/inbox/", handoff_views.handoff_inbox, name="handoff_inbox"),
     path("projects/<int:pk>/", views.overview, name="overview"),
     path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
     path("projects/<int:pk>/transition/", views.transition, name="transition"),
@@ -35,4 +36,18 @@ urlpatterns = [
     path("projects/<int:pk>/risks/<int:risk_pk>/", views.risk_status, name="risk_status"),
     path("projects/<int:pk>/time/", views.time, name="time"),
     path("projects/<int:pk>/time/add/", views.time_add, name="time_add"),
+    path("projects/<int:pk>/handoff/", handoff_views.handoff, name="handoff"),
+    path("projects/<int:pk>/handoff/start/", handoff_views.handoff_start, name="handoff_start"),
+    path("projects/<int:pk>/handoff/edit/", handoff_views.handoff_edit, name="handoff_edit"),
+    path("projects/<int:pk>/handoff/move/", handoff_views.handoff_transition, name="handoff_move"),
+    path(
+        "projects/<int:pk>/handoff/checklist/",
+        handoff_views.handoff_item_add,
+        name="handoff_item_add",
+    ),
+    path(
+        "projects/<int:pk>/handoff/checklist/<int:item_pk>/",
+        handoff_views.handoff_item_toggle,
+        name="handoff_item_toggle",
+    ),
 ]

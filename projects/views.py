@@ -42,10 +42,12 @@ from projects.models import (
     Risk,
     Task,
 )
+from projects.outcome import project_outcome
 from projects.queries import (
     can_create_projects,
     can_edit,
     can_log_time,
+    handoffs_awaiting,
     plan_rows,
     portfolio,
     portfolio_measures,
@@ -60,6 +62,7 @@ TABS = [
     ("costs", "Budget & costs"),
     ("risks", "Risks"),
     ("time", "Time"),
+    ("handoff", "Handoff"),
 ]
 
 
@@ -138,6 +141,7 @@ def portfolio_view(request):
             "rows": rows,
             "page": page,
             "can_create": can_create_projects(request.user),
+            "awaiting_count": handoffs_awaiting(request.user).count(),
         },
     )
 
@@ -219,6 +223,7 @@ def overview(request, pk: int):
             member_form=MemberForm(),
             baseline=project.baselines.order_by("-number").first(),
             history=history,
+            outcome=project_outcome(project) if project.hypercare_start else None,
         ),
     )
 

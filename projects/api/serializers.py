@@ -5,15 +5,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.models import User
+from core.models import Team, User
 from core.roles import STAFF_ROLES, Role
 from projects import evm
 from projects.choices import CostCategory, MemberRole
+from projects.handoff_lifecycle import HANDOFF_LIFECYCLE
 from projects.lifecycle import PROJECT_LIFECYCLE, gate_checklist
 from projects.models import (
     Baseline,
     CostEntry,
     Dependency,
+    Handoff,
+    HandoffChecklistItem,
     Milestone,
     Project,
     ProjectMember,
@@ -21,7 +24,8 @@ from projects.models import (
     Task,
     TimeEntry,
 )
-from servicedesk.models import Service
+from servicedesk.choices import Criticality
+from servicedesk.models import BusinessCalendar, Service, SLAPolicy
 
 STAFF = User.objects.filter(role__in=STAFF_ROLES)
 
@@ -68,6 +72,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "planned_finish",
             "service",
             "phase",
+            "hypercare_start",
+            "hypercare_end",
             "version",
             "created_at",
             "updated_at",
@@ -78,7 +84,14 @@ class ProjectSerializer(serializers.ModelSerializer):
             "cpi",
             "budget_used_pct",
         ]
-        read_only_fields = ["phase", "version", "created_at", "updated_at"]
+        read_only_fields = [
+            "phase",
+            "hypercare_start",
+            "hypercare_end",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
 
     def _measures(self, obj):
         return self.context.get("measures", {}).get(obj.pk)
@@ -367,3 +380,186 @@ class ProjectMemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProjectMember
         fields = ["id", "user", "name", "project_role"]
+
+
+# ---------------------------------------------------------------- handoffs
+
+
+class HandoffDocumentSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    url = serializers.URLField(max_length=500)
+
+
+class HandoffChecklistItemSerializer(serializers.ModelSerializer):
+    done = serializers.BooleanField(required=False)
+    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    standard = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HandoffChecklistItem
+        fields = ["id", "key", "label", "position", "standard", "done", "done_by", "done_at"]
+        read_only_fields = ["key", "position", "done_at"]
+
+    def get_standard(self, obj) -> bool:
+        return bool(obj.key)
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    """A handoff; `status` moves only through POST /handoffs/{id}/transitions/."""
+
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The existing service this project changes (empty for a new service).",
+    )
+    service_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role__in=[Role.SERVICE_OWNER, Role.ADMIN]),
+        required=False,
+        allow_null=True,
+        help_text="The new service's owner (an existing service's owner decides for it).",
+    )
+    support_team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    sla_policy = serializers.PrimaryKeyRelatedField(
+        queryset=SLAPolicy.objects.all(), required=False, allow_null=True
+    )
+    service_hours = serializers.PrimaryKeyRelatedField(
+        queryset=BusinessCalendar.objects.all(), required=False, allow_null=True
+    )
+    criticality = serializers.ChoiceField(
+        choices=Criticality.choices, required=False, allow_null=True
+    )
+    documents = HandoffDocumentSerializer(many=True, required=False)
+    project_code = serializers.CharField(source="project.code", read_only=True)
+    target_name = serializers.CharField(read_only=True)
+    target_owner = serializers.IntegerField(source="target_owner_id", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    checklist = HandoffChecklistItemSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Handoff
+        fields = [
+            "id",
+            "project",
+            "project_code",
+            "status",
+            "new_service",
+            "service",
+            "service_name",
+            "service_description",
+            "service_owner",
+            "target_name",
+            "target_owner",
+            "support_team",
+            "criticality",
+            "sla_policy",
+            "service_hours",
+            "go_live_on",
+            "hypercare_days",
+            "documents",
+            "checklist",
+            "submitted_at",
+            "decision_note",
+            "decided_by",
+            "decided_at",
+            "version",
+            "created_at",
+            "allowed_actions",
+        ]
+        read_only_fields = [
+            "project",
+            "status",
+            "submitted_at",
+            "decision_note",
+            "decided_at",
+            "version",
+            "created_at",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, obj):
+        request = self.context.get("request")
+        return [
+            t.action for t in HANDOFF_LIFECYCLE.allowed_for(obj, getattr(request, "user", None))
+        ]
+
+
+class HandoffTransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[t.action for t in HANDOFF_LIFECYCLE.transitions])
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class HandoffChecklistItemWriteSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=200, required=False)
+    done = serializers.BooleanField(required=False)
+
+
+class OutcomeIncidentsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_priority = serializers.DictField(
+        child=serializers.IntegerField(), help_text='Counts keyed "1" (critical) … "5" (planning).'
+    )
+
+
+class OutcomeAvailabilitySerializer(serializers.Serializer):
+    availability_pct = serializers.CharField(allow_null=True)
+    agreed_minutes = serializers.CharField()
+    downtime_minutes = serializers.CharField()
+
+
+class OutcomeSlaSerializer(serializers.Serializer):
+    resolved = serializers.IntegerField()
+    within_target = serializers.IntegerField()
+    compliance_pct = serializers.CharField(allow_null=True)
+
+
+class OutcomeCsatSerializer(serializers.Serializer):
+    csat_pct = serializers.CharField(allow_null=True)
+    answered = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    response_rate_pct = serializers.CharField(allow_null=True)
+
+
+class OutcomeWindowSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=["hypercare", "after"])
+    label = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=["not_started", "running", "complete"])
+    measured_until = serializers.DateTimeField(allow_null=True)
+    incidents = OutcomeIncidentsSerializer(allow_null=True)
+    availability = OutcomeAvailabilitySerializer(allow_null=True)
+    sla = OutcomeSlaSerializer(allow_null=True)
+    csat = OutcomeCsatSerializer(allow_null=True)
+
+
+class OutcomeServiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+
+
+class OutcomeImprovementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    metric = serializers.CharField(allow_null=True)
+    baseline = serializers.CharField(allow_null=True)
+    target = serializers.CharField(allow_null=True)
+    measured = serializers.CharField(allow_null=True)
+
+
+class OutcomeSerializer(serializers.Serializer):
+    """The service side of a handed-over project: the hypercare window and the same length
+    after it (see projects/outcome.py for every definition)."""
+
+    handed_over = serializers.BooleanField()
+    service = OutcomeServiceSerializer(allow_null=True)
+    hypercare_start = serializers.DateField(allow_null=True)
+    hypercare_end = serializers.DateField(allow_null=True)
+    windows = OutcomeWindowSerializer(many=True)
+    improvement = OutcomeImprovementSerializer(allow_null=True)

@@ -5,6 +5,7 @@ from projects.api import views
 
 router = SimpleRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
+router.register("handoffs", views.HandoffViewSet, basename="handoff")
 nested = [
     ("tasks", views.TaskViewSet, "project-task"),
     ("dependencies", views.DependencyViewSet, "project-dependency"),

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -13,11 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.concurrency import etag_for, expected_version
-from projects import actions, evm
+from projects import actions, evm, handoff_actions
 from projects.api import serializers as s
 from projects.calendar import milestones_ics
 from projects.filtersets import (
     CostEntryFilterSet,
+    HandoffFilterSet,
     MilestoneFilterSet,
     ProjectFilterSet,
     RiskFilterSet,
@@ -29,6 +30,7 @@ from projects.models import (
     BaselineMilestone,
     CostEntry,
     Dependency,
+    HandoffChecklistItem,
     Milestone,
     Project,
     ProjectMember,
@@ -36,7 +38,9 @@ from projects.models import (
     Task,
     TimeEntry,
 )
+from projects.outcome import project_outcome
 from projects.queries import (
+    handoffs_visible_to,
     portfolio,
     portfolio_measures,
     projects_followed_by,
@@ -191,6 +195,36 @@ class ProjectViewSet(
                 total_cost=Subquery(cost),
             )
         )
+
+    @extend_schema(
+        request=s.HandoffSerializer,
+        responses={
+            201: s.HandoffSerializer,
+            409: OpenApiResponse(description="The project already has a handoff, or is closed"),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def handoff(self, request, pk=None):
+        """Draft the project's handoff (one per project) with the standard checklist;
+        prefilled with the project's service, or a new service named after the project."""
+        project = self.get_object()
+        body = s.HandoffSerializer(data=request.data, partial=True, context={"request": request})
+        body.is_valid(raise_exception=True)
+        handoff = handoff_actions.handoff_create(
+            project=project, actor=request.user, **body.validated_data
+        )
+        return _handoff_body(request, handoff.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.OutcomeSerializer, **ERRORS})
+    @action(detail=True, methods=["get"])
+    def outcome(self, request, pk=None):
+        """The project's outcome on its service: incidents by priority, availability, SLA
+        compliance and CSAT in the hypercare window and the same length after it."""
+        project = get_object_or_404(
+            projects_visible_to(request.user).select_related("service__service_hours"), pk=pk
+        )
+        return Response(s.OutcomeSerializer(project_outcome(project)).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, description="Defaults to today")],
@@ -467,3 +501,142 @@ class ProjectMemberViewSet(
 
     def perform_destroy(self, instance):
         actions.member_remove(member=instance, actor=self.request.user)
+
+
+# ---------------------------------------------------------------- handoffs
+
+
+def _handoff_body(request, handoff_id: int, code=status.HTTP_200_OK) -> Response:
+    handoff = handoffs_visible_to(request.user).prefetch_related(_CHECKLIST).get(pk=handoff_id)
+    response = Response(
+        s.HandoffSerializer(handoff, context={"request": request}).data, status=code
+    )
+    response["ETag"] = etag_for(handoff)
+    return response
+
+
+_CHECKLIST = Prefetch("checklist", queryset=HandoffChecklistItem.objects.select_related("done_by"))
+
+
+class HandoffViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Handoffs of projects to services. The project manager edits a draft (PATCH needs
+    `version`) and submits it; the target service's owner accepts or rejects it."""
+
+    serializer_class = s.HandoffSerializer
+    filterset_class = HandoffFilterSet
+    ordering = ("-created_at", "-id")
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return handoffs_visible_to(self.request.user).prefetch_related(_CHECKLIST)
+
+    def retrieve(self, request, *args, **kwargs):
+        return _handoff_body(request, self.get_object().pk)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            200: s.HandoffSerializer,
+            409: OpenApiResponse(description="The handoff is not a draft"),
+            412: OpenApiResponse(description="Stale version"),
+            **ERRORS,
+        },
+    )
+    def partial_update(self, request, *args, **kwargs):
+        handoff = self.get_object()
+        serializer = s.HandoffSerializer(
+            handoff, data=request.data, partial=True, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        handoff_actions.handoff_update(
+            handoff=handoff,
+            actor=request.user,
+            expected_version=expected_version(request),
+            **serializer.validated_data,
+        )
+        return _handoff_body(request, handoff.pk)
+
+    @extend_schema(
+        request=s.HandoffTransitionSerializer,
+        responses={
+            200: s.HandoffSerializer,
+            409: OpenApiResponse(
+                description="Not allowed from this state, or checklist items are not done "
+                "(`unmet` names them)"
+            ),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def transitions(self, request, pk=None):
+        """submit (project manager), accept or reject with a note (service owner), redraft."""
+        handoff = self.get_object()
+        body = s.HandoffTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        handoff_actions.handoff_transition(
+            handoff=handoff,
+            action=body.validated_data["action"],
+            actor=request.user,
+            note=body.validated_data.get("note", ""),
+        )
+        return _handoff_body(request, handoff.pk)
+
+    @extend_schema(
+        request=s.HandoffChecklistItemWriteSerializer,
+        responses={
+            200: s.HandoffChecklistItemSerializer(many=True),
+            201: s.HandoffChecklistItemSerializer,
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def checklist(self, request, pk=None):
+        """GET: the transition checklist. POST {"label"}: add a free item to a draft."""
+        handoff = self.get_object()
+        if request.method == "POST":
+            body = s.HandoffChecklistItemWriteSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            if not body.validated_data.get("label", "").strip():
+                raise serializers.ValidationError({"label": ["Say what must be done."]})
+            item = handoff_actions.checklist_item_add(
+                handoff=handoff, actor=request.user, label=body.validated_data["label"]
+            )
+            return Response(s.HandoffChecklistItemSerializer(item).data, status=201)
+        items = handoff.checklist.select_related("done_by")
+        return Response(s.HandoffChecklistItemSerializer(items, many=True).data)
+
+    @extend_schema(
+        methods=["PATCH"],
+        request=s.HandoffChecklistItemWriteSerializer,
+        responses={200: s.HandoffChecklistItemSerializer, **ERRORS},
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None, **ERRORS})
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"checklist/(?P<item_id>\d+)",
+        filterset_class=None,
+    )
+    def checklist_item(self, request, pk=None, item_id=None):
+        """PATCH {"done": true} ticks an item (who and when are recorded); {"label"} renames
+        a free item. DELETE removes a free item. Drafts only."""
+        handoff = self.get_object()
+        item = get_object_or_404(handoff.checklist.all(), pk=item_id)
+        if request.method == "DELETE":
+            handoff_actions.checklist_item_delete(item=item, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        body = s.HandoffChecklistItemWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = handoff_actions.checklist_item_update(
+            item=item,
+            actor=request.user,
+            done=body.validated_data.get("done"),
+            label=body.validated_data.get("label"),
+        )
+        item = HandoffChecklistItem.objects.select_related("done_by").get(pk=item.pk)
+        return Response(s.HandoffChecklistItemSerializer(item).data)

@@ -1,5 +1,6 @@
 from .baseline import Baseline, BaselineMilestone, BaselineTask
 from .costs import CostEntry, TimeEntry
+from .handoff import Handoff, HandoffChecklistItem
 from .plan import Dependency, Milestone, Task
 from .project import Project, ProjectMember
 from .risks import Risk
@@ -10,6 +11,8 @@ __all__ = [
     "BaselineTask",
     "CostEntry",
     "Dependency",
+    "Handoff",
+    "HandoffChecklistItem",
     "Milestone",
     "Project",
     "ProjectMember",

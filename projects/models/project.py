@@ -48,6 +48,9 @@ class Project(models.Model):
         related_name="projects",
         help_text="The service this project delivers or changes.",
     )
+    # Set when the service owner accepts the handoff: [start, end) of the hypercare window.
+    hypercare_start = models.DateField(null=True, blank=True, editable=False)
+    hypercare_end = models.DateField(null=True, blank=True, editable=False)
     phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.INITIATION)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)

@@ -122,8 +122,29 @@
     if (select) select.addEventListener("change", render);
   }
 
+  // Handoff editor: show the fields of the chosen target (existing or new service).
+  function showHandoffTarget() {
+    const chosen = document.querySelector("input[name=target]:checked");
+    if (!chosen) return;
+    document.querySelectorAll("[data-target-section]").forEach((el) => {
+      el.hidden = el.dataset.targetSection !== chosen.value;
+    });
+  }
+
+  // Checklist: ticking a box submits its form (htmx swaps the refreshed checklist in).
+  document.addEventListener("change", (event) => {
+    const el = event.target;
+    if (el.matches("input[data-submit-on-change]")) {
+      const form = el.closest("form");
+      if (form) form.requestSubmit();
+    } else if (el.matches("input[name=target]")) {
+      showHandoffTarget();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     drawSCurve();
     drawGantt();
+    showHandoffTarget();
   });
 })();

@@ -1,0 +1,193 @@
+"""The handoff pages: the editor in the project workspace and the owners' inbox."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.audit import history_for
+from core.exceptions import DomainError
+from projects import handoff_actions
+from projects.forms import ChecklistItemForm, HandoffDecisionForm, HandoffForm
+from projects.handoff_lifecycle import (
+    HANDOFF_LIFECYCLE,
+    checklist_open,
+    is_project_manager_or_admin,
+)
+from projects.models import Handoff, HandoffChecklistItem
+from projects.queries import can_edit, handoffs_awaiting, handoffs_visible_to
+from projects.views import _editable, _form_errors, _project, _run, _staff_only, _workspace
+
+_CHECKLIST = Prefetch("checklist", queryset=HandoffChecklistItem.objects.select_related("done_by"))
+
+
+def _handoff_of(request, project) -> Handoff | None:
+    return (
+        handoffs_visible_to(request.user)
+        .prefetch_related(_CHECKLIST)
+        .filter(project=project)
+        .first()
+    )
+
+
+def _checklist_context(request, handoff) -> dict:
+    return {
+        "handoff": handoff,
+        "checklist": list(handoff.checklist.all()),
+        "can_manage": handoff.status == "draft"
+        and is_project_manager_or_admin(handoff, request.user),
+    }
+
+
+@login_required
+def handoff(request, pk: int):
+    """The handoff tab: start one, edit the draft and its checklist, submit; the target
+    service's owner accepts or rejects it here."""
+    project = _project(request, pk)
+    current = _handoff_of(request, project)
+    context = {"handoff": current}
+    if current is not None:
+        manages = is_project_manager_or_admin(current, request.user)
+        allowed = {t.action for t in HANDOFF_LIFECYCLE.allowed_for(current, request.user)}
+        context.update(
+            _checklist_context(request, current),
+            form=HandoffForm(initial=HandoffForm.initial_for(current))
+            if current.status == "draft" and manages
+            else None,
+            item_form=ChecklistItemForm(),
+            allowed=allowed,
+            decides=bool(allowed & {"accept", "reject"}),
+            unmet=checklist_open(current),
+            history=list(history_for(current).order_by("-created_at", "-id")[:12]),
+        )
+    return render(
+        request,
+        "projects/handoff.html",
+        _workspace(request, project, "handoff", **context),
+    )
+
+
+@login_required
+@require_POST
+def handoff_start(request, pk: int):
+    project = _editable(request, pk)
+    _run(
+        request,
+        lambda: handoff_actions.handoff_create(project=project, actor=request.user),
+        "Handoff drafted: fill in the service terms and work through the checklist.",
+    )
+    return redirect("projects:handoff", pk=pk)
+
+
+def _own_handoff(request, pk: int) -> Handoff:
+    _staff_only(request)
+    return get_object_or_404(handoffs_visible_to(request.user), project_id=pk)
+
+
+@login_required
+@require_POST
+def handoff_edit(request, pk: int):
+    current = _own_handoff(request, pk)
+    form = HandoffForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: handoff_actions.handoff_update(
+                handoff=current,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.domain_data(),
+            ),
+            "Handoff saved.",
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("projects:handoff", pk=pk)
+
+
+@login_required
+@require_POST
+def handoff_item_add(request, pk: int):
+    current = _own_handoff(request, pk)
+    form = ChecklistItemForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: handoff_actions.checklist_item_add(
+                handoff=current, actor=request.user, label=form.cleaned_data["label"]
+            ),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("projects:handoff", pk=pk)
+
+
+@login_required
+@require_POST
+def handoff_item_toggle(request, pk: int, item_pk: int):
+    """htmx: tick or untick one checklist item; answers the refreshed checklist."""
+    current = _own_handoff(request, pk)
+    item = get_object_or_404(HandoffChecklistItem, pk=item_pk, handoff=current)
+    error = ""
+    try:
+        handoff_actions.checklist_item_update(
+            item=item, actor=request.user, done=request.POST.get("done") == "1"
+        )
+    except (DomainError, ValidationError) as exc:
+        error = getattr(exc, "detail", None) or " ".join(exc.messages)
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, error)
+        return redirect("projects:handoff", pk=pk)
+    current = _handoff_of(request, current.project)
+    return render(
+        request,
+        "projects/partials/_handoff_checklist.html",
+        {**_checklist_context(request, current), "project": current.project, "error": error},
+    )
+
+
+@login_required
+@require_POST
+def handoff_transition(request, pk: int):
+    current = _own_handoff(request, pk)
+    form = HandoffDecisionForm(request.POST)
+    if form.is_valid():
+        action = form.cleaned_data["action"]
+        label = HANDOFF_LIFECYCLE.get(action).label
+        _run(
+            request,
+            lambda: handoff_actions.handoff_transition(
+                handoff=current,
+                action=action,
+                actor=request.user,
+                note=form.cleaned_data.get("note", ""),
+            ),
+            f"{label}: done.",
+        )
+    if request.POST.get("next") == "inbox":
+        return redirect("projects:handoff_inbox")
+    return redirect("projects:handoff", pk=pk)
+
+
+@login_required
+def handoff_inbox(request):
+    """Awaiting my acceptance: submitted handoffs to services I own (admins: all)."""
+    _staff_only(request)
+    awaiting = (
+        handoffs_awaiting(request.user).prefetch_related(_CHECKLIST).order_by("submitted_at", "id")
+    )
+    recent = (
+        handoffs_visible_to(request.user)
+        .filter(decided_by=request.user)
+        .order_by("-decided_at", "-id")[:10]
+    )
+    return render(
+        request,
+        "projects/handoff_inbox.html",
+        {"awaiting": awaiting, "recent": recent, "can_edit": can_edit},
+    )

@@ -1,0 +1,117 @@
+"""The handoff pages: the PM prepares it in the workspace, the owner decides from the inbox,
+the service page says who delivered it and the project page shows the outcome."""
+
+import datetime
+
+import pytest
+from django.test import Client
+
+from projects.models import Handoff
+from servicedesk.models import Service
+from tests.core.factories import TeamFactory
+from tests.projects.factories import ProjectFactory
+from tests.servicedesk.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def browser_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def project(people):
+    service = ServiceFactory(name="Payroll", status="planned", owner=people["service_owner"])
+    return ProjectFactory(
+        code="PAY", manager=people["project_manager"], sponsor=people["manager"], service=service
+    )
+
+
+def test_pm_prepares_and_owner_accepts_through_the_pages(people, project):
+    team = TeamFactory(name="Payroll support")
+    pm = browser_for(people["project_manager"])
+    page = pm.get(f"/projects/{project.pk}/handoff/")
+    assert b'data-testid="handoff-start"' in page.content
+    pm.post(f"/projects/{project.pk}/handoff/start/")
+    handoff = Handoff.objects.get(project=project)
+    response = pm.post(
+        f"/projects/{project.pk}/handoff/edit/",
+        {
+            "target": "existing",
+            "service": project.service_id,
+            "support_team": team.pk,
+            "go_live_on": "2026-03-02",
+            "hypercare_days": "30",
+            "documents": "Runbook | https://wiki.example.com/payroll",
+            "version": handoff.version,
+        },
+        follow=True,
+    )
+    assert b"Handoff saved." in response.content
+    handoff.refresh_from_db()
+    assert handoff.documents == [{"title": "Runbook", "url": "https://wiki.example.com/payroll"}]
+    for item in handoff.checklist.all():
+        row = pm.post(
+            f"/projects/{project.pk}/handoff/checklist/{item.pk}/",
+            {"done": "1"},
+            HTTP_HX_REQUEST="true",
+        )
+        assert b'data-testid="handoff-checklist"' in row.content
+    pm.post(f"/projects/{project.pk}/handoff/move/", {"action": "submit"})
+    handoff.refresh_from_db()
+    assert handoff.status == "submitted"
+
+    owner = browser_for(people["service_owner"])
+    inbox = owner.get("/projects/handoffs/inbox/")
+    assert b'data-testid="review-PAY"' in inbox.content
+    page = owner.get(f"/projects/{project.pk}/handoff/")
+    assert b'data-testid="handoff-accept"' in page.content
+    assert b'data-testid="handoff-editor"' not in page.content
+    owner.post(
+        f"/projects/{project.pk}/handoff/move/",
+        {"action": "accept", "note": "Welcome", "next": "inbox"},
+    )
+    handoff.refresh_from_db()
+    assert handoff.status == "accepted"
+    assert Service.objects.get(pk=project.service_id).status == "live"
+    assert b'data-testid="handoff-inbox-empty"' in owner.get("/projects/handoffs/inbox/").content
+
+    service_page = owner.get(f"/services/{project.service_id}/")
+    assert b'data-testid="delivered-by"' in service_page.content
+    assert b"PAY" in service_page.content
+    overview = pm.get(f"/projects/{project.pk}/")
+    assert b'data-testid="outcome-card"' in overview.content
+
+
+def test_a_pm_sees_no_decision_buttons_and_others_no_editor(people, project):
+    pm_client = browser_for(people["project_manager"])
+    pm_client.post(f"/projects/{project.pk}/handoff/start/")
+    agent = browser_for(people["agent"]).get(f"/projects/{project.pk}/handoff/")
+    assert agent.status_code == 200
+    assert b'data-testid="handoff-editor"' not in agent.content
+    page = pm_client.get(f"/projects/{project.pk}/handoff/")
+    assert b'data-testid="handoff-editor"' in page.content
+    assert b'data-testid="handoff-accept"' not in page.content
+    # An agent's POST is refused by the action and changes nothing.
+    browser_for(people["agent"]).post(f"/projects/{project.pk}/handoff/move/", {"action": "submit"})
+    assert Handoff.objects.get(project=project).status == "draft"
+
+
+def test_requesters_find_no_handoff_pages_and_no_delivery_on_the_service(people, project):
+    client = browser_for(people["requester"])
+    assert client.get(f"/projects/{project.pk}/handoff/").status_code == 404
+    assert client.get("/projects/handoffs/inbox/").status_code == 404
+    Service.objects.filter(pk=project.service_id).update(status="live")
+    type(project).objects.filter(pk=project.pk).update(
+        hypercare_start=datetime.date(2026, 3, 2), hypercare_end=datetime.date(2026, 4, 1)
+    )
+    page = client.get(f"/services/{project.service_id}/")
+    assert page.status_code == 200
+    assert b"Delivered by project" not in page.content
+
+
+def test_the_portfolio_links_the_inbox_with_a_count(people, project):
+    page = browser_for(people["service_owner"]).get("/projects/")
+    assert b'data-testid="handoff-inbox-link"' in page.content
