@@ -129,7 +129,163 @@ def seed(context: dict) -> dict:
             pace,
             cost,
         )
+    _handoffs(context, users, pm, sponsor, admin, today)
     return {"projects": {p.code: p for p in Project.objects.all()}}
+
+
+# ---------------------------------------------------------------- handoffs
+
+HANDED_OVER = ("SSO-09", "Single sign-on roll-out", "Single sign-on")
+
+
+def _handoffs(context, users, pm, sponsor, admin, today) -> None:
+    """HR-06 mid-handoff (submitted, awaiting the owner of HR portal) and SSO-09 handed over:
+    a new "Single sign-on" service live since 40 days ago, hypercare 30 days, with incidents
+    and outages in and after hypercare, and the project closed. Idempotent."""
+    from projects import handoff_actions
+
+    owner = users.get("owner")
+    teams = context.get("teams", {})
+    support = teams.get("Applications")
+    if owner is None or support is None:
+        return
+    hr = Project.objects.filter(code="HR-06", phase=Phase.CLOSING).first()
+    if hr is not None and hr.service_id and not hr.handoffs.exists():
+        handoff = handoff_actions.handoff_create(
+            project=hr,
+            actor=pm,
+            support_team=support,
+            go_live_on=today + datetime.timedelta(days=7),
+            documents=[
+                {"title": "Onboarding runbook", "url": "https://wiki.example.com/hr/onboarding"}
+            ],
+        )
+        _tick(handoff, pm)
+        handoff_actions.handoff_transition(handoff=handoff, action="submit", actor=pm)
+
+    code, name, service_name = HANDED_OVER
+    if Project.objects.filter(code=code).exists():
+        return
+    project = _project(
+        users, pm, sponsor, admin, today, code, name, None, Phase.CLOSING, -160, D("1"), D("1.02")
+    )
+    Milestone.objects.filter(project=project).update(completed_on=today - datetime.timedelta(45))
+    Project.objects.filter(pk=project.pk).update(
+        lessons_learned="Pilot with one department first; pre-register MFA before go-live."
+    )
+    from servicedesk.models import BusinessCalendar, SLAPolicy
+
+    go_live = today - datetime.timedelta(days=40)
+    handoff = handoff_actions.handoff_create(
+        project=project,
+        actor=pm,
+        new_service=True,
+        service_name=service_name,
+        service_description="One login for every internal application (SAML/OIDC).",
+        service_owner=owner,
+        support_team=support,
+        criticality=1,
+        sla_policy=SLAPolicy.objects.filter(name__icontains="critical").first(),
+        service_hours=BusinessCalendar.objects.filter(is_builtin=False).order_by("pk").first(),
+        go_live_on=go_live,
+        hypercare_days=30,
+        documents=[{"title": "SSO runbook", "url": "https://wiki.example.com/sso/runbook"}],
+    )
+    _tick(handoff, pm)
+    handoff_actions.item_add_done(handoff=handoff, actor=pm, label="Legacy LDAP logins disabled")
+    handoff_actions.handoff_transition(handoff=handoff, action="submit", actor=pm)
+    handoff_actions.handoff_transition(
+        handoff=handoff, action="accept", actor=owner, note="Runbook reviewed; welcome aboard."
+    )
+    handoff.refresh_from_db()
+    _service_history(handoff.service, users, go_live)
+    project.refresh_from_db()
+    actions.project_transition(project=project, action="close", actor=sponsor)
+
+
+def _tick(handoff, actor) -> None:
+    from projects import handoff_actions
+
+    for item in handoff.checklist.all():
+        handoff_actions.checklist_item_update(item=item, actor=actor, done=True)
+
+
+def _service_history(service, users, go_live: datetime.date) -> None:
+    """Incidents (with SLA targets, some late), surveys and outages on the new service."""
+    from core.numbering import number_next
+    from servicedesk.models import Incident, Outage, Survey
+
+    requester = users.get("requester")
+    if requester is None:
+        return
+    start = timezone.make_aware(datetime.datetime.combine(go_live, datetime.time(9)))
+    hour = datetime.timedelta(hours=1)
+    day = datetime.timedelta(days=1)
+    # (day offset, impact, urgency, hours to resolve or None, target hours, rating, title)
+    rows = [
+        (1, 1, 1, 3, 4, 4, "Nobody can log in to the expense tool"),
+        (2, 2, 2, 6, 8, 5, "MFA prompt loops on Safari"),
+        (3, 2, 2, 30, 8, 2, "Finance app rejects SSO assertion"),
+        (6, 2, 3, 20, 24, None, "Group mapping missing for contractors"),
+        (11, 3, 3, 50, 72, 5, "Logo wrong on the login page"),
+        (19, 2, 2, 7, 8, 4, "Session expires after 5 minutes"),
+        (35, 2, 3, 12, 24, 5, "New starter not provisioned"),
+        (38, 3, 3, None, 72, None, "Request: add the wiki to SSO"),
+    ]
+    for offset, impact, urgency, hours, target, rating, title in rows:
+        opened = start + offset * day
+        resolved = opened + hours * hour if hours is not None else None
+        incident = Incident.objects.create(
+            number=number_next(prefix="INC"),
+            title=title,
+            description=f"{title}. Reported after the SSO go-live.",
+            service=service,
+            requester=requester,
+            organisation=requester.organisation,
+            team=service.support_team,
+            impact=impact,
+            urgency=urgency,
+            status="resolved" if resolved else "in_progress",
+            resolution_code="fixed" if resolved else "",
+            resolution_note="Fixed in the identity provider configuration." if resolved else "",
+            opened_at=opened,
+            first_responded_at=opened + hour / 2,
+            resolved_at=resolved,
+            resolution_due=opened + target * hour,
+        )
+        if resolved is not None:
+            Survey.objects.create(
+                incident=incident,
+                requester=requester,
+                created_at=resolved,
+                rating=rating,
+                answered_at=resolved + day if rating else None,
+            )
+    Outage.objects.bulk_create(
+        [
+            Outage(
+                service=service,
+                started_at=start + day + 2 * hour,
+                ended_at=start + day + 4 * hour,
+                kind="unplanned",
+                description="Identity provider certificate not trusted by the expense tool",
+            ),
+            Outage(
+                service=service,
+                started_at=start + 12 * day - 8 * hour,
+                ended_at=start + 12 * day - 5 * hour,
+                kind="planned",
+                description="Identity provider upgrade (night window)",
+            ),
+            Outage(
+                service=service,
+                started_at=start + 34 * day + 3 * hour,
+                ended_at=start + 34 * day + 3 * hour + 40 * datetime.timedelta(minutes=1),
+                kind="unplanned",
+                description="MFA provider degraded",
+            ),
+        ]
+    )
 
 
 def _project(

@@ -142,7 +142,7 @@ class TransitionForm(forms.Form):
 class HandoffForm(forms.Form):
     """The handoff editor: an existing service being changed, or a new one described here."""
 
-    TARGETS = [("existing", "An existing service changes"), ("new", "A new service")]
+    TARGETS = [("existing", "a change to an existing service"), ("new", "a new service")]
     target = forms.ChoiceField(choices=TARGETS, widget=forms.RadioSelect, initial="existing")
     service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False)
     service_name = forms.CharField(max_length=200, required=False, label="New service name")

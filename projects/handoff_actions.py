@@ -335,3 +335,10 @@ def checklist_item_delete(*, item: HandoffChecklistItem, actor) -> None:
         changes={"item": [item.label, None]},
     )
     item.delete()
+
+
+@transaction.atomic
+def item_add_done(*, handoff: Handoff, actor, label: str) -> HandoffChecklistItem:
+    """Add a free checklist item that is already done (e.g. recorded after the fact)."""
+    item = checklist_item_add(handoff=handoff, actor=actor, label=label)
+    return checklist_item_update(item=item, actor=actor, done=True)

@@ -127,7 +127,8 @@
     const chosen = document.querySelector("input[name=target]:checked");
     if (!chosen) return;
     document.querySelectorAll("[data-target-section]").forEach((el) => {
-      el.hidden = el.dataset.targetSection !== chosen.value;
+      // Not `hidden`: the grid's display rule would override it.
+      el.style.display = el.dataset.targetSection === chosen.value ? "" : "none";
     });
   }
 
