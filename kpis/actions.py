@@ -216,7 +216,7 @@ def _plain(extra: dict) -> dict:
 
 @transaction.atomic
 def kpi_target_set(
-    *, code: str, scope: str, target: Decimal, tolerance: Decimal, actor=None
+    *, code: str, scope: str, target: Decimal, tolerance: Decimal = Decimal(0), actor=None
 ) -> KpiTarget:
     """Set the target of a KPI for a scope and re-judge the stored snapshots it applies to."""
     definition = registry.get(code)

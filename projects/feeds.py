@@ -7,6 +7,7 @@ import datetime
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from core.ical import CalendarEvent, ics_document
 from core.models import CalendarFeed
@@ -51,6 +52,7 @@ def feed_events(user) -> list[CalendarEvent]:
     return events
 
 
+@require_GET
 def calendar_feed(request, token: str):
     """`GET /feeds/<token>/calendar.ics` — no login; the secret token is the credential."""
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()

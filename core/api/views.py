@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from core.api.exceptions import validation_error_body
 from core.api.serializers import MeSerializer, TokenRequestSerializer, TokenResponseSerializer
 from core.audit import audit_record
-from core.models import ApiToken
+from core.models import ApiToken, User
 from core.security import client_ip, is_locked
 
 
@@ -51,9 +51,9 @@ class MeView(generics.RetrieveAPIView):
     serializer_class = MeSerializer
 
     def get_object(self):
+        # Not type(request.user): with session auth that is a SimpleLazyObject (500).
         return (
-            type(self.request.user)
-            .objects.select_related("organisation")
+            User.objects.select_related("organisation")
             .prefetch_related("teams")
             .get(pk=self.request.user.pk)
         )

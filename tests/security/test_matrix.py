@@ -1,0 +1,549 @@
+"""Role × endpoint matrix (ASVS 8.2.2, 8.2.3): every URL pattern of the API and the pages,
+every method, every role, one exact status code.
+
+A new URL pattern without a row in RULES fails `test_every_endpoint_has_a_row`, listing what
+to add. Each row names the expected code per method and role; the `world` fixture
+(tests/security/conftest.py) holds the objects the URLs point at:
+
+- the incident belongs to `requester` (Acme); `requester_other` (Initech) and
+  `requester_shared` (Globex, a shared organisation, but not Acme's) must get 404;
+- the service is owned by `service_owner`; the project is managed by `project_manager`,
+  and `agent` is on its team.
+
+Write bodies are valid unless a row says otherwise, so an allowed role gets 2xx and a
+refused one gets the refusal, not a validation error that would hide it.
+"""
+
+import re
+
+import pytest
+
+from tests.security.conftest import ROLES
+from tests.security.kwargs import kwargs_for
+from tests.security.matrix_runner import Row, endpoints, observe
+
+ANON = "anonymous"
+REQUESTERS = ("requester", "requester_other", "requester_shared")
+STAFF = ("agent", "service_owner", "project_manager", "manager", "admin")
+SIGNED_IN = REQUESTERS + STAFF
+# Who sees the fixture incident: its requester and staff (others: 404, never 403).
+SEES_INCIDENT = ("requester", *STAFF)
+TICKET_WORKERS = ("agent", "admin")
+SERVICE_RUNNERS = ("service_owner", "admin")  # the service's owner, or an admin
+PROJECT_EDITORS = ("project_manager", "admin")  # the project's manager, or an admin
+SPONSOR_OR_ADMIN = ("manager", "admin")  # `manager` sponsors the fixture project
+KPI_READERS = ("service_owner", "project_manager", "manager", "admin")
+ADMINS = ("admin",)
+
+
+def codes(ok: int, who=SIGNED_IN, *, denied: int = 403, anon: int = 401, **exact) -> dict:
+    """`ok` for roles in `who`, `denied` for other signed-in roles, `anon` for anonymous;
+    `exact` overrides single roles (role=code)."""
+    out = {ANON: anon}
+    out |= {role: (ok if role in who else denied) for role in SIGNED_IN}
+    return out | exact
+
+
+def api(ok: int, who=SIGNED_IN, *, denied: int = 403, **exact) -> dict:
+    return codes(ok, who, denied=denied, anon=401, **exact)
+
+
+def page(ok: int, who=SIGNED_IN, *, denied: int = 403, **exact) -> dict:
+    """HTML pages: anonymous users are sent to the login page (302)."""
+    return codes(ok, who, denied=denied, anon=302, **exact)
+
+
+def every(code: int) -> dict:
+    return dict.fromkeys(ROLES, code)
+
+
+def incident_api(ok: int, who=SEES_INCIDENT, *, denied: int = 403) -> dict:
+    """On the fixture incident: other requesters get 404; staff outside `who` get `denied`."""
+    return api(ok, who, denied=denied, requester_other=404, requester_shared=404)
+
+
+def project_api(ok: int, who=STAFF, *, denied: int = 403) -> dict:
+    """Under the fixture project: requesters never see projects (404)."""
+    return api(ok, who, denied=denied, **dict.fromkeys(REQUESTERS, 404))
+
+
+def project_page(ok: int, who=STAFF, *, denied: int = 404) -> dict:
+    return page(ok, who, denied=denied, **dict.fromkeys(REQUESTERS, 404))
+
+
+def post_only_page(ok: int = 302, who=SIGNED_IN, *, denied: int = 404, requesters: int = 404):
+    """A POST-only page: GET is 405 for signed-in users; anonymous users go to login."""
+    return {
+        "GET": page(405),
+        "POST": page(ok, who, denied=denied, **dict.fromkeys(REQUESTERS, requesters)),
+    }
+
+
+def project_form(writers=PROJECT_EDITORS, **extra) -> Row:
+    """A POST-only project form: staff are redirected back (refusals as messages), so the
+    proof of refusal is that nobody outside `writers` wrote an audit row."""
+    return Row(expect=post_only_page(302, STAFF), writers=writers, **extra)
+
+
+NOT_ALLOWED = 405
+
+RULES: dict[str, Row] = {
+    # --- core pages -------------------------------------------------------------------
+    "home": Row(expect={"GET": every(302), "POST": every(302)}),
+    "healthz": Row(expect={"GET": every(200), "POST": every(NOT_ALLOWED)}),
+    # Signed-in users are sent on from the login page.
+    "login": Row(expect={m: every(302) | {ANON: 200} for m in ("GET", "POST", "PUT")}),
+    "logout": Row(expect={"GET": every(NOT_ALLOWED), "POST": every(302)}),
+    "api_tokens": Row(expect={"GET": page(200), "POST": page(200)}),
+    "notification_settings": Row(expect={"GET": page(200), "POST": page(302)}),
+    # Only the owner (requester) may revoke the token; others get 404, not 403.
+    "api_token_revoke": Row(
+        expect={"GET": page(NOT_ALLOWED), "POST": page(302, ("requester",), denied=404)}
+    ),
+    # --- core API -----------------------------------------------------------------------
+    "webhook-list": Row(
+        expect={"GET": api(200, ADMINS), "POST": api(201, ADMINS)},
+        body={
+            "POST": {"name": "new", "url": "https://hooks.example.com/b", "events": ["incident.*"]}
+        },
+    ),
+    "webhook-detail": Row(
+        expect={
+            "GET": api(200, ADMINS),
+            "PUT": api(200, ADMINS),
+            "PATCH": api(200, ADMINS),
+            "DELETE": api(204, ADMINS),
+        },
+        body={
+            "PUT": {"name": "ci", "url": "https://hooks.example.com/c", "events": ["*"]},
+            "PATCH": {"active": False},
+        },
+    ),
+    "webhook-deliveries": Row(expect={"GET": api(200, ADMINS)}),
+    "webhook-redeliver": Row(expect={"POST": api(202, ADMINS)}),
+    "token-list": Row(
+        expect={"GET": api(200), "POST": api(201)}, body={"POST": {"name": "script"}}
+    ),
+    # Someone else's token is invisible: 404.
+    "token-detail": Row(expect={"DELETE": api(204, ("requester",), denied=404)}),
+    "service-token-list": Row(
+        expect={"POST": api(201, ADMINS)}, body={"POST": {"name": "ci-bot", "role": "agent"}}
+    ),
+    # No session or token is looked at: everyone exchanges a password for a token.
+    "api-token": Row(
+        expect={"GET": every(NOT_ALLOWED), "POST": every(201)},
+        body={"POST": {"username": "req", "password": "demo", "name": "cli"}},
+    ),
+    "api-me": Row(expect={"GET": api(200)}),
+    # --- service desk API ---------------------------------------------------------------
+    "incident-export": Row(expect={"GET": api(200)}),
+    "service-list": Row(
+        expect={"GET": api(200), "POST": api(201, SERVICE_RUNNERS)},
+        body={"POST": {"name": "Matrix service"}},
+    ),
+    "service-detail": Row(
+        expect={
+            "GET": api(200),
+            "PATCH": api(200, SERVICE_RUNNERS),
+            # PUT is not offered: after authentication and role checks, 405.
+            "PUT": api(NOT_ALLOWED, SERVICE_RUNNERS),
+        },
+        body={"PATCH": lambda w: {"version": w.service.version, "description": "Changed"}},
+    ),
+    "service-availability": Row(expect={"GET": api(200)}),
+    "service-transitions": Row(
+        expect={"POST": api(200, SERVICE_RUNNERS)}, body={"POST": {"action": "retire"}}
+    ),
+    "outage-list": Row(
+        expect={
+            "GET": api(200, STAFF),
+            "POST": api(201, ("agent", *SERVICE_RUNNERS)),
+        },
+        body={"POST": {"started_at": "2026-01-10T10:00:00Z", "kind": "unplanned"}},
+    ),
+    "outage-detail": Row(
+        expect={
+            "GET": api(200, STAFF),
+            "PATCH": api(200, ("agent", *SERVICE_RUNNERS)),
+            "PUT": api(NOT_ALLOWED, ("agent", *SERVICE_RUNNERS)),
+        },
+        body={"PATCH": {"description": "Mail queue stuck"}},
+    ),
+    "service-cost-list": Row(
+        expect={"GET": api(200, STAFF), "POST": api(201, SERVICE_RUNNERS)},
+        body={"POST": {"period_month": "2026-02-01", "category": "licence", "amount": "10.00"}},
+    ),
+    "service-cost-detail": Row(
+        expect={
+            "GET": api(200, STAFF),
+            "PATCH": api(200, SERVICE_RUNNERS),
+            "PUT": api(NOT_ALLOWED, SERVICE_RUNNERS),
+            "DELETE": api(204, SERVICE_RUNNERS),
+        },
+        body={"PATCH": {"amount": "20.00"}},
+    ),
+    "incident-list": Row(
+        expect={"GET": api(200), "POST": api(201)},
+        body={"POST": lambda w: {"title": "Matrix incident", "service": w.service.pk}},
+    ),
+    "incident-detail": Row(
+        expect={
+            "GET": incident_api(200),
+            # The requester may retitle their own incident; staff who do not work
+            # tickets may not change it.
+            "PATCH": incident_api(200, ("requester", *TICKET_WORKERS)),
+            "PUT": incident_api(NOT_ALLOWED, SIGNED_IN)
+            | {"requester_other": 405, "requester_shared": 405},
+        },
+        body={"PATCH": lambda w: {"version": w.incident.version, "title": "Renamed"}},
+    ),
+    "incident-attachments": Row(
+        # An empty upload: 400 for whoever sees the incident, 404 for who does not.
+        expect={"GET": incident_api(200), "POST": incident_api(400, SEES_INCIDENT)},
+    ),
+    "incident-comments": Row(
+        expect={"GET": incident_api(200), "POST": incident_api(201, SEES_INCIDENT)},
+        body={"POST": {"body": "Any news?"}},
+    ),
+    "incident-history": Row(expect={"GET": incident_api(200)}),
+    # Only the incident's requester answers the survey; staff read it; others: 404.
+    "incident-survey": Row(
+        expect={"GET": incident_api(200), "POST": incident_api(201, ("requester",), denied=404)},
+        body={"POST": {"rating": 5, "comment": "Quick fix"}},
+    ),
+    "incident-transitions": Row(
+        expect={"POST": incident_api(200, TICKET_WORKERS)}, body={"POST": {"action": "start"}}
+    ),
+    "calendar-list": Row(
+        expect={"GET": api(200, STAFF), "POST": api(201, ADMINS)},
+        body={
+            "POST": {
+                "name": "Matrix calendar",
+                "time_zone": "UTC",
+                "intervals": [{"weekday": 0, "start": "09:00", "end": "17:00"}],
+            }
+        },
+    ),
+    "calendar-detail": Row(
+        expect={
+            "GET": api(200, STAFF),
+            "PATCH": api(200, ADMINS),
+            "PUT": api(NOT_ALLOWED, ADMINS),
+            # In use by the fixture SLA policy: 409 even for an admin.
+            "DELETE": api(409, ADMINS),
+        },
+        body={"PATCH": {"name": "Office hours"}},
+    ),
+    "sla-policy-list": Row(
+        expect={"GET": api(200, STAFF), "POST": api(201, ADMINS)},
+        body={
+            "POST": lambda w: {
+                "name": "Matrix policy",
+                "calendar": w.calendar.pk,
+                "targets": [
+                    {"priority": p, "response_minutes": 60, "resolution_minutes": 480}
+                    for p in range(1, 6)
+                ],
+            }
+        },
+    ),
+    "sla-policy-detail": Row(
+        expect={
+            "GET": api(200, STAFF),
+            "PATCH": api(200, ADMINS),
+            "PUT": api(NOT_ALLOWED, ADMINS),
+            "DELETE": api(204, ADMINS),
+        },
+        body={"PATCH": {"name": "Platinum"}},
+    ),
+    # --- projects API (requesters see no project: 404) ----------------------------------
+    "project-milestones-feed": Row(expect={"GET": api(200)}),
+    "project-milestones-ics": Row(expect={"GET": project_api(200)}),
+    "project-list": Row(
+        expect={"GET": api(200), "POST": api(201, PROJECT_EDITORS)},
+        body={"POST": {"code": "MTX-1", "name": "Matrix", "budget": "100.00", "currency": "EUR"}},
+    ),
+    "project-detail": Row(
+        expect={
+            "GET": project_api(200),
+            "PATCH": project_api(200, PROJECT_EDITORS),
+            "PUT": api(NOT_ALLOWED, SIGNED_IN),
+        },
+        body={"PATCH": lambda w: {"version": w.project.version, "name": "Renamed"}},
+    ),
+    "project-baseline": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={"POST": {"note": "first"}},
+    ),
+    "project-evm": Row(expect={"GET": project_api(200)}),
+    # Gates are signed by the sponsor (`manager`) or an admin, not the project manager;
+    # the fixture's initiation gate is unmet, so they get 409.
+    "project-transitions": Row(
+        expect={"POST": project_api(409, SPONSOR_OR_ADMIN)}, body={"POST": {"action": "plan"}}
+    ),
+    "project-task-list": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={
+            "POST": {
+                "name": "Test",
+                "planned_start": "2026-04-01",
+                "planned_finish": "2026-04-10",
+                "planned_cost": "10.00",
+            }
+        },
+    ),
+    "project-task-detail": Row(
+        expect={
+            "GET": project_api(200),
+            "PATCH": project_api(200, PROJECT_EDITORS),
+            "PUT": api(NOT_ALLOWED, SIGNED_IN),
+            "DELETE": project_api(204, PROJECT_EDITORS),
+        },
+        body={"PATCH": lambda w: {"version": w.task.version, "percent_complete": 50}},
+    ),
+    "project-dependency-list": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={"POST": lambda w: {"predecessor": w.task2.pk, "successor": w.task3.pk}},
+    ),
+    "project-dependency-detail": Row(expect={"DELETE": project_api(204, PROJECT_EDITORS)}),
+    "project-milestone-list": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={"POST": {"name": "Go-live", "due_date": "2026-06-30"}},
+    ),
+    "project-milestone-detail": Row(
+        expect={
+            "GET": project_api(200),
+            "PATCH": project_api(200, PROJECT_EDITORS),
+            "PUT": api(NOT_ALLOWED, SIGNED_IN),
+            "DELETE": project_api(204, PROJECT_EDITORS),
+        },
+        body={"PATCH": {"name": "Design approved"}},
+    ),
+    "project-cost-list": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={"POST": {"amount": "10.00", "currency": "EUR", "incurred_on": "2026-01-11"}},
+    ),
+    "project-cost-detail": Row(expect={"GET": project_api(200)}),
+    # Team members (the agent) log their own hours; editors log anyone's.
+    "project-time-entry-list": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, ("agent", *PROJECT_EDITORS))},
+        body={
+            "POST": lambda w: {
+                "task": w.task.pk,
+                "person": w.agent.pk,
+                "date": "2026-01-11",
+                "hours": "2",
+                "currency": "EUR",
+            }
+        },
+    ),
+    "project-time-entry-detail": Row(expect={"GET": project_api(200)}),
+    "project-risk-list": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={"POST": {"description": "Key person leaves", "probability": 2, "impact": 4}},
+    ),
+    "project-risk-detail": Row(
+        expect={
+            "GET": project_api(200),
+            "PATCH": project_api(200, PROJECT_EDITORS),
+            "PUT": api(NOT_ALLOWED, SIGNED_IN),
+        },
+        body={"PATCH": {"probability": 1}},
+    ),
+    "project-member-list": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={"POST": lambda w: {"user": w.agent2.pk, "project_role": "member"}},
+    ),
+    "project-member-detail": Row(expect={"DELETE": project_api(204, PROJECT_EDITORS)}),
+    # --- handoffs (the fixture project has a draft handoff with one free checklist item) ---
+    # A project has one handoff: starting a second is 409 for who may start one.
+    "project-handoff": Row(expect={"POST": project_api(409, PROJECT_EDITORS)}),
+    "project-outcome": Row(expect={"GET": project_api(200)}),
+    "handoff-list": Row(expect={"GET": api(200)}),
+    "handoff-detail": Row(
+        expect={
+            "GET": project_api(200),
+            "PATCH": project_api(200, PROJECT_EDITORS),
+            "PUT": api(NOT_ALLOWED, SIGNED_IN),
+        },
+        body={"PATCH": lambda w: {"version": w.handoff.version, "service_name": "Mail v2"}},
+    ),
+    "handoff-checklist": Row(
+        expect={"GET": project_api(200), "POST": project_api(201, PROJECT_EDITORS)},
+        body={"POST": {"label": "Backups tested"}},
+    ),
+    "handoff-checklist-item": Row(
+        expect={
+            "PATCH": project_api(200, PROJECT_EDITORS),
+            "DELETE": project_api(204, PROJECT_EDITORS),
+        },
+        body={"PATCH": {"done": True}},
+    ),
+    # Submitting a draft without its target's details is refused by the guard (400).
+    "handoff-transitions": Row(
+        expect={"POST": project_api(400, PROJECT_EDITORS)}, body={"POST": {"action": "submit"}}
+    ),
+    # --- KPIs API -------------------------------------------------------------------------
+    "kpi-list": Row(expect={"GET": api(200, KPI_READERS)}),
+    "kpi-compute": Row(
+        expect={"GET": api(NOT_ALLOWED, ADMINS), "POST": api(202, ADMINS)},
+        body={"POST": {"codes": ["incident_volume"], "scopes": ["global"]}},
+    ),
+    "kpi-series": Row(expect={"GET": api(200, KPI_READERS)}),
+    "kpi-series-csv": Row(expect={"GET": api(200, KPI_READERS)}),
+    "kpi-targets": Row(
+        expect={"GET": api(200, KPI_READERS), "PUT": api(200, ADMINS)},
+        body={"PUT": {"scope": "global", "target": "5"}},
+    ),
+    "kpi-run-list": Row(expect={"GET": api(200, ("manager", "admin"))}),
+    "kpi-run-detail": Row(expect={"GET": api(200, ("manager", "admin"))}),
+    # --- schema and docs: public, like the login page ----------------------------------------
+    "schema": Row(expect={"GET": every(200)}),
+    "api-docs": Row(expect={"GET": every(200)}),
+    # --- service desk pages -------------------------------------------------------------------
+    "servicedesk:queue": Row(expect={"GET": page(200, STAFF), "POST": page(200, STAFF)}),
+    "servicedesk:bulk_assign": Row(
+        expect={"GET": page(NOT_ALLOWED, STAFF), "POST": page(302, STAFF)}
+    ),
+    "servicedesk:incident_detail": Row(expect={"GET": page(200, STAFF), "POST": page(200, STAFF)}),
+    "servicedesk:incident_fields": Row(
+        expect={"GET": page(NOT_ALLOWED, STAFF), "POST": page(302, STAFF)}
+    ),
+    "servicedesk:incident_comment": Row(
+        expect={
+            "GET": page(NOT_ALLOWED),
+            "POST": page(302, requester_other=404, requester_shared=404),
+        }
+    ),
+    "servicedesk:incident_transition": Row(
+        expect={
+            "GET": page(NOT_ALLOWED),
+            "POST": page(302, requester_other=404, requester_shared=404),
+        }
+    ),
+    "servicedesk:portal": Row(expect={"GET": page(200), "POST": page(200)}),
+    "servicedesk:portal_report": Row(expect={"GET": page(200), "POST": page(200)}),
+    "servicedesk:portal_incident": Row(
+        expect={m: page(200, requester_other=404, requester_shared=404) for m in ("GET", "POST")}
+    ),
+    "servicedesk:attachment_download": Row(
+        expect={m: page(200, requester_other=404, requester_shared=404) for m in ("GET", "POST")}
+    ),
+    "servicedesk:service_list": Row(expect={"GET": page(200), "POST": page(200)}),
+    "servicedesk:service_detail": Row(expect={"GET": page(200), "POST": page(200)}),
+    # The unguessable token is the credential; an empty answer is 400.
+    "servicedesk:survey": Row(expect={"GET": every(200), "POST": every(400)}, json=False),
+    # --- project pages (requesters: 404) ---------------------------------------------------
+    "projects:portfolio": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:new": Row(expect={m: project_page(200, PROJECT_EDITORS) for m in ("GET", "POST")}),
+    "projects:overview": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:edit": Row(expect={m: project_page(200, PROJECT_EDITORS) for m in ("GET", "POST")}),
+    "projects:transition": project_form(
+        SPONSOR_OR_ADMIN, body={"POST": {"action": "cancel", "reason": "Matrix"}}, json=False
+    ),
+    "projects:member_add": project_form(),
+    "projects:plan": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:task_add": project_form(),
+    "projects:task_progress": project_form(),
+    "projects:dependency_add": project_form(),
+    "projects:baseline_capture": project_form(body={"POST": {"note": "m"}}, json=False),
+    "projects:gantt": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:milestones": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:milestone_add": project_form(),
+    "projects:milestone_status": project_form(),
+    "projects:costs": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:cost_add": project_form(),
+    "projects:risks": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:risk_add": project_form(),
+    "projects:risk_status": project_form(),
+    "projects:time": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:time_add": project_form(("agent", *PROJECT_EDITORS)),
+    # Handoff pages: staff read; only the project's manager (or an admin) changes the draft.
+    "projects:handoff_inbox": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:handoff": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
+    "projects:handoff_start": project_form(),
+    "projects:handoff_edit": project_form(
+        body={"POST": {"service_name": "Secure mail service"}}, json=False
+    ),
+    "projects:handoff_move": project_form(body={"POST": {"action": "submit"}}, json=False),
+    "projects:handoff_item_add": project_form(body={"POST": {"label": "Backups"}}, json=False),
+    "projects:handoff_item_toggle": project_form(),
+    # The secret token is the credential; the feed is read-only.
+    "calendar_feed": Row(expect={"GET": every(200), "POST": every(NOT_ALLOWED)}),
+    # --- dashboards ----------------------------------------------------------------------------
+    "kpis:dashboard": Row(expect={m: page(200, KPI_READERS) for m in ("GET", "POST")}),
+    "kpis:portfolio": Row(expect={m: page(200, KPI_READERS) for m in ("GET", "POST")}),
+    "kpis:service_card": Row(expect={m: page(200, KPI_READERS) for m in ("GET", "POST")}),
+    "kpis:project_card": Row(expect={m: page(200, KPI_READERS) for m in ("GET", "POST")}),
+    "kpis:records": Row(
+        expect={m: page(200, KPI_READERS) for m in ("GET", "POST")},
+        url=lambda w: (
+            "/dashboards/records/?kpi=incident_volume&scope=global&period=month&start=2026-01-01"
+        ),
+    ),
+    "kpis:compute": Row(expect={"GET": page(NOT_ALLOWED), "POST": page(302, ADMINS)}),
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_throttling(monkeypatch):
+    # The matrix sends hundreds of anonymous requests; throttling has its own tests.
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+
+
+def _kwarg_names(route: str) -> list[str]:
+    if "(?P<" in route:
+        return list(re.compile(route.replace("^", "").replace("$", "")).groupindex)
+    return re.findall(r"<(?:\w+:)?(\w+)>", route)
+
+
+ENDPOINTS = {e.key: e for e in endpoints()}
+
+
+def test_every_endpoint_has_a_row():
+    missing = []
+    for key, endpoint in ENDPOINTS.items():
+        row = RULES.get(key)
+        if row is None:
+            missing.append(f"{key} ({endpoint.route}): {', '.join(endpoint.methods)}")
+            continue
+        lacking = sorted(set(endpoint.methods) - set(row.expect))
+        if lacking:
+            missing.append(f"{key} ({endpoint.route}): {', '.join(lacking)}")
+    assert not missing, "Add rows to tests/security/test_matrix.py RULES for:\n" + "\n".join(
+        missing
+    )
+
+
+def test_every_row_names_every_role():
+    incomplete = [
+        f"{key} {method}"
+        for key, row in RULES.items()
+        for method, by_role in row.expect.items()
+        if set(by_role) != set(ROLES)
+    ]
+    assert not incomplete
+
+
+@pytest.mark.parametrize("key", sorted(k for k in RULES if k in ENDPOINTS))
+def test_role_gets_exact_status(key, world):
+    row = RULES[key]
+    if row.kw is None and row.url is None:
+        names = _kwarg_names(ENDPOINTS[key].route)
+        row = Row(
+            expect=row.expect,
+            kw=lambda w: kwargs_for(key, names, w),
+            body=row.body,
+            json=row.json,
+            writers=row.writers,
+        )
+    seen, leaks = observe(key, row, world, ROLES)
+    wrong = leaks + [
+        f"{method} as {role}: {seen[method][role]} (expected {expected})"
+        for method, by_role in row.expect.items()
+        for role, expected in by_role.items()
+        if seen[method][role] != expected
+    ]
+    assert not wrong, f"{key}:\n" + "\n".join(wrong)
