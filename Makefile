@@ -42,5 +42,13 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmark (PostgreSQL): seed BENCH_SCALE (1.0 = 1M incidents) into BENCH_DATABASE_URL
+# (default servicehub_bench on 127.0.0.1, created if missing), load, KPI jobs; the report
+# goes to bench/results/. See docs/performance.md.
+BENCH_SCALE ?= 0.1
+BENCH_ARGS ?=
+bench: $(VENV)/.installed
+	$(PY) -m bench all --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) db.sqlite3 media

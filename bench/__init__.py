@@ -1,0 +1,1 @@
+"""Benchmark at realistic scale: `python -m bench seed|load|kpis|all` (docs/performance.md)."""
