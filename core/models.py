@@ -293,6 +293,7 @@ class NotificationEvent(models.TextChoices):
     INCIDENT_RESOLVED = "resolved", "My incident was resolved"
     INCIDENT_REOPENED = "reopened", "A ticket I work on was reopened"
     SLA = "sla", "SLA warnings and breaches"
+    HANDOFF_ACCEPTED = "handoff_accepted", "A project's service was handed over to my team"
 
 
 class NotificationSetting(models.Model):

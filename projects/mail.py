@@ -31,6 +31,7 @@ def send_handoff_accepted_mail(handoff: Handoff) -> int:
         "project": handoff.project,
         "service": handoff.service,
         "link": site + reverse("servicedesk:service_detail", args=[handoff.service_id]),
+        "link_label": "Open the service",
     }
     subject = render_to_string("projects/email/handoff_accepted_subject.txt", context).strip()
     body = render_to_string("projects/email/handoff_accepted.txt", context)
