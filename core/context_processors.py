@@ -14,6 +14,15 @@ NAVIGATION = [
         {Role.SERVICE_OWNER, Role.AGENT, Role.ADMIN, Role.MANAGER},
     ),
     ("Portal", "servicedesk:portal", {Role.REQUESTER}),
+    ("Catalog", "servicedesk:catalog", {Role.REQUESTER}),
+    ("My requests", "servicedesk:my_requests", {Role.REQUESTER}),
+    ("Requests", "servicedesk:request_queue", {Role.AGENT, Role.ADMIN, Role.MANAGER}),
+    ("Approvals", "servicedesk:approvals", set(Role.values)),
+    (
+        "Improvements",
+        "servicedesk:improvements",
+        {Role.SERVICE_OWNER, Role.MANAGER, Role.ADMIN, Role.AGENT},
+    ),
     (
         "Projects",
         "projects:portfolio",

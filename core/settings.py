@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ImpactUrgencyEnum": "servicedesk.choices.Impact",
+        "RequestStatusEnum": "servicedesk.choices.RequestStatus",
+        "ImprovementStatusEnum": "servicedesk.choices.ImprovementStatus",
         "RoleEnum": "core.roles.Role",
         "ServiceTokenRoleEnum": [
             ("agent", "agent"),

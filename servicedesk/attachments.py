@@ -47,3 +47,27 @@ def validate_upload(upload) -> str:
             {"file": ["This type of file is not allowed (images, PDF, text, office/zip only)."]}
         )
     return content_type
+
+
+def attachment_fill(row, *, upload, actor) -> None:
+    """Validate `upload` and store it on an unsaved attachment row (any ticket's), keeping
+    only the last path part of the client's file name; the caller saves the row."""
+    content_type = validate_upload(upload)
+    name = (getattr(upload, "name", "") or "file").replace("\x00", "")[-200:]
+    row.filename = name.rsplit("/", 1)[-1] or "file"
+    row.content_type = content_type
+    row.size = upload.size
+    row.uploaded_by = actor
+    row.file.save(row.filename, upload, save=False)
+
+
+def attachment_response(attachment):
+    """The download of a stored file, never rendered inline by the browser."""
+    from django.http import FileResponse
+
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    )
+    response["Content-Type"] = attachment.content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -35,6 +35,7 @@ __all__ = [
     "Calendar",
     "Pause",
     "Span",
+    "add_business_days",
     "add_business_seconds",
     "add_business_time",
     "business_seconds_between",
@@ -473,3 +474,23 @@ def _add(cal: Calendar, *, start: datetime, target: timedelta, holes: list[Span]
     # Terminates: holidays and pauses are finite, and past them every week has working
     # time; each step is one day, so 100,000 minutes on an 8-hour day is ~300 steps.
     return _advance(_without(_spans_from(cal, start), holes), target)
+
+
+def add_business_days(cal: Calendar, *, start: datetime, days: int) -> datetime:
+    """The end of the ``days``-th working day after ``start``'s local date (``start``'s
+    own day never counts): a request opened on Friday with 2 business days is due at the
+    end of Tuesday's working hours on a Monday–Friday calendar. ``days <= 0`` → ``start``."""
+    start = _aware_utc(start, "start")
+    if days <= 0:
+        return start
+    if not cal.has_working_time:
+        raise ValueError("the calendar has no working time")
+    day = start.astimezone(cal.zone).date()
+    counted = 0
+    while True:
+        day = _next_day(day)
+        spans = _day_spans(cal, day)
+        if spans:
+            counted += 1
+            if counted == days:
+                return spans[-1][1]

@@ -92,3 +92,43 @@ class CostCategory(models.TextChoices):
 
 # Escalation levels of an incident's resolution clock (sla_escalation_level).
 SLA_LEVEL_NONE, SLA_LEVEL_WARNED, SLA_LEVEL_BREACHED = 0, 1, 2
+
+
+# --- Service requests and the CSI register ---------------------------------------------
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    IN_FULFILMENT = "in_fulfilment", "In fulfilment"
+    FULFILLED = "fulfilled", "Fulfilled"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ApproverKind(models.TextChoices):
+    NONE = "none", "No approval"
+    NAMED_USER = "named_user", "A named user"
+    MANAGER = "manager", "The requester's manager"
+    SERVICE_OWNER = "service_owner", "The service owner"
+
+
+class ApprovalDecision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class ImprovementStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    IN_PROGRESS = "in_progress", "In progress"
+    IMPLEMENTED = "implemented", "Implemented"
+    REJECTED = "rejected", "Rejected"
+
+
+class ImprovementPriority(models.IntegerChoices):
+    HIGH = 1, "1 - High"
+    MEDIUM = 2, "2 - Medium"
+    LOW = 3, "3 - Low"

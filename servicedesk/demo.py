@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from core.numbering import number_next
 from servicedesk import demo_service_levels as service_levels
+from servicedesk.demo_requests import seed_requests
 from servicedesk.models import Incident, IncidentComment, Service
 
 SERVICES = [
@@ -82,6 +83,7 @@ def seed(context: dict) -> dict:
     if not Incident.objects.exists():
         _incidents(users, teams, services)
     service_levels.seed(services=services, users=users)
+    seed_requests({**context, "services": services})
     return {"services": services}
 
 

@@ -15,6 +15,17 @@ from servicedesk.sla import RUNNING_STATES, breaching_soon_q
 BREACHING_SOON = timedelta(hours=2)
 
 
+def filter_status_or_open(qs, values, *, open_states):
+    """Filter on statuses, where the pseudo-status "open" stands for all `open_states`."""
+    if not values:
+        return qs
+    wanted = set(values)
+    if "open" in wanted:
+        wanted.discard("open")
+        wanted.update(open_states)
+    return qs.filter(status__in=sorted(wanted))
+
+
 class IncidentFilter(df.FilterSet):
     status = df.MultipleChoiceFilter(
         choices=[("open", "Open"), *IncidentStatus.choices], method="filter_status"
@@ -44,13 +55,7 @@ class IncidentFilter(df.FilterSet):
         fields = ["status", "priority", "service", "team", "assignee", "requester", "organisation"]
 
     def filter_status(self, qs, name, values):
-        if not values:
-            return qs
-        wanted = set(values)
-        if "open" in wanted:
-            wanted.discard("open")
-            wanted.update(OPEN_INCIDENT_STATES)
-        return qs.filter(status__in=sorted(wanted))
+        return filter_status_or_open(qs, values, open_states=OPEN_INCIDENT_STATES)
 
     def filter_assignee(self, qs, name, value):
         value = (value or "").strip().lower()

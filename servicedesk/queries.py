@@ -13,6 +13,15 @@ from servicedesk.models import Attachment, Incident, IncidentComment, Service, S
 from servicedesk.sla import breaching_soon_q, service_hours_for
 
 
+def requester_scope_q(user) -> Q:
+    """A requester's own tickets, plus their shared organisation's (incidents and requests:
+    both carry `requester` and the `organisation` copied at opening)."""
+    mine = Q(requester=user)
+    if user.organisation_id and user.organisation.shared:
+        mine |= Q(organisation_id=user.organisation_id)
+    return mine
+
+
 def incidents_visible_to(user) -> QuerySet[Incident]:
     """Staff see every incident; a requester their own, plus their shared organisation's."""
     qs = Incident.objects.all()
@@ -20,10 +29,7 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
         return qs.none()
     if is_staff_member(user):
         return qs
-    mine = Q(requester=user)
-    if user.organisation_id and user.organisation.shared:
-        mine |= Q(organisation_id=user.organisation_id)
-    return qs.filter(mine)
+    return qs.filter(requester_scope_q(user))
 
 
 def incident_list_for(user) -> QuerySet[Incident]:

@@ -56,3 +56,7 @@ def poll_mailbox() -> dict:
     if not settings.EMAIL_IN_IMAP_URL:
         return {}
     return mailbox_poll(url=settings.EMAIL_IN_IMAP_URL)
+
+
+# Request mail tasks live beside the request code; importing them registers them here.
+import servicedesk.request_tasks  # noqa: E402, F401

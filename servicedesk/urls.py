@@ -1,6 +1,6 @@
 from django.urls import path
 
-from servicedesk import views
+from servicedesk import improvement_views, request_views, views
 
 app_name = "servicedesk"
 urlpatterns = [
@@ -19,4 +19,45 @@ urlpatterns = [
     path("services/", views.service_list, name="service_list"),
     path("services/<int:pk>/", views.service_detail, name="service_detail"),
     path("survey/<str:token>/", views.survey, name="survey"),
+    # Service catalog and requests
+    path("catalog/", request_views.catalog, name="catalog"),
+    path("catalog/items/<int:pk>/", request_views.catalog_item, name="catalog_item"),
+    path("requests/", request_views.my_requests, name="my_requests"),
+    path("requests/<str:number>/", request_views.request_detail, name="request_detail"),
+    path(
+        "requests/<str:number>/transition/",
+        request_views.request_transition,
+        name="request_transition",
+    ),
+    path("requests/<str:number>/comment/", request_views.request_comment, name="request_comment"),
+    path(
+        "requests/<str:number>/tasks/<int:task_pk>/",
+        request_views.request_task,
+        name="request_task",
+    ),
+    path(
+        "request-attachments/<int:pk>/",
+        request_views.request_attachment_download,
+        name="request_attachment_download",
+    ),
+    path("desk/requests/", request_views.request_queue, name="request_queue"),
+    path("approvals/", request_views.approvals, name="approvals"),
+    path("approvals/<str:number>/", request_views.request_detail, name="approval_item"),
+    # Continual improvement (CSI register)
+    path("improvements/", improvement_views.register, name="improvements"),
+    path("improvements/new/", improvement_views.improvement_new, name="improvement_new"),
+    path("improvements/<int:pk>/", improvement_views.improvement_detail, name="improvement_detail"),
+    path(
+        "improvements/<int:pk>/edit/", improvement_views.improvement_edit, name="improvement_edit"
+    ),
+    path(
+        "improvements/<int:pk>/transition/",
+        improvement_views.improvement_transition,
+        name="improvement_transition",
+    ),
+    path(
+        "services/<int:service_pk>/improvements/",
+        improvement_views.register,
+        name="service_improvements",
+    ),
 ]

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from servicedesk.api import views
+from servicedesk.api import improvements, requests, views
 
 router = SimpleRouter()
 router.register("services", views.ServiceViewSet, basename="service")
@@ -11,5 +11,8 @@ router.register(
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("calendars", views.BusinessCalendarViewSet, basename="calendar")
 router.register("sla-policies", views.SLAPolicyViewSet, basename="sla-policy")
+router.register("catalog-items", requests.CatalogItemViewSet, basename="catalog-item")
+router.register("requests", requests.ServiceRequestViewSet, basename="request")
+router.register("improvements", improvements.ImprovementViewSet, basename="improvement")
 
 urlpatterns = router.urls

@@ -175,6 +175,37 @@ def world(people, settings, tmp_path):
             handoff=w.handoff, actor=w.project_manager, label="Runbook reviewed"
         )
 
+    # Service catalog and requests: `requester` orders an item their manager approves.
+    from servicedesk.models import CatalogItem, Improvement, RequestAttachment
+    from servicedesk.request_actions import request_submit
+
+    people["requester"].manager = people["manager"]
+    people["requester"].save(update_fields=["manager"])
+    w.catalog_item = CatalogItem.objects.create(
+        service=w.service, name="New laptop", approval="manager", fulfilment_checklist=["Order"]
+    )
+    w.free_item = CatalogItem.objects.create(service=w.service, name="VPN access")
+    w.service_request = request_submit(actor=people["requester"], catalog_item=w.catalog_item)
+    w.request_task = w.service_request.tasks.get()
+    w.request_attachment = RequestAttachment.objects.create(
+        request=w.service_request,
+        file=ContentFile(b"quote", name="quote.txt"),
+        filename="quote.txt",
+        content_type="text/plain",
+        size=5,
+        uploaded_by=people["requester"],
+    )
+    w.improvement = Improvement.objects.create(
+        title="Fewer mail incidents",
+        service=w.service,
+        problem_statement="Forty a month.",
+        metric="Incidents per month",
+        baseline_value=40,
+        target_value=10,
+        owner=people["agent"],
+        planned_quarter="2026-Q3",
+    )
+
     w.webhook = WebhookEndpoint.objects.create(
         name="ci", url="https://hooks.example.com/in", secret="s" * 32, events=["*"]
     )

@@ -256,6 +256,94 @@ RULES: dict[str, Row] = {
         },
         body={"PATCH": {"name": "Platinum"}},
     ),
+    # --- catalog and service requests (the fixture request awaits `manager`'s approval) ---
+    "catalog-item-list": Row(
+        expect={"GET": api(200), "POST": api(201, SERVICE_RUNNERS)},
+        body={"POST": lambda w: {"service": w.service.pk, "name": "Matrix item"}},
+    ),
+    "catalog-item-detail": Row(
+        expect={
+            "GET": api(200),
+            "PATCH": api(200, SERVICE_RUNNERS),
+            "PUT": api(NOT_ALLOWED, SERVICE_RUNNERS),
+        },
+        kw=lambda w: {"pk": w.catalog_item.pk},
+        body={"PATCH": lambda w: {"version": w.catalog_item.version, "delivery_days": 2}},
+    ),
+    "request-list": Row(
+        expect={"GET": api(200), "POST": api(201)},
+        body={"POST": lambda w: {"catalog_item": w.free_item.pk}},
+    ),
+    "request-detail": Row(
+        expect={
+            "GET": incident_api(200),
+            "PATCH": incident_api(200, TICKET_WORKERS),
+            "PUT": incident_api(NOT_ALLOWED, SIGNED_IN)
+            | {"requester_other": 405, "requester_shared": 405},
+        },
+        kw=lambda w: {"pk": w.service_request.pk},
+        body={"PATCH": lambda w: {"version": w.service_request.version, "assignee": w.agent.pk}},
+    ),
+    # The requester or an agent cancels; only the designated approver decides.
+    "request-transitions": Row(
+        expect={"POST": incident_api(200, ("requester", *TICKET_WORKERS))},
+        kw=lambda w: {"pk": w.service_request.pk},
+        body={"POST": {"action": "cancel"}},
+    ),
+    "request-approvals": Row(
+        expect={"GET": incident_api(200), "POST": incident_api(201, ("manager",))},
+        kw=lambda w: {"pk": w.service_request.pk},
+        body={"POST": {"decision": "approved"}},
+    ),
+    # Agents tick tasks only in fulfilment (400 while awaiting approval); others 403.
+    "request-tasks": Row(
+        expect={"GET": incident_api(200), "POST": incident_api(400, TICKET_WORKERS)},
+        kw=lambda w: {"pk": w.service_request.pk},
+        body={"POST": lambda w: {"task": w.request_task.pk, "done": True}},
+    ),
+    "request-comments": Row(
+        expect={"GET": incident_api(200), "POST": incident_api(201, SEES_INCIDENT)},
+        kw=lambda w: {"pk": w.service_request.pk},
+        body={"POST": {"body": "Any news?"}},
+    ),
+    "request-attachments": Row(
+        expect={"GET": incident_api(200), "POST": incident_api(400, SEES_INCIDENT)},
+        kw=lambda w: {"pk": w.service_request.pk},
+    ),
+    "request-history": Row(
+        expect={"GET": incident_api(200)}, kw=lambda w: {"pk": w.service_request.pk}
+    ),
+    # --- CSI register: staff only (requesters 403) ---------------------------------------------
+    "improvement-list": Row(
+        expect={"GET": api(200, STAFF), "POST": api(201, STAFF)},
+        body={
+            "POST": lambda w: {
+                "title": "Matrix improvement",
+                "service": w.service.pk,
+                "problem_statement": "Slow.",
+                "metric": "Minutes",
+                "baseline_value": "10",
+                "target_value": "5",
+                "planned_quarter": "2026-Q4",
+            }
+        },
+    ),
+    # Edits: the improvement's owner (agent), the service owner, a manager or an admin.
+    "improvement-detail": Row(
+        expect={
+            "GET": api(200, STAFF),
+            "PATCH": api(200, ("agent", "service_owner", "manager", "admin")),
+            "PUT": api(NOT_ALLOWED, STAFF),
+        },
+        kw=lambda w: {"pk": w.improvement.pk},
+        body={"PATCH": lambda w: {"version": w.improvement.version, "title": "Renamed"}},
+    ),
+    "improvement-transitions": Row(
+        expect={"POST": api(200, ("service_owner", "manager", "admin"))},
+        kw=lambda w: {"pk": w.improvement.pk},
+        body={"POST": {"action": "approve"}},
+    ),
+    "improvement-quarters": Row(expect={"GET": api(200, STAFF)}),
     # --- projects API (requesters see no project: 404) ----------------------------------
     "project-milestones-feed": Row(expect={"GET": api(200)}),
     "project-milestones-ics": Row(expect={"GET": project_api(200)}),
@@ -433,6 +521,67 @@ RULES: dict[str, Row] = {
     "servicedesk:service_detail": Row(expect={"GET": page(200), "POST": page(200)}),
     # The unguessable token is the credential; an empty answer is 400.
     "servicedesk:survey": Row(expect={"GET": every(200), "POST": every(400)}, json=False),
+    # --- catalog, request and improvement pages ---------------------------------------------
+    "servicedesk:catalog": Row(expect={m: page(200) for m in ("GET", "POST")}),
+    # Posting the form of an item without questions submits a request.
+    "servicedesk:catalog_item": Row(
+        expect={"GET": page(200), "POST": page(302)}, kw=lambda w: {"pk": w.free_item.pk}
+    ),
+    "servicedesk:my_requests": Row(expect={m: page(200) for m in ("GET", "POST")}),
+    "servicedesk:request_detail": Row(
+        expect={m: page(200, requester_other=404, requester_shared=404) for m in ("GET", "POST")},
+        kw=lambda w: {"number": w.service_request.number},
+    ),
+    "servicedesk:approval_item": Row(
+        expect={m: page(200, requester_other=404, requester_shared=404) for m in ("GET", "POST")},
+        kw=lambda w: {"number": w.service_request.number},
+    ),
+    "servicedesk:request_transition": Row(
+        expect={
+            "GET": page(NOT_ALLOWED),
+            "POST": page(302, requester_other=404, requester_shared=404),
+        },
+        kw=lambda w: {"number": w.service_request.number},
+    ),
+    "servicedesk:request_comment": Row(
+        expect={
+            "GET": page(NOT_ALLOWED),
+            "POST": page(302, requester_other=404, requester_shared=404),
+        },
+        kw=lambda w: {"number": w.service_request.number},
+    ),
+    "servicedesk:request_task": Row(
+        expect={
+            "GET": page(NOT_ALLOWED),
+            "POST": page(302, requester_other=404, requester_shared=404),
+        },
+        kw=lambda w: {"number": w.service_request.number, "task_pk": w.request_task.pk},
+    ),
+    "servicedesk:request_attachment_download": Row(
+        expect={m: page(200, requester_other=404, requester_shared=404) for m in ("GET", "POST")},
+        kw=lambda w: {"pk": w.request_attachment.pk},
+    ),
+    "servicedesk:request_queue": Row(expect={m: page(200, STAFF) for m in ("GET", "POST")}),
+    "servicedesk:approvals": Row(expect={m: page(200) for m in ("GET", "POST")}),
+    "servicedesk:improvements": Row(expect={m: page(200, STAFF) for m in ("GET", "POST")}),
+    # An empty proposal is refused by the form (400).
+    "servicedesk:improvement_new": Row(expect={"GET": page(200, STAFF), "POST": page(400, STAFF)}),
+    "servicedesk:improvement_detail": Row(
+        expect={m: page(200, STAFF) for m in ("GET", "POST")},
+        kw=lambda w: {"pk": w.improvement.pk},
+    ),
+    "servicedesk:improvement_edit": Row(
+        expect={m: page(200, STAFF) for m in ("GET", "POST")},
+        kw=lambda w: {"pk": w.improvement.pk},
+    ),
+    "servicedesk:improvement_transition": Row(
+        expect={"GET": page(NOT_ALLOWED, STAFF), "POST": page(302, STAFF)},
+        kw=lambda w: {"pk": w.improvement.pk},
+    ),
+    "servicedesk:service_improvements": Row(
+        expect={m: page(200, STAFF) for m in ("GET", "POST")},
+        kw=lambda w: {"service_pk": w.service.pk},
+    ),
     # --- project pages (requesters: 404) ---------------------------------------------------
     "projects:portfolio": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:new": Row(expect={m: project_page(200, PROJECT_EDITORS) for m in ("GET", "POST")}),

@@ -1,0 +1,186 @@
+"""HTML pages of the CSI register: overall and per service, filterable, with planned vs
+implemented per quarter; propose (prefilled from an incident, request or service), edit,
+and move through the lifecycle. Staff only."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.audit import history_for
+from core.exceptions import DomainError
+from core.models import User
+from core.pagination import keyset_page
+from core.roles import STAFF_ROLES
+from servicedesk import improvement_actions as actions
+from servicedesk.choices import ImprovementStatus
+from servicedesk.improvement_actions import IMPROVEMENT_FIELDS
+from servicedesk.models import Improvement, Incident, Service, ServiceRequest
+from servicedesk.request_filtersets import ImprovementFilter
+from servicedesk.request_lifecycle import IMPROVEMENT_LIFECYCLE
+from servicedesk.request_queries import improvements_by_quarter, improvements_visible_to
+from servicedesk.views import _agent_required, _errors_to_messages
+
+
+class ImprovementForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Improvement
+        fields = list(IMPROVEMENT_FIELDS)
+        widgets = {
+            "problem_statement": forms.Textarea(attrs={"rows": 4}),
+            "expected_benefit": forms.Textarea(attrs={"rows": 3}),
+            "planned_quarter": forms.TextInput(
+                attrs={"pattern": r"20\d\d-Q[1-4]", "placeholder": "2026-Q3"}
+            ),
+            "source_incident": forms.HiddenInput,
+            "source_request": forms.HiddenInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(role__in=STAFF_ROLES).order_by(
+            "first_name", "username"
+        )
+        self.fields["service"].queryset = Service.objects.order_by("name")
+
+
+def _register_rows(request, qs):
+    filterset = ImprovementFilter(request.GET, queryset=qs)
+    page = keyset_page(request, filterset.qs, ordering=("-created_at", "-id"))
+    return filterset, page
+
+
+@_agent_required
+def register(request, service_pk: int | None = None):
+    """The register, overall or of one service, with planned vs implemented per quarter."""
+    qs = improvements_visible_to(request.user)
+    service = None
+    if service_pk is not None:
+        service = get_object_or_404(Service, pk=service_pk)
+        qs = qs.filter(service=service)
+    filterset, page = _register_rows(request, qs)
+    return render(
+        request,
+        "servicedesk/improvements/register.html",
+        {
+            "service": service,
+            "filterset": filterset,
+            "page": page,
+            "quarters": improvements_by_quarter(filterset.qs),
+            "statuses": ImprovementStatus.choices,
+        },
+    )
+
+
+def _prefill(request) -> dict:
+    """Initial values from ?service=, ?incident= (INC number) or ?request= (REQ number)."""
+    initial: dict = {"owner": request.user.pk}
+    number = request.GET.get("incident", "")
+    if number:
+        incident = Incident.objects.filter(number=number).select_related("service").first()
+        if incident is not None:
+            initial.update(
+                source_incident=incident.pk,
+                service=incident.service_id,
+                title=f"Prevent: {incident.title}"[:200],
+                problem_statement=f"Raised from {incident.number}: {incident.title}",
+            )
+    number = request.GET.get("request", "")
+    if number:
+        found = ServiceRequest.objects.filter(number=number).select_related("catalog_item").first()
+        if found is not None:
+            initial.update(
+                source_request=found.pk,
+                service=found.service_id,
+                title=f"Improve: {found.catalog_item.name}"[:200],
+                problem_statement=f"Raised from {found.number} ({found.catalog_item.name}).",
+            )
+    if request.GET.get("service", "").isdigit():
+        initial["service"] = int(request.GET["service"])
+    return initial
+
+
+@_agent_required
+def improvement_new(request):
+    form = ImprovementForm(request.POST or None, initial=_prefill(request))
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            created = actions.improvement_create(actor=request.user, **data)
+            messages.success(request, "Improvement proposed.")
+            return redirect("servicedesk:improvement_detail", pk=created.pk)
+        except (DomainError, ValidationError) as exc:
+            _errors_to_messages(request, exc)
+    return render(
+        request,
+        "servicedesk/improvements/form.html",
+        {"form": form, "improvement": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _visible(request, pk: int) -> Improvement:
+    try:
+        return improvements_visible_to(request.user).get(pk=pk)
+    except Improvement.DoesNotExist as exc:
+        raise Http404("No such improvement.") from exc
+
+
+@_agent_required
+def improvement_detail(request, pk: int):
+    improvement = _visible(request, pk)
+    return render(
+        request,
+        "servicedesk/improvements/detail.html",
+        {
+            "improvement": improvement,
+            "transitions": IMPROVEMENT_LIFECYCLE.allowed_for(improvement, request.user),
+            "history": list(history_for(improvement)),
+        },
+    )
+
+
+@_agent_required
+def improvement_edit(request, pk: int):
+    improvement = _visible(request, pk)
+    form = ImprovementForm(
+        request.POST or None, instance=improvement, initial={"version": improvement.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
+        try:
+            actions.improvement_update(
+                improvement=improvement,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"] or improvement.version,
+                changes=changes,
+            )
+            messages.success(request, "Saved.")
+            return redirect("servicedesk:improvement_detail", pk=pk)
+        except (DomainError, ValidationError) as exc:
+            _errors_to_messages(request, exc)
+    return render(
+        request, "servicedesk/improvements/form.html", {"form": form, "improvement": improvement}
+    )
+
+
+@_agent_required
+@require_POST
+def improvement_transition(request, pk: int):
+    improvement = _visible(request, pk)
+    data = {k: request.POST.get(k, "") for k in ("measured_value", "reason")}
+    try:
+        moved = actions.improvement_transition(
+            improvement=improvement,
+            action=request.POST.get("action", ""),
+            actor=request.user,
+            data=data,
+        )
+        messages.success(request, f"The improvement is now {moved.get_status_display().lower()}.")
+    except (DomainError, ValidationError) as exc:
+        _errors_to_messages(request, exc)
+    return redirect("servicedesk:improvement_detail", pk=pk)

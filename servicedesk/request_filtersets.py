@@ -1,0 +1,68 @@
+"""FilterSets of catalog items, requests and improvements, shared by the API and the pages."""
+
+import django_filters as df
+from django.db.models import Q
+
+from core.models import Team, User
+from servicedesk.choices import (
+    ImprovementPriority,
+    ImprovementStatus,
+    RequestStatus,
+)
+from servicedesk.filtersets import filter_status_or_open
+from servicedesk.models import CatalogItem, Improvement, Service, ServiceRequest
+from servicedesk.models.requests import OPEN_REQUEST_STATES
+
+
+class CatalogItemFilter(df.FilterSet):
+    service = df.ModelChoiceFilter(queryset=Service.objects.all())
+    q = df.CharFilter(method="filter_q", max_length=200)
+
+    class Meta:
+        model = CatalogItem
+        fields = ["service", "active", "approval"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(name__icontains=value) | Q(description__icontains=value))
+
+
+class ServiceRequestFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(
+        choices=[("open", "Open"), *RequestStatus.choices], method="filter_status"
+    )
+    service = df.ModelChoiceFilter(queryset=Service.objects.all())
+    catalog_item = df.ModelChoiceFilter(queryset=CatalogItem.objects.all())
+    team = df.ModelChoiceFilter(queryset=Team.objects.all())
+    assignee = df.ModelChoiceFilter(queryset=User.objects.all())
+    requester = df.ModelChoiceFilter(queryset=User.objects.all())
+    approver = df.ModelChoiceFilter(queryset=User.objects.all())
+    opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    q = df.CharFilter(method="filter_q", max_length=200, help_text="Number or item name.")
+
+    class Meta:
+        model = ServiceRequest
+        fields = ["status", "service", "catalog_item", "team", "assignee", "requester"]
+
+    def filter_status(self, qs, name, values):
+        return filter_status_or_open(qs, values, open_states=OPEN_REQUEST_STATES)
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(Q(number__iexact=value) | Q(catalog_item__name__icontains=value))
+
+
+class ImprovementFilter(df.FilterSet):
+    status = df.MultipleChoiceFilter(choices=ImprovementStatus.choices)
+    service = df.ModelChoiceFilter(queryset=Service.objects.all())
+    owner = df.ModelChoiceFilter(queryset=User.objects.all())
+    priority = df.MultipleChoiceFilter(choices=ImprovementPriority.choices)
+    planned_quarter = df.CharFilter(max_length=7, help_text="e.g. 2026-Q2")
+    q = df.CharFilter(method="filter_q", max_length=200)
+
+    class Meta:
+        model = Improvement
+        fields = ["status", "service", "owner", "priority", "planned_quarter"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(title__icontains=value) | Q(problem_statement__icontains=value))

@@ -1,0 +1,83 @@
+"""Reads of the catalog, service requests and the CSI register: visibility first."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from core.roles import is_staff_member
+from servicedesk.choices import ImprovementStatus, RequestStatus, ServiceStatus
+from servicedesk.models import (
+    CatalogItem,
+    Improvement,
+    RequestAttachment,
+    RequestComment,
+    ServiceRequest,
+)
+from servicedesk.queries import requester_scope_q
+
+
+def catalog_items_visible_to(user) -> QuerySet[CatalogItem]:
+    """Requesters see active items of live services; staff see every item."""
+    qs = CatalogItem.objects.select_related("service", "fulfilment_team", "approver")
+    if is_staff_member(user):
+        return qs
+    return qs.filter(active=True, service__status=ServiceStatus.LIVE)
+
+
+def requests_visible_to(user) -> QuerySet[ServiceRequest]:
+    """Staff see every request; a requester their own and their shared organisation's;
+    anyone the requests they are the designated approver of."""
+    qs = ServiceRequest.objects.all()
+    if not (user and user.is_authenticated):
+        return qs.none()
+    if is_staff_member(user):
+        return qs
+    return qs.filter(requester_scope_q(user) | Q(approver=user))
+
+
+def request_list_for(user) -> QuerySet[ServiceRequest]:
+    """Visible requests with what a row shows joined in."""
+    return requests_visible_to(user).select_related(
+        "catalog_item", "service", "requester", "approver", "team", "assignee"
+    )
+
+
+def approvals_waiting_for(user) -> QuerySet[ServiceRequest]:
+    """The Approvals inbox: requests waiting for this user's decision."""
+    return request_list_for(user).filter(approver=user, status=RequestStatus.AWAITING_APPROVAL)
+
+
+def approvals_decided_by(user) -> QuerySet[ServiceRequest]:
+    return request_list_for(user).filter(approvals__approver=user).distinct()
+
+
+def request_comments_visible_to(user, request: ServiceRequest) -> QuerySet[RequestComment]:
+    attachments = Prefetch("attachments", queryset=RequestAttachment.objects.order_by("pk"))
+    qs = request.comments.select_related("author").prefetch_related(attachments)
+    return qs if is_staff_member(user) else qs.filter(internal=False)
+
+
+def request_attachments_visible_to(user, request: ServiceRequest) -> QuerySet[RequestAttachment]:
+    qs = request.attachments.select_related("comment", "uploaded_by")
+    if is_staff_member(user):
+        return qs
+    return qs.filter(Q(comment__isnull=True) | Q(comment__internal=False))
+
+
+def improvements_visible_to(user) -> QuerySet[Improvement]:
+    """The CSI register is for staff; requesters see none of it."""
+    qs = Improvement.objects.select_related("service", "owner", "source_incident", "source_request")
+    return qs if is_staff_member(user) else qs.none()
+
+
+def improvements_by_quarter(improvements: QuerySet[Improvement]) -> list[dict]:
+    """Per planned quarter, in one grouped query: planned = not rejected (proposed,
+    approved, in progress, implemented); implemented = status implemented."""
+    return list(
+        improvements.order_by()
+        .values("planned_quarter")
+        .annotate(
+            planned=Count("pk", filter=~Q(status=ImprovementStatus.REJECTED)),
+            implemented=Count("pk", filter=Q(status=ImprovementStatus.IMPLEMENTED)),
+            rejected=Count("pk", filter=Q(status=ImprovementStatus.REJECTED)),
+        )
+        .order_by("planned_quarter")
+    )

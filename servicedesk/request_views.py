@@ -1,0 +1,268 @@
+"""HTML pages of the catalog and service requests: browse the catalog, order an item from
+its form, follow a request, the approvers' inbox, and the agents' request queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.audit import history_for
+from core.exceptions import DomainError, GateNotMet
+from core.pagination import keyset_page
+from core.roles import is_staff_member, works_tickets
+from servicedesk import request_actions as actions
+from servicedesk.attachments import attachment_response
+from servicedesk.catalog_forms import CatalogItemForm
+from servicedesk.choices import RequestStatus, ServiceStatus
+from servicedesk.forms import CommentForm
+from servicedesk.models import RequestAttachment, ServiceRequest
+from servicedesk.queries import requester_scope_q
+from servicedesk.request_filtersets import ServiceRequestFilter
+from servicedesk.request_lifecycle import REQUEST_LIFECYCLE, REQUEST_MANUAL_ACTIONS
+from servicedesk.request_queries import (
+    approvals_decided_by,
+    approvals_waiting_for,
+    catalog_items_visible_to,
+    request_attachments_visible_to,
+    request_comments_visible_to,
+    request_list_for,
+)
+from servicedesk.views import _agent_required, _errors_to_messages
+
+ORDERING = ("-opened_at", "-id")
+OPEN_OR_FULFILLED = [
+    RequestStatus.AWAITING_APPROVAL,
+    RequestStatus.APPROVED,
+    RequestStatus.IN_FULFILMENT,
+    RequestStatus.FULFILLED,
+]
+
+
+# --- Catalog ---------------------------------------------------------------------------------
+
+
+@login_required
+def catalog(request):
+    """The catalog by service: active items of live services."""
+    items = catalog_items_visible_to(request.user).filter(
+        active=True, service__status=ServiceStatus.LIVE
+    )
+    service = request.GET.get("service", "")
+    if service.isdigit():
+        items = items.filter(service_id=int(service))
+    return render(request, "servicedesk/requests/catalog.html", {"items": items})
+
+
+@login_required
+def catalog_item(request, pk: int):
+    """An item's form, rendered from its definition; POST submits the request."""
+    item = get_object_or_404(
+        catalog_items_visible_to(request.user).filter(
+            active=True, service__status=ServiceStatus.LIVE
+        ),
+        pk=pk,
+    )
+    form = CatalogItemForm(item.form_definition, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = actions.request_submit(
+                    actor=request.user, catalog_item=item, answers=form.answers()
+                )
+                messages.success(request, f"Thank you — {created.number} was submitted.")
+                return redirect("servicedesk:request_detail", number=created.number)
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    name = field.removeprefix("answers.")
+                    form.add_error(name if name in form.fields else None, errs)
+            except DomainError as exc:
+                _errors_to_messages(request, exc)
+        status = 400
+    return render(
+        request,
+        "servicedesk/requests/catalog_item.html",
+        {"item": item, "form": form},
+        status=status,
+    )
+
+
+# --- Requests ----------------------------------------------------------------------------------
+
+
+@login_required
+def my_requests(request):
+    """The requester's own requests (and their shared organisation's), not those they
+    only approve (those are in the Approvals inbox)."""
+    qs = request_list_for(request.user).filter(requester_scope_q(request.user))
+    scope = request.GET.get("scope", "open")
+    if scope == "open":
+        qs = qs.filter(status__in=OPEN_OR_FULFILLED)
+    page = keyset_page(request, qs, ordering=ORDERING, page_size=25)
+    return render(request, "servicedesk/requests/my_requests.html", {"page": page, "scope": scope})
+
+
+@_agent_required
+def request_queue(request):
+    """The agents' request queue: the shared filterset, keyset pages."""
+    params = request.GET.copy()
+    if "status" not in params:
+        params.setlist("status", ["open"])
+    filterset = ServiceRequestFilter(params, queryset=request_list_for(request.user))
+    page = keyset_page(request, filterset.qs, ordering=ORDERING)
+    return render(
+        request,
+        "servicedesk/requests/queue.html",
+        {"filterset": filterset, "page": page, "statuses": RequestStatus.choices},
+    )
+
+
+def _visible_request(request, number: str) -> ServiceRequest:
+    try:
+        return request_list_for(request.user).get(number=number)
+    except ServiceRequest.DoesNotExist as exc:
+        raise Http404("No such request.") from exc
+
+
+@login_required
+def request_detail(request, number: str):
+    """One request: answers, approvals, checklist, conversation, the moves you may make.
+    Approvers reach it from their inbox (and the approval mail) at /approvals/<number>/."""
+    obj = _visible_request(request, number)
+    staff = is_staff_member(request.user)
+    allowed = [
+        t
+        for t in REQUEST_LIFECYCLE.allowed_for(obj, request.user)
+        if t.action in REQUEST_MANUAL_ACTIONS and t.action not in {"approve", "reject"}
+    ]
+    names = _answer_users(obj)
+    answers = [
+        {
+            "label": f["label"],
+            "type": f["type"],
+            "value": names.get(obj.answers[f["name"]], obj.answers[f["name"]])
+            if f["type"] == "user"
+            else obj.answers[f["name"]],
+        }
+        for f in obj.catalog_item.form_definition
+        if f["name"] in obj.answers
+    ]
+    context = {
+        "req": obj,
+        "answers": answers,
+        "approvals": list(obj.approvals.select_related("approver")),
+        "tasks": list(obj.tasks.select_related("done_by")),
+        "comments": list(request_comments_visible_to(request.user, obj)),
+        "attachments": [
+            a for a in request_attachments_visible_to(request.user, obj) if a.comment_id is None
+        ],
+        "history": list(history_for(obj, include_internal=staff)),
+        "transitions": allowed,
+        "can_decide": obj.status == RequestStatus.AWAITING_APPROVAL
+        and obj.approver_id == request.user.pk,
+        "can_work": works_tickets(request.user),
+        "staff": staff,
+        "comment_form": CommentForm(),
+    }
+    return render(request, "servicedesk/requests/request_detail.html", context)
+
+
+def _answer_users(obj: ServiceRequest) -> dict:
+    """Display names of the people named in `user` answers (one query)."""
+    from core.models import User
+
+    ids = [
+        obj.answers[f["name"]]
+        for f in obj.catalog_item.form_definition
+        if f["type"] == "user" and isinstance(obj.answers.get(f["name"]), int)
+    ]
+    if not ids:
+        return {}
+    return {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+
+
+@login_required
+@require_POST
+def request_transition(request, number: str):
+    obj = _visible_request(request, number)
+    verb = request.POST.get("action", "")
+    try:
+        moved = actions.request_transition(
+            request=obj,
+            action=verb,
+            actor=request.user,
+            data={"comment": request.POST.get("comment", "")},
+        )
+        messages.success(request, f"{moved.number} is now {moved.get_status_display().lower()}.")
+    except GateNotMet as exc:
+        messages.error(request, f"{exc.detail} {'; '.join(exc.unmet)}.")
+    except (DomainError, ValidationError) as exc:
+        _errors_to_messages(request, exc)
+    if verb in {"approve", "reject"} and request.POST.get("next") == "approvals":
+        return redirect("servicedesk:approvals")
+    return redirect("servicedesk:request_detail", number=obj.number)
+
+
+@login_required
+@require_POST
+def request_task(request, number: str, task_pk: int):
+    obj = _visible_request(request, number)
+    task = get_object_or_404(obj.tasks.all(), pk=task_pk)
+    try:
+        actions.request_task_set(
+            task=task, actor=request.user, done=request.POST.get("done") == "1"
+        )
+    except (DomainError, ValidationError) as exc:
+        _errors_to_messages(request, exc)
+    return redirect(reverse("servicedesk:request_detail", args=[obj.number]) + "#tasks")
+
+
+@login_required
+@require_POST
+def request_comment(request, number: str):
+    obj = _visible_request(request, number)
+    form = CommentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            files = [form.cleaned_data["attachment"]] if form.cleaned_data.get("attachment") else []
+            actions.request_comment_add(
+                request=obj,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                internal=form.cleaned_data["internal"] and works_tickets(request.user),
+                files=files,
+            )
+            messages.success(request, "Reply sent.")
+        except (DomainError, ValidationError) as exc:
+            _errors_to_messages(request, exc)
+    else:
+        messages.error(request, "Write a reply before sending.")
+    return redirect("servicedesk:request_detail", number=obj.number)
+
+
+@login_required
+def request_attachment_download(request, pk: int):
+    """Served only to those who may see the request (and the comment) it belongs to."""
+    attachment = get_object_or_404(RequestAttachment.objects.select_related("request"), pk=pk)
+    obj = attachment.request
+    if not request_list_for(request.user).filter(pk=obj.pk).exists():
+        raise Http404("No such file.")
+    if not request_attachments_visible_to(request.user, obj).filter(pk=attachment.pk).exists():
+        raise Http404("No such file.")
+    return attachment_response(attachment)
+
+
+# --- Approvals inbox ---------------------------------------------------------------------------
+
+
+@login_required
+def approvals(request):
+    """Requests waiting for my decision, and the ones I decided lately."""
+    waiting = list(approvals_waiting_for(request.user).order_by("opened_at", "id")[:200])
+    decided = list(approvals_decided_by(request.user).order_by("-decided_at", "-id")[:20])
+    return render(
+        request, "servicedesk/requests/approvals.html", {"waiting": waiting, "decided": decided}
+    )

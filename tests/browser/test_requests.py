@@ -1,0 +1,79 @@
+"""Requester orders from the catalog → manager approves in the inbox → agent fulfils."""
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.conftest import login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo")
+
+
+def _context(browser, live_server):
+    return browser.new_context(
+        base_url=live_server.url, viewport={"width": 1366, "height": 900}
+    ).new_page()
+
+
+def test_request_is_approved_then_fulfilled(browser, live_server, demo):
+    requester = _context(browser, live_server)
+    login(requester, "requester")
+    requester.goto("/catalog/")
+    screenshot(requester, "catalog")
+    requester.click("[data-testid=catalog-item] >> text=New laptop")
+    requester.wait_for_load_state("networkidle")
+    # The browser refuses the empty required fields before anything reaches the server.
+    requester.click("[data-testid=submit-request]")
+    assert requester.evaluate("document.querySelector('#id_model').validity.valueMissing")
+    assert "/catalog/items/" in requester.url
+    requester.select_option("#id_model", "16-inch performance")
+    requester.fill("#id_justification", "Video editing for the campaign.")
+    requester.fill("#id_needed_by", "2026-06-01")
+    screenshot(requester, "catalog-item-form")
+    requester.click("[data-testid=submit-request]")
+    requester.wait_for_load_state("networkidle")
+    number = requester.locator("h1").inner_text().split(" ")[0]
+    assert number.startswith("REQ")
+    assert requester.get_by_test_id("status").inner_text() == "Awaiting approval"
+
+    manager = _context(browser, live_server)
+    login(manager, "manager")
+    manager.goto("/approvals/")
+    manager.wait_for_selector(f"[data-testid=approval-{number}]")
+    screenshot(manager, "approvals-inbox")
+    manager.click(f"[data-testid=approval-{number}] >> text={number}")
+    manager.wait_for_load_state("networkidle")
+    manager.fill("#id_comment", "Approved for the campaign.")
+    screenshot(manager, "approval-item")
+    manager.click("[data-testid=decide-panel] [data-testid=action-approve]")
+    manager.wait_for_load_state("networkidle")
+    assert manager.locator(f"[data-testid=approval-{number}]").count() == 0
+
+    agent = _context(browser, live_server)
+    login(agent, "agent")
+    agent.goto(f"/desk/requests/?q={number}")
+    agent.click(f"[data-testid=request-list] >> text={number}")
+    agent.wait_for_load_state("networkidle")
+    agent.click("[data-testid=action-start_fulfilment]")
+    agent.wait_for_load_state("networkidle")
+    assert agent.get_by_test_id("status").inner_text() == "In fulfilment"
+    agent.click("[data-testid=action-fulfil]")  # the checklist is still open: refused
+    agent.wait_for_load_state("networkidle")
+    assert "Task not done" in agent.inner_text(".messages")
+    for n in (1, 2, 3):
+        agent.click(f"[data-testid=task-toggle-{n}]")
+        agent.wait_for_load_state("networkidle")
+    screenshot(agent, "request-fulfilment")
+    agent.click("[data-testid=action-fulfil]")
+    agent.wait_for_load_state("networkidle")
+    assert agent.get_by_test_id("status").inner_text() == "Fulfilled"
+
+    requester.reload()
+    assert requester.get_by_test_id("status").inner_text() == "Fulfilled"
+    assert "Approved for the campaign." in requester.inner_text("[data-testid=approvals]")
+    screenshot(requester, "request-fulfilled")
+    assert not requester.js_errors if hasattr(requester, "js_errors") else True

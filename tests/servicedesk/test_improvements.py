@@ -1,0 +1,237 @@
+"""The CSI register: API roles, lifecycle guards, planned vs implemented, pages, links back."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from servicedesk.models import Improvement
+from servicedesk.models.improvements import quarter_end
+from tests.conftest import assert_status, client_for
+from tests.servicedesk.factories import IncidentFactory, ServiceFactory
+from tests.servicedesk.request_factories import ImprovementFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/improvements/"
+
+
+@pytest.fixture
+def service(people):
+    return ServiceFactory(name="VPN", owner=people["service_owner"])
+
+
+@pytest.fixture
+def proposed(people, service):
+    return ImprovementFactory(service=service, owner=people["agent"], planned_quarter="2026-Q2")
+
+
+def move(user, improvement, expected, **data):
+    return assert_status(user, "post", f"{URL}{improvement.pk}/transitions/", expected, data)
+
+
+def test_quarter_end_is_the_last_day_of_the_quarter():
+    assert [quarter_end(f"2026-Q{q}") for q in (1, 2, 3, 4)] == [
+        date(2026, 3, 31),
+        date(2026, 6, 30),
+        date(2026, 9, 30),
+        date(2026, 12, 31),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("requester", 403),
+        ("anonymous", 401),
+        ("agent", 200),
+        ("manager", 200),
+        ("service_owner", 200),
+    ],
+)
+def test_the_register_is_for_staff(people, proposed, who, expected):
+    assert_status(people[who], "get", URL, expected)
+    assert_status(people[who], "get", f"{URL}{proposed.pk}/", expected)
+
+
+def test_staff_propose_with_baseline_and_target(people, service):
+    incident = IncidentFactory(service=service)
+    body = assert_status(
+        people["agent"],
+        "post",
+        URL,
+        201,
+        {
+            "title": "Redundant VPN concentrator",
+            "service": service.pk,
+            "problem_statement": "Single point of failure.",
+            "metric": "Availability",
+            "unit": "%",
+            "baseline_value": "99.2",
+            "target_value": "99.9",
+            "planned_quarter": "2026-Q3",
+            "source_incident": incident.pk,
+        },
+    ).json()
+    assert body["status"] == "proposed" and body["target_date"] == "2026-09-30"
+    assert body["owner"] == people["agent"].pk
+    assert body["source_incident_number"] == incident.number
+    assert_status(people["requester"], "post", URL, 403, {"title": "x"})
+
+
+def test_a_malformed_quarter_is_400(people, service):
+    body = assert_status(
+        people["agent"],
+        "post",
+        URL,
+        400,
+        {
+            "title": "x",
+            "service": service.pk,
+            "problem_statement": "p",
+            "metric": "m",
+            "baseline_value": 1,
+            "target_value": 2,
+            "planned_quarter": "Q3-2026",
+        },
+    ).json()
+    assert "planned_quarter" in body["fields"]
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"), [("service_owner", 200), ("manager", 200), ("admin", 200), ("agent", 403)]
+)
+def test_the_service_owner_a_manager_or_an_admin_approves(people, proposed, who, expected):
+    move(people[who], proposed, expected, action="approve")
+
+
+def test_another_services_owner_cannot_approve(people):
+    other = ImprovementFactory(service=ServiceFactory(name="Email"))
+    move(people["service_owner"], other, 403, action="approve")
+
+
+def test_the_whole_path_to_implemented_needs_the_measured_value(people, proposed):
+    move(people["service_owner"], proposed, 200, action="approve")
+    move(people["agent"], proposed, 200, action="start")  # the improvement's own owner
+    body = move(people["agent"], proposed, 400, action="implement").json()
+    assert "measured_value" in body["fields"]
+    body = move(people["agent"], proposed, 200, action="implement", measured_value="12").json()
+    assert body["status"] == "implemented" and Decimal(body["measured_value"]) == 12
+    assert move(people["admin"], proposed, 409, action="reject", reason="x").json()["allowed"] == []
+
+
+@pytest.mark.parametrize("state", ["proposed", "approved"])
+def test_reject_needs_a_reason(people, proposed, state):
+    Improvement.objects.filter(pk=proposed.pk).update(status=state)
+    assert "reason" in move(people["manager"], proposed, 400, action="reject").json()["fields"]
+    body = move(people["manager"], proposed, 200, action="reject", reason="Not worth it").json()
+    assert body["status"] == "rejected" and body["rejection_reason"] == "Not worth it"
+
+
+def test_updates_need_the_current_version_and_move_the_target_date(people, proposed):
+    url = f"{URL}{proposed.pk}/"
+    assert_status(people["agent"], "patch", url, 412, {"planned_quarter": "2026-Q4", "version": 9})
+    body = assert_status(
+        people["agent"], "patch", url, 200, {"planned_quarter": "2026-Q4", "version": 1}
+    ).json()
+    assert body["target_date"] == "2026-12-31" and body["version"] == 2
+    assert_status(people["agent2"], "patch", url, 403, {"title": "mine", "version": 2})
+
+
+def test_planned_vs_implemented_per_quarter_in_one_query(
+    people, service, django_assert_max_num_queries
+):
+    for quarter, status in [
+        ("2026-Q1", "implemented"),
+        ("2026-Q1", "in_progress"),
+        ("2026-Q1", "rejected"),
+        ("2026-Q2", "implemented"),
+        ("2026-Q2", "implemented"),
+    ]:
+        ImprovementFactory(service=service, planned_quarter=quarter, status=status)
+    with django_assert_max_num_queries(3):  # the aggregate + the request's savepoint pair
+        rows = client_for(people["manager"]).get(f"{URL}quarters/").json()
+    assert rows == [
+        {"planned_quarter": "2026-Q1", "planned": 2, "implemented": 1, "rejected": 1},
+        {"planned_quarter": "2026-Q2", "planned": 2, "implemented": 2, "rejected": 0},
+    ]
+    filtered = client_for(people["manager"]).get(f"{URL}quarters/?planned_quarter=2026-Q2").json()
+    assert [r["planned_quarter"] for r in filtered] == ["2026-Q2"]
+
+
+def test_the_list_costs_the_same_for_many_rows(people, service, django_assert_max_num_queries):
+    for _ in range(6):
+        ImprovementFactory(service=service)
+    with django_assert_max_num_queries(5):
+        assert (
+            len(client_for(people["agent"]).get(f"{URL}?service={service.pk}").json()["results"])
+            == 6
+        )
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_the_register_page_shows_rows_and_quarters(
+    people, service, proposed, client, django_assert_max_num_queries
+):
+    ImprovementFactory(service=service, planned_quarter="2026-Q2", status="implemented")
+    client.force_login(people["service_owner"])
+    with django_assert_max_num_queries(12):
+        page = client.get("/improvements/?planned_quarter=2026-Q2")
+    html = page.content.decode()
+    assert page.status_code == 200 and proposed.title in html
+    assert 'data-testid="quarter-2026-Q2"' in html
+    per_service = client.get(f"/services/{service.pk}/improvements/")
+    assert per_service.status_code == 200 and proposed.title in per_service.content.decode()
+
+
+def test_requesters_get_403_on_the_register_pages(people, proposed, client):
+    client.force_login(people["requester"])
+    assert client.get("/improvements/").status_code == 403
+    assert client.get(f"/improvements/{proposed.pk}/").status_code == 403
+
+
+def test_raise_from_an_incident_prefills_and_links_back(people, service, client):
+    incident = IncidentFactory(service=service, title="VPN drops")
+    client.force_login(people["agent"])
+    assert "Raise improvement" in client.get(f"/desk/incidents/{incident.number}/").content.decode()
+    form = client.get(f"/improvements/new/?incident={incident.number}").content.decode()
+    assert "Prevent: VPN drops" in form and f'value="{incident.pk}"' in form
+    response = client.post(
+        f"/improvements/new/?incident={incident.number}",
+        {
+            "title": "Prevent: VPN drops",
+            "service": service.pk,
+            "problem_statement": "Drops daily",
+            "metric": "Incidents per month",
+            "baseline_value": "40",
+            "target_value": "10",
+            "owner": people["agent"].pk,
+            "priority": 2,
+            "planned_quarter": "2026-Q3",
+            "source_incident": incident.pk,
+        },
+    )
+    created = Improvement.objects.get()
+    assert response.status_code == 302 and created.source_incident == incident
+    detail = client.get(f"/improvements/{created.pk}/").content.decode()
+    assert f"/desk/incidents/{incident.number}/" in detail
+
+
+def test_the_service_page_offers_the_register_and_a_prefilled_proposal(people, service, client):
+    client.force_login(people["service_owner"])
+    html = client.get(f"/services/{service.pk}/").content.decode()
+    assert f"/improvements/new/?service={service.pk}" in html
+    form = client.get(f"/improvements/new/?service={service.pk}").content.decode()
+    assert f'<option value="{service.pk}" selected>' in form
+
+
+def test_moves_from_the_detail_page(people, proposed, client):
+    client.force_login(people["service_owner"])
+    client.post(f"/improvements/{proposed.pk}/transition/", {"action": "approve"})
+    client.post(f"/improvements/{proposed.pk}/transition/", {"action": "start"})
+    client.post(
+        f"/improvements/{proposed.pk}/transition/", {"action": "implement", "measured_value": "9.5"}
+    )
+    proposed.refresh_from_db()
+    assert proposed.status == "implemented" and proposed.measured_value == Decimal("9.5")

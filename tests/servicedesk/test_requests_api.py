@@ -1,0 +1,401 @@
+"""/api/v1/catalog-items/ and /api/v1/requests/: visibility, validation, approvals, moves."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from servicedesk import request_actions as actions
+from tests.conftest import assert_status, client_for
+from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
+from tests.servicedesk.request_factories import LAPTOP_FORM, CatalogItemFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/requests/"
+ITEMS = "/api/v1/catalog-items/"
+ANSWERS = {"model": "13-inch", "justification": "New starter"}
+
+
+@pytest.fixture
+def desk(people):
+    people["requester"].manager = people["manager"]
+    people["requester"].save()
+    service = ServiceFactory(name="Laptops", owner=people["service_owner"])
+    return {
+        "service": service,
+        "laptop": CatalogItemFactory(
+            service=service, name="New laptop", approval="manager", fulfilment_team=people["team"]
+        ),
+        "vpn": CatalogItemFactory(service=service, name="VPN access", form_definition=[]),
+    }
+
+
+@pytest.fixture
+def awaiting(people, desk):
+    """An Acme request (non-shared org) waiting for the requester's manager."""
+    return actions.request_submit(
+        actor=people["requester"], catalog_item=desk["laptop"], answers=ANSWERS
+    )
+
+
+# --- visibility ------------------------------------------------------------------------------
+
+VISIBILITY = [
+    ("requester", 200),
+    ("requester_same_org", 404),  # Acme is not shared
+    ("requester_other", 404),
+    ("requester_shared", 404),
+    ("manager", 200),  # the approver (and staff)
+    ("agent", 200),
+    ("service_owner", 200),
+    ("admin", 200),
+    ("anonymous", 401),
+]
+
+
+@pytest.mark.parametrize(("who", "expected"), VISIBILITY)
+@pytest.mark.parametrize(
+    "suffix", ["", "comments/", "attachments/", "history/", "approvals/", "tasks/"]
+)
+def test_request_endpoints_answer_per_visibility(people, awaiting, who, expected, suffix):
+    assert_status(people[who], "get", f"{URL}{awaiting.pk}/{suffix}", expected)
+
+
+def test_a_requester_role_approver_sees_only_what_awaits_them(people, desk):
+    boss = people["requester_same_org"]
+    people["requester_other"].manager = boss
+    people["requester_other"].save()
+    theirs = actions.request_submit(
+        actor=people["requester_other"], catalog_item=desk["laptop"], answers=ANSWERS
+    )
+    actions.request_submit(actor=people["requester"], catalog_item=desk["laptop"], answers=ANSWERS)
+    rows = assert_status(boss, "get", URL, 200).json()["results"]
+    assert [r["number"] for r in rows] == [theirs.number]
+
+
+def test_members_of_a_shared_organisation_see_each_others_requests(people, desk):
+    shared = actions.request_submit(actor=people["requester_shared"], catalog_item=desk["vpn"])
+    assert_status(people["requester_shared2"], "get", f"{URL}{shared.pk}/", 200)
+    assert_status(people["requester"], "get", f"{URL}{shared.pk}/", 404)
+
+
+def test_requesters_never_receive_internal_notes(people, awaiting):
+    actions.request_comment_add(request=awaiting, actor=people["agent"], body="public")
+    actions.request_comment_add(
+        request=awaiting, actor=people["agent"], body="secret", internal=True
+    )
+    bodies = [
+        c["body"]
+        for c in assert_status(
+            people["requester"], "get", f"{URL}{awaiting.pk}/comments/", 200
+        ).json()
+    ]
+    assert bodies == ["public"]
+
+
+# --- submitting -------------------------------------------------------------------------------
+
+
+def test_a_requester_submits_with_valid_answers(people, desk):
+    body = assert_status(
+        people["requester"],
+        "post",
+        URL,
+        201,
+        {"catalog_item": desk["laptop"].pk, "answers": {**ANSWERS, "needed_by": "2026-03-01"}},
+    ).json()
+    assert body["number"].startswith("REQ") and body["status"] == "awaiting_approval"
+    assert body["approver"]["username"] == "manager"
+    assert body["answers"]["needed_by"] == "2026-03-01"
+    assert [t["title"] for t in body["tasks"]] == ["Order", "Hand over"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"justification": "x"}, "answers.model"),
+        ({"model": "17-inch", "justification": "x"}, "answers.model"),
+        ({**ANSWERS, "needed_by": "tomorrow"}, "answers.needed_by"),
+        ({**ANSWERS, "colour": "red"}, "answers.colour"),
+    ],
+)
+def test_bad_answers_are_400_naming_the_field(people, desk, answers, field):
+    body = assert_status(
+        people["requester"],
+        "post",
+        URL,
+        400,
+        {"catalog_item": desk["laptop"].pk, "answers": answers},
+    ).json()
+    assert list(body["fields"]) == [field]
+
+
+def test_items_of_a_planned_service_cannot_be_ordered(people):
+    planned = ServiceFactory(name="Payroll v2", status="planned")
+    item = CatalogItemFactory(service=planned, form_definition=[])
+    assert_status(people["requester"], "post", URL, 404, {"catalog_item": item.pk})
+    assert_status(people["agent"], "post", URL, 400, {"catalog_item": item.pk})
+
+
+def test_only_agents_order_for_someone_else(people, desk):
+    data = {"catalog_item": desk["vpn"].pk, "requester": people["requester_other"].pk}
+    assert_status(people["requester"], "post", URL, 403, data)
+    body = assert_status(people["agent"], "post", URL, 201, data).json()
+    assert body["requester"]["username"] == "req_other" and body["status"] == "in_fulfilment"
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("manager", 201),
+        ("requester", 403),
+        ("agent", 403),
+        ("admin", 403),
+        ("service_owner", 403),
+        ("requester_other", 404),
+    ],
+)
+def test_only_the_designated_approver_approves(people, awaiting, who, expected):
+    assert_status(
+        people[who], "post", f"{URL}{awaiting.pk}/approvals/", expected, {"decision": "approved"}
+    )
+
+
+def test_approval_is_recorded_and_the_requester_is_told(
+    people, awaiting, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        body = assert_status(
+            people["manager"],
+            "post",
+            f"{URL}{awaiting.pk}/approvals/",
+            201,
+            {"decision": "approved", "comment": "Fine"},
+        ).json()
+    assert body["status"] == "approved"
+    assert body["approvals"][0]["approver"]["username"] == "manager"
+    assert body["approvals"][0]["comment"] == "Fine" and body["approvals"][0]["decided_at"]
+    assert [m.to for m in mailoutbox][-1] == [people["requester"].email]
+
+
+def test_reject_without_a_comment_is_400_and_with_one_rejects(people, awaiting):
+    url = f"{URL}{awaiting.pk}/approvals/"
+    assert_status(people["manager"], "post", url, 400, {"decision": "rejected"})
+    body = assert_status(
+        people["manager"], "post", url, 201, {"decision": "rejected", "comment": "No budget"}
+    ).json()
+    assert body["status"] == "rejected"
+    assert (
+        assert_status(people["manager"], "post", url, 409, {"decision": "approved"}).json()[
+            "allowed"
+        ]
+        == []
+    )
+
+
+def test_the_requester_cancels_while_awaiting_approval(people, awaiting):
+    body = assert_status(
+        people["requester"], "post", f"{URL}{awaiting.pk}/transitions/", 200, {"action": "cancel"}
+    ).json()
+    assert body["status"] == "cancelled"
+
+
+def test_the_approval_mail_links_to_the_approvers_inbox_item(
+    people, desk, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = actions.request_submit(
+            actor=people["requester"], catalog_item=desk["laptop"], answers=ANSWERS
+        )
+    to_approver = [m for m in mailoutbox if m.to == [people["manager"].email]]
+    assert len(to_approver) == 1
+    assert f"/approvals/{created.number}/" in to_approver[0].body
+    assert "approval is needed" in to_approver[0].subject
+
+
+# --- fulfilment --------------------------------------------------------------------------
+
+
+def test_fulfil_with_open_tasks_is_409_naming_them(people, desk):
+    created = actions.request_submit(actor=people["requester"], catalog_item=desk["vpn"])
+    moves = f"{URL}{created.pk}/transitions/"
+    body = assert_status(people["agent"], "post", moves, 409, {"action": "fulfil"}).json()
+    assert body["code"] == "gate_not_met"
+    assert body["unmet"] == ["Task not done: Order", "Task not done: Hand over"]
+    for task in created.tasks.all():
+        assert_status(
+            people["agent"],
+            "post",
+            f"{URL}{created.pk}/tasks/",
+            200,
+            {"task": task.pk, "done": True},
+        )
+    assert_status(people["requester"], "post", moves, 403, {"action": "fulfil"})
+    assert (
+        assert_status(people["agent"], "post", moves, 200, {"action": "fulfil"}).json()["status"]
+        == "fulfilled"
+    )
+    assert (
+        assert_status(people["requester"], "post", moves, 200, {"action": "close"}).json()["status"]
+        == "closed"
+    )
+
+
+def test_requesters_cannot_tick_tasks(people, desk):
+    created = actions.request_submit(actor=people["requester"], catalog_item=desk["vpn"])
+    task = created.tasks.first()
+    assert_status(
+        people["requester"],
+        "post",
+        f"{URL}{created.pk}/tasks/",
+        403,
+        {"task": task.pk, "done": True},
+    )
+
+
+def test_an_invalid_move_is_409_with_the_allowed_actions(people, awaiting):
+    body = assert_status(
+        people["agent"], "post", f"{URL}{awaiting.pk}/transitions/", 409, {"action": "fulfil"}
+    ).json()
+    assert body["allowed"] == ["approve", "reject", "cancel"]
+
+
+# --- updates with versions ---------------------------------------------------------------
+
+
+def test_a_stale_version_is_412_and_changes_nothing(people, awaiting):
+    url = f"{URL}{awaiting.pk}/"
+    assert_status(people["agent"], "patch", url, 428, {"assignee": people["agent"].pk})
+    assert_status(
+        people["agent"], "patch", url, 412, {"assignee": people["agent"].pk, "version": 99}
+    )
+    body = assert_status(
+        people["agent"],
+        "patch",
+        url,
+        200,
+        {"assignee": people["agent"].pk, "version": awaiting.version},
+    ).json()
+    assert body["assignee"] == people["agent"].pk and body["version"] == awaiting.version + 1
+    assert_status(
+        people["requester"], "patch", url, 403, {"team": None, "version": body["version"]}
+    )
+
+
+# --- comments and attachments (the incident machinery, shared) ------------------------------
+
+
+def test_comments_and_attachments_on_a_request(people, awaiting, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    api = client_for(people["requester"])
+    response = api.post(f"{URL}{awaiting.pk}/comments/", {"body": "**Soon** please"}, format="json")
+    assert response.status_code == 201 and "<strong>Soon</strong>" in response.json()["body_html"]
+    upload = SimpleUploadedFile("quote.txt", b"price: 1200", content_type="text/plain")
+    response = api.post(f"{URL}{awaiting.pk}/attachments/", {"file": upload}, format="multipart")
+    assert response.status_code == 201
+    link = response.json()["download_url"]
+    bad = SimpleUploadedFile("x.html", b"<script>alert(1)</script>", content_type="text/plain")
+    assert (
+        api.post(f"{URL}{awaiting.pk}/attachments/", {"file": bad}, format="multipart").status_code
+        == 400
+    )
+    browser = client
+    browser.force_login(people["requester"])
+    download = browser.get(link)
+    assert download.status_code == 200 and download["X-Content-Type-Options"] == "nosniff"
+    browser.force_login(people["requester_other"])
+    assert browser.get(link).status_code == 404
+
+
+def test_a_requester_reply_mails_the_fulfilment_team_not_the_requester(
+    people, awaiting, mailoutbox, django_capture_on_commit_callbacks
+):
+    people["team"].email = "desk@example.com"
+    people["team"].save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.request_comment_add(request=awaiting, actor=people["requester"], body="Any news?")
+    assert [m.to for m in mailoutbox] == [["desk@example.com"]]
+    assert "Any news?" in mailoutbox[0].body
+
+
+# --- SLA clock -------------------------------------------------------------------------------
+
+
+def test_delivery_is_due_after_the_items_business_days_on_the_services_calendar(people, clock):
+    office = office_calendar("Office", tz="UTC")
+    policy = sla_policy("Standard", office, is_default=True)
+    service = ServiceFactory(name="Desk", sla_policy=policy)
+    item = CatalogItemFactory(service=service, form_definition=[], delivery_days=2)
+    clock.set(datetime(2026, 3, 6, 15, 0, tzinfo=UTC))  # a Friday
+    created = actions.request_submit(actor=people["requester"], catalog_item=item)
+    # Monday and Tuesday are the two business days; due at the end of Tuesday's hours.
+    assert created.resolution_due == datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
+    # First response as for a priority-4 incident: 120 business minutes.
+    assert created.response_due == datetime(2026, 3, 6, 17, 0, tzinfo=UTC)
+
+
+# --- the catalog ---------------------------------------------------------------------------
+
+
+def test_everyone_reads_the_catalog_of_live_services(people, desk):
+    CatalogItemFactory(service=ServiceFactory(name="Payroll v2", status="planned"))
+    names = {
+        i["name"] for i in assert_status(people["requester"], "get", ITEMS, 200).json()["results"]
+    }
+    assert names == {"New laptop", "VPN access"}
+    assert len(assert_status(people["agent"], "get", ITEMS, 200).json()["results"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("service_owner", 201), ("admin", 201), ("agent", 403), ("requester", 403)],
+)
+def test_the_service_owner_and_admins_add_catalog_items(people, desk, who, expected):
+    data = {"service": desk["service"].pk, "name": f"Dock {who}", "form_definition": LAPTOP_FORM}
+    assert_status(people[who], "post", ITEMS, expected, data)
+
+
+def test_another_services_owner_cannot_add_items(people, desk):
+    other = ServiceFactory(name="Email")
+    assert_status(people["service_owner"], "post", ITEMS, 403, {"service": other.pk, "name": "Box"})
+
+
+def test_a_bad_form_definition_is_400_naming_it(people, desk):
+    data = {
+        "service": desk["service"].pk,
+        "name": "Broken",
+        "form_definition": [{"name": "x", "label": "X", "type": "colour"}],
+    }
+    body = assert_status(people["admin"], "post", ITEMS, 400, data).json()
+    assert "type must be one of" in body["fields"]["form_definition"][0]
+
+
+def test_catalog_item_updates_need_the_current_version(people, desk):
+    url = f"{ITEMS}{desk['vpn'].pk}/"
+    assert_status(people["admin"], "patch", url, 412, {"delivery_days": 1, "version": 7})
+    body = assert_status(
+        people["admin"], "patch", url, 200, {"delivery_days": 1, "version": 1}
+    ).json()
+    assert body["delivery_days"] == 1 and body["version"] == 2
+    assert_status(people["admin"], "patch", url, 400, {"approval": "named_user", "version": 2})
+
+
+# --- query budgets ---------------------------------------------------------------------------
+
+
+def test_list_endpoints_cost_the_same_for_many_rows(people, desk, django_assert_max_num_queries):
+    for _ in range(8):
+        actions.request_submit(
+            actor=people["requester"], catalog_item=desk["laptop"], answers=ANSWERS
+        )
+    with django_assert_max_num_queries(4):
+        assert len(client_for(people["agent"]).get(URL).json()["results"]) == 8
+    with django_assert_max_num_queries(5):
+        assert len(client_for(people["requester"]).get(URL).json()["results"]) == 8
+    with django_assert_max_num_queries(4):
+        client_for(people["requester"]).get(ITEMS)

@@ -1,0 +1,126 @@
+"""Portal catalog, the item form from its definition, request page, Approvals inbox, queue."""
+
+import pytest
+
+from servicedesk import request_actions as actions
+from servicedesk.models import ServiceRequest
+from tests.servicedesk.factories import ServiceFactory
+from tests.servicedesk.request_factories import CatalogItemFactory
+
+pytestmark = pytest.mark.django_db
+ANSWERS = {"model": "13-inch", "justification": "New starter"}
+
+
+@pytest.fixture
+def desk(people):
+    people["requester"].manager = people["manager"]
+    people["requester"].save()
+    laptops = ServiceFactory(name="Laptops", owner=people["service_owner"])
+    vpn = ServiceFactory(name="VPN")
+    planned = ServiceFactory(name="Payroll v2", status="planned")
+    return {
+        "laptop": CatalogItemFactory(service=laptops, name="New laptop", approval="manager"),
+        "vpn": CatalogItemFactory(service=vpn, name="VPN access", form_definition=[]),
+        "planned": CatalogItemFactory(service=planned, name="Payroll access"),
+    }
+
+
+def test_the_catalog_groups_live_items_by_service(
+    people, desk, client, django_assert_max_num_queries
+):
+    client.force_login(people["requester"])
+    with django_assert_max_num_queries(6):
+        html = client.get("/catalog/").content.decode()
+    assert html.index("Laptops") < html.index("New laptop") < html.index("VPN access")
+    assert "Payroll access" not in html
+    assert client.get(f"/catalog/items/{desk['planned'].pk}/").status_code == 404
+
+
+def test_the_item_page_renders_the_form_with_browser_validation(people, desk, client):
+    client.force_login(people["requester"])
+    html = client.get(f"/catalog/items/{desk['laptop'].pk}/").content.decode()
+    assert '<select name="model"' in html and "required" in html
+    assert 'type="date"' in html and 'name="needed_by"' in html
+
+
+def test_posting_the_form_submits_or_shows_the_server_errors(people, desk, client):
+    client.force_login(people["requester"])
+    url = f"/catalog/items/{desk['laptop'].pk}/"
+    bad = client.post(url, {"model": "17-inch", "justification": ""})
+    assert bad.status_code == 400 and "This field is required." in bad.content.decode()
+    assert not ServiceRequest.objects.exists()
+    response = client.post(
+        url, {"model": "15-inch", "justification": "Designer", "needed_by": "2026-05-04"}
+    )
+    created = ServiceRequest.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/requests/{created.number}/"
+    assert created.answers == {
+        "model": "15-inch",
+        "justification": "Designer",
+        "needed_by": "2026-05-04",
+    }
+    page = client.get(response["Location"]).content.decode()
+    assert "Awaiting approval" in page and "Designer" in page and "Waiting for" in page
+
+
+def test_the_approver_decides_from_the_inbox(people, desk, client, django_assert_max_num_queries):
+    waiting = [
+        actions.request_submit(
+            actor=people["requester"], catalog_item=desk["laptop"], answers=ANSWERS
+        )
+        for _ in range(5)
+    ]
+    client.force_login(people["manager"])
+    with django_assert_max_num_queries(8):
+        inbox = client.get("/approvals/").content.decode()
+    assert all(r.number in inbox for r in waiting)
+    item = client.get(f"/approvals/{waiting[0].number}/").content.decode()
+    assert 'data-testid="decide-panel"' in item
+    response = client.post(
+        f"/requests/{waiting[0].number}/transition/", {"action": "approve", "next": "approvals"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/approvals/"
+    client.post(f"/requests/{waiting[1].number}/transition/", {"action": "reject", "comment": "No"})
+    statuses = dict(ServiceRequest.objects.values_list("number", "status"))
+    assert statuses[waiting[0].number] == "approved" and statuses[waiting[1].number] == "rejected"
+
+
+def test_the_requester_has_no_decide_panel_and_strangers_get_404(people, desk, client):
+    created = actions.request_submit(
+        actor=people["requester"], catalog_item=desk["laptop"], answers=ANSWERS
+    )
+    client.force_login(people["requester"])
+    assert (
+        'data-testid="decide-panel"'
+        not in client.get(f"/requests/{created.number}/").content.decode()
+    )
+    client.post(f"/requests/{created.number}/transition/", {"action": "approve"})
+    assert ServiceRequest.objects.get().status == "awaiting_approval"
+    client.force_login(people["requester_other"])
+    assert client.get(f"/requests/{created.number}/").status_code == 404
+    assert client.get(f"/approvals/{created.number}/").status_code == 404
+
+
+def test_agents_work_the_checklist_and_fulfil_from_the_page(people, desk, client):
+    created = actions.request_submit(actor=people["requester"], catalog_item=desk["vpn"])
+    client.force_login(people["agent"])
+    client.post(f"/requests/{created.number}/transition/", {"action": "fulfil"})
+    assert ServiceRequest.objects.get().status == "in_fulfilment"
+    for task in created.tasks.all():
+        client.post(f"/requests/{created.number}/tasks/{task.pk}/", {"done": "1"})
+    client.post(f"/requests/{created.number}/transition/", {"action": "fulfil"})
+    assert ServiceRequest.objects.get().status == "fulfilled"
+
+
+def test_lists_cost_the_same_for_many_rows(people, desk, client, django_assert_max_num_queries):
+    for _ in range(10):
+        actions.request_submit(actor=people["requester"], catalog_item=desk["vpn"])
+    client.force_login(people["requester"])
+    with django_assert_max_num_queries(8):
+        assert client.get("/requests/").status_code == 200
+    client.force_login(people["agent"])
+    with django_assert_max_num_queries(10):
+        page = client.get("/desk/requests/?status=open")
+    assert page.content.decode().count("/requests/REQ") == 10
+    client.force_login(people["requester"])
+    assert client.get("/desk/requests/").status_code == 403
