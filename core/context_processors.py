@@ -17,12 +17,17 @@ NAVIGATION = [
     ("Catalog", "servicedesk:catalog", {Role.REQUESTER}),
     ("My requests", "servicedesk:my_requests", {Role.REQUESTER}),
     ("Requests", "servicedesk:request_queue", {Role.AGENT, Role.ADMIN, Role.MANAGER}),
-    ("Approvals", "servicedesk:approvals", set(Role.values)),
+    (
+        "Approvals",
+        "servicedesk:approvals",
+        {Role.MANAGER, Role.SERVICE_OWNER, Role.PROJECT_MANAGER, Role.ADMIN},
+    ),
     (
         "Improvements",
         "servicedesk:improvements",
         {Role.SERVICE_OWNER, Role.MANAGER, Role.ADMIN, Role.AGENT},
     ),
+    ("Handoffs", "projects:handoff_inbox", {Role.SERVICE_OWNER}),
     (
         "Projects",
         "projects:portfolio",
