@@ -37,7 +37,7 @@ else:
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 # Without a broker the demo runs tasks in-process, as soon as they are sent.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -51,7 +51,7 @@ if PRODUCTION:
         problems.append("SECRET_KEY must be set to a random value of 50+ characters")
     if not IS_POSTGRES:
         problems.append("DATABASE_URL must point to PostgreSQL")
-    if not REDIS_URL and CELERY_BROKER_URL == "memory://":
+    if not REDIS_URL and CELERY_BROKER_URL.startswith("memory://"):
         problems.append("REDIS_URL (or CELERY_BROKER_URL) must be set")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
@@ -229,6 +229,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged task (its worker died) to another worker after this many
+# seconds; it must exceed the longest task. Tests that kill workers set it low.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TIMEZONE = TIME_ZONE

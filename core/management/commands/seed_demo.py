@@ -3,6 +3,7 @@ from importlib import import_module
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 
 class Command(BaseCommand):
@@ -10,7 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         context: dict = {}
-        with transaction.atomic():
+        # Demo history must not mail anyone (or flood the console) while it is written.
+        quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+        with quiet, transaction.atomic():
             for config in apps.get_app_configs():
                 try:
                     module = import_module(f"{config.name}.demo")
