@@ -5,6 +5,7 @@ Served at a secret URL (core.CalendarFeed) because calendar clients cannot send 
 
 import datetime
 
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET
 from core.ical import CalendarEvent, ics_document
 from core.models import CalendarFeed
 from core.roles import is_staff_member
-from projects.models import Milestone
+from projects.models import Handoff, Milestone
 from projects.queries import projects_followed_by
 from servicedesk.models import Outage
 
@@ -31,6 +32,22 @@ def feed_events(user) -> list[CalendarEvent]:
         for m in Milestone.objects.filter(project__in=projects_followed_by(user))
         .select_related("project")
         .order_by("due_date", "id")
+    ]
+    handoffs = (
+        Handoff.objects.filter(go_live_on__isnull=False)
+        .filter(Q(project__in=projects_followed_by(user)) | Q(service__owner=user))
+        .exclude(status="rejected")
+        .select_related("project", "service")
+        .order_by("go_live_on", "id")
+    )
+    events += [
+        CalendarEvent(
+            uid=f"golive-{h.pk}@servicehub",
+            summary=f"Go-live: {h.target_name or h.project.name}",
+            start=h.go_live_on,
+            description=f"Handoff from {h.project.code} ({h.get_status_display().lower()})",
+        )
+        for h in handoffs
     ]
     if is_staff_member(user):
         since = timezone.now() - datetime.timedelta(days=30)

@@ -57,3 +57,17 @@ def test_settings_page_creates_the_feed_address(client, people):
     html = client.post("/account/notifications/", {"reset_feed": "1"}, follow=True).content.decode()
     token = CalendarFeed.objects.get(user=people["agent"]).token
     assert f"/feeds/{token}/calendar.ics" in html
+
+
+def test_feed_shows_go_live_dates_of_handoffs(client, people):
+    from projects.models import Handoff
+
+    project = ProjectFactory(manager=people["project_manager"], code="SSO-1")
+    Handoff.objects.create(
+        project=project,
+        new_service=True,
+        service_name="Single sign-on",
+        go_live_on=datetime.date(2027, 1, 15),
+    )
+    text = feed_text(client, people["project_manager"])
+    assert "SUMMARY:Go-live: Single sign-on" in text and "DTSTART;VALUE=DATE:20270115" in text
