@@ -41,6 +41,10 @@ def validation_error_body(errors) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, RecursionError):
+        # The JSON parser recurses once per nesting level: a body nested 100,000 deep
+        # is bad input (400), not a server error.
+        exc = exceptions.ParseError("The request body is nested too deeply.")
     if isinstance(exc, DomainError):
         set_rollback()
         body = {"detail": exc.detail, "code": exc.code, "fields": exc.fields, **exc.extra}

@@ -81,6 +81,11 @@
     });
   }
 
+  function escapeHtml(text) {
+    const map = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+    return String(text).replace(/[&<>"']/g, (c) => map[c]);
+  }
+
   // Column widths per scale, so a typical three-month plan fits the page in Week view.
   const COLUMN_WIDTH = { Day: 28, Week: 72, Month: 110 };
 
@@ -93,7 +98,9 @@
       const mode = select ? select.value : "Week";
       box.replaceChildren();
       // frappe-gantt annotates the task objects it gets: hand it a fresh copy each time.
-      const gantt = new window.Gantt(box, readJson("gantt-data").tasks, {
+      // It writes task names with innerHTML (bar labels, popup): hand it escaped names.
+      const tasks = readJson("gantt-data").tasks.map((t) => ({ ...t, name: escapeHtml(t.name) }));
+      const gantt = new window.Gantt(box, tasks, {
         view_mode: mode,
         column_width: COLUMN_WIDTH[mode] || 60,
         readonly: true,
@@ -108,7 +115,7 @@
           const t = ctx.task;
           const src = data.tasks.find((x) => x.id === t.id) || {};
           const clean = (text) => String(text).replace(/[<>&"]/g, "");
-          ctx.set_title(clean(t.name));
+          ctx.set_title(t.name); // escaped above
           let detail = src.start + " → " + src.end + " · " + Math.round(t.progress) + "%";
           if (src.baseline_start) detail += " · baseline " + src.baseline_start + " → " + src.baseline_end;
           ctx.set_subtitle(clean(detail));
