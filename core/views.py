@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -16,16 +16,28 @@ from core.audit import audit_record
 from core.context_processors import nav_items_for
 from core.forms import ApiTokenForm
 from core.models import ApiToken, CalendarFeed, NotificationEvent, NotificationSetting
+from core.roles import Role
+
+# Each role's daily page (by URL name); the first that exists wins.
+HOME_BY_ROLE = {
+    Role.REQUESTER: ["servicedesk:portal"],
+    Role.AGENT: ["servicedesk:queue"],
+    Role.SERVICE_OWNER: ["servicedesk:service_list"],
+    Role.PROJECT_MANAGER: ["projects:portfolio"],
+    Role.MANAGER: ["kpis:dashboard", "servicedesk:queue"],
+    Role.ADMIN: ["servicedesk:queue"],
+}
 
 
 @login_required
 def home(request):
     """Send each role to its daily page; fall back to a welcome page."""
-    items = nav_items_for(request.user)
-    daily = [i for i in items if i["label"] != "Admin"]
-    if daily and daily[0]["url"] != request.path:
-        return redirect(daily[0]["url"])
-    return render(request, "core/home.html", {"items": items})
+    for name in HOME_BY_ROLE.get(request.user.role, []):
+        try:
+            return redirect(reverse(name))
+        except NoReverseMatch:
+            continue
+    return render(request, "core/home.html", {"items": nav_items_for(request.user)})
 
 
 @never_cache

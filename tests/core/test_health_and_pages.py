@@ -42,3 +42,20 @@ def test_every_page_carries_a_csp_without_inline_scripts(client, people):
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="runs on PostgreSQL in CI")
 def test_suite_runs_on_postgresql_when_database_url_is_set():
     assert settings.IS_POSTGRES
+
+
+@pytest.mark.parametrize(
+    ("who", "home"),
+    [
+        ("requester", "/portal/"),
+        ("agent", "/desk/"),
+        ("service_owner", "/services/"),
+        ("project_manager", "/projects/"),
+        ("manager", "/dashboards/"),
+        ("admin", "/desk/"),
+    ],
+)
+def test_each_role_lands_on_its_daily_page(client, people, who, home):
+    client.force_login(people[who])
+    response = client.get("/")
+    assert response.status_code == 302 and response.url == home
