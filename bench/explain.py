@@ -12,7 +12,8 @@ import re
 from datetime import timedelta
 
 SCAN_RE = re.compile(
-    r"(Seq Scan on \S+|Index (?:Only )?Scan(?: Backward)? using \S+|Bitmap Index Scan on \S+)"
+    r"(Seq Scan on \S+|Index (?:Only )?Scan(?: Backward)? using \S+ on \S+"
+    r"|Bitmap Index Scan on \S+)"
 )
 
 
@@ -123,9 +124,10 @@ def explain_markdown() -> str:
             plan, planning, execution = _explain(cur, sql, params)
             scans = sorted(set(SCAN_RE.findall(plan)))
             big_seq = [s for s in scans if s.startswith("Seq Scan") and "incident" in s]
+            access = [s for s in scans if "servicedesk_incident" in s or " inc_" in s]
             rows.append(
                 f"| {title} | {planning:.2f} | {execution:.2f} | "
-                f"{'; '.join(s for s in scans if 'incident' in s) or '–'} "
+                f"{'; '.join(access) or '–'} "
                 f"| {'**seq scan**' if big_seq else 'index'} |"
             )
             details.append(f"<details><summary>{title}</summary>\n\n```\n{plan}\n```\n</details>")
