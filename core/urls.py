@@ -41,3 +41,5 @@ urlpatterns = [
     path("", include("projects.feed_urls")),
     path("", include("kpis.urls")),
 ]
+
+handler404 = "core.views.not_found"

@@ -128,3 +128,13 @@ def notification_settings(request):
         request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])) if feed else None
     )
     return render(request, "core/notifications.html", {"events": events, "feed_url": feed_url})
+
+
+def not_found(request, exception=None):
+    """404 for URLs no pattern matches: JSON under /api/ (errors there are always JSON)."""
+    if request.path.startswith("/api/"):
+        body = {"detail": "Not found.", "code": "not_found", "fields": {}}
+        return JsonResponse(body, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
