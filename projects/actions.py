@@ -15,6 +15,11 @@ from core.audit import audit_record, diff, snapshot
 from core.exceptions import DomainError, NotAllowed
 from core.lifecycle import transition_apply
 from core.roles import Role, has_role
+from projects.improvement_link import (
+    improvement_check_carry,
+    improvement_follow_project,
+    improvement_start_for,
+)
 from projects.lifecycle import FORWARD_ACTIONS, PROJECT_LIFECYCLE, gate_checklist
 from projects.models import (
     Baseline,
@@ -46,6 +51,7 @@ PROJECT_FIELDS = (
     "planned_start",
     "planned_finish",
     "service",
+    "improvement",
 )
 TASK_FIELDS = (
     "parent",
@@ -101,26 +107,83 @@ def _unknown(fields: dict, allowed: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------- projects
 
 
+def _project_open(*, actor, fields: dict[str, Any]) -> Project:
+    manager = fields["manager"]
+    if not has_role(manager, Role.PROJECT_MANAGER, Role.ADMIN):
+        raise ValidationError({"manager": "The manager must be a project manager."})
+    project = Project(**fields)
+    project.full_clean()
+    project.save()
+    changes = {"phase": [None, project.phase], "manager": [None, project.manager_id]}
+    if project.improvement_id:
+        changes["improvement"] = [None, project.improvement_id]
+    audit_record(actor=actor, action="project.created", obj=project, changes=changes)
+    return project
+
+
 @transaction.atomic
 def project_create(*, actor, **fields: Any) -> Project:
-    """Open a project in initiation. A project manager creates projects they manage."""
+    """Open a project in initiation. A project manager creates projects they manage; it may
+    carry an approved or in-progress improvement no other open project carries (400)."""
     if not can_create_projects(actor):
         raise NotAllowed("Only project managers and admins open projects.")
     _unknown(fields, PROJECT_FIELDS)
     manager = fields.setdefault("manager", actor)
     if not has_role(actor, Role.ADMIN) and manager != actor:
         raise NotAllowed("A project manager opens projects they manage themselves.")
-    if not has_role(manager, Role.PROJECT_MANAGER, Role.ADMIN):
-        raise ValidationError({"manager": "The manager must be a project manager."})
-    project = Project(**fields)
-    project.full_clean()
-    project.save()
-    audit_record(
+    if fields.get("improvement") is not None:
+        fields["improvement"] = improvement_check_carry(
+            improvement=fields["improvement"], actor=actor
+        )
+    return _project_open(actor=actor, fields=fields)
+
+
+def charter_from(improvement) -> dict[str, str]:
+    """The charter a project started from `improvement` begins with."""
+    unit = improvement.unit
+    return {
+        "name": improvement.title[:200],
+        "description": improvement.problem_statement,
+        "objectives": improvement.expected_benefit.strip() or improvement.problem_statement,
+        "success_criteria": (
+            f"{improvement.metric}: from {improvement.baseline_value.normalize()}{unit} "
+            f"(baseline) to {improvement.target_value.normalize()}{unit} (target), measured "
+            "on the service after hypercare."
+        ),
+    }
+
+
+@transaction.atomic
+def project_start_from_improvement(
+    *, improvement, actor, manager, sponsor=None, code: str, **fields: Any
+) -> Project:
+    """Open a project that carries `improvement`, its charter prefilled from it (name from
+    the title, description from the problem, objectives from the expected benefit, success
+    criteria from baseline → target) on the improvement's service; the improvement moves
+    approved → in progress in the same transaction. The service's owner, a manager or an
+    admin may do it (they name the project manager); explicit `fields` win over the prefill."""
+    from servicedesk.request_lifecycle import improvement_may_decide
+
+    _unknown(fields, tuple(f for f in PROJECT_FIELDS if f not in ("service", "improvement")))
+    if not improvement_may_decide(improvement, actor):
+        raise NotAllowed(
+            "Only the service's owner, a manager or an admin start a project from an improvement."
+        )
+    locked = improvement_check_carry(improvement=improvement, actor=actor)
+    prefill = charter_from(locked)
+    prefill.update({k: v for k, v in fields.items() if v not in (None, "")})
+    project = _project_open(
         actor=actor,
-        action="project.created",
-        obj=project,
-        changes={"phase": [None, project.phase], "manager": [None, project.manager_id]},
+        fields={
+            **prefill,
+            "code": code,
+            "manager": manager,
+            "sponsor": sponsor,
+            "service": locked.service,
+            "improvement": locked,
+        },
     )
+    improvement_start_for(improvement=locked, project=project, actor=actor)
     return project
 
 
@@ -132,6 +195,12 @@ def project_update(*, project: Project, actor, expected_version: int, **fields: 
     _ensure_editor(locked, actor)
     check_version(locked, expected_version)
     manager_changes = "manager" in fields and fields["manager"] != locked.manager
+    if "improvement" in fields and fields["improvement"] != locked.improvement:
+        _ensure_open(locked)
+        if fields["improvement"] is not None:
+            fields["improvement"] = improvement_check_carry(
+                improvement=fields["improvement"], actor=actor, project=locked
+            )
     if manager_changes and not has_role(actor, Role.ADMIN):
         raise NotAllowed("Only an admin hands a project to another manager.")
     before = snapshot(locked, fields)
@@ -158,14 +227,19 @@ def project_transition(
         extra["approved_by"] = [None, getattr(actor, "username", None)]
     if data.get("reason"):
         extra["reason"] = [None, str(data["reason"])]
-    return transition_apply(
-        lifecycle=PROJECT_LIFECYCLE,
-        instance=project,
-        action=action,
-        actor=actor,
-        data=data,
-        audit_extra=extra,
-    )
+    # The carried improvement follows in the same transaction (projects/improvement_link.py):
+    # a refusal on its side (403, or 400 without measured_value) leaves the project unmoved.
+    with transaction.atomic():
+        moved = transition_apply(
+            lifecycle=PROJECT_LIFECYCLE,
+            instance=project,
+            action=action,
+            actor=actor,
+            data=data,
+            audit_extra=extra,
+        )
+        improvement_follow_project(project=moved, action=action, actor=actor, data=data)
+    return moved
 
 
 @transaction.atomic

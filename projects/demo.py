@@ -130,6 +130,7 @@ def seed(context: dict) -> dict:
             cost,
         )
     _handoffs(context, users, pm, sponsor, admin, today)
+    _carried_improvement(users, pm, today)
     return {"projects": {p.code: p for p in Project.objects.all()}}
 
 
@@ -199,8 +200,80 @@ def _handoffs(context, users, pm, sponsor, admin, today) -> None:
     )
     handoff.refresh_from_db()
     _service_history(handoff.service, users, go_live)
+    # SSO-09 carries an improvement of its service, implemented when the project closes.
+    improvement = _demo_improvement(
+        owner,
+        sponsor,
+        today,
+        title="Single sign-on availability 98.5 %",
+        service=handoff.service,
+        metric="Availability",
+        unit="%",
+        baseline="97.0",
+        target="98.5",
+    )
     project.refresh_from_db()
-    actions.project_transition(project=project, action="close", actor=sponsor)
+    project = actions.project_update(
+        project=project, actor=pm, expected_version=project.version, improvement=improvement
+    )
+    from projects.outcome import improvement_outcome
+
+    measured = (improvement_outcome(project) or {}).get("measured") or "99.6"
+    actions.project_transition(
+        project=project, action="close", actor=sponsor, data={"measured_value": measured}
+    )
+
+
+def _demo_improvement(owner, approver, today, *, title, service, metric, unit, baseline, target):
+    """An approved improvement of `service` (reused by title: idempotent)."""
+    from servicedesk.improvement_actions import improvement_create, improvement_transition
+    from servicedesk.models import Improvement
+
+    existing = Improvement.objects.filter(title=title).first()
+    if existing is not None:
+        return existing
+    improvement = improvement_create(
+        actor=owner,
+        title=title,
+        service=service,
+        problem_statement=f"{metric} is {baseline}{unit}; we want {target}{unit}.",
+        expected_benefit="Fewer interruptions for staff and less work for the desk.",
+        metric=metric,
+        unit=unit,
+        baseline_value=D(baseline),
+        target_value=D(target),
+        planned_quarter=f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+    )
+    return improvement_transition(improvement=improvement, action="approve", actor=approver)
+
+
+def _carried_improvement(users, pm, today) -> None:
+    """MAIL-02 (execution) carries an improvement of Email, in progress. Idempotent."""
+    from projects.improvement_link import improvement_start_for
+
+    owner = users.get("owner")
+    if users.get("manager") is None:
+        return
+    project = Project.objects.filter(code="MAIL-02", phase=Phase.EXECUTION).first()
+    if owner is None or project is None or project.improvement_id or project.service_id is None:
+        return
+    improvement = _demo_improvement(
+        owner,
+        users["manager"],
+        today,
+        title="Archive mail: fewer mailbox-full incidents",
+        service=project.service,
+        metric="Mail incidents per month",
+        unit="",
+        baseline="25",
+        target="10",
+    )
+    if improvement.projects.exists():
+        return
+    project = actions.project_update(
+        project=project, actor=pm, expected_version=project.version, improvement=improvement
+    )
+    improvement_start_for(improvement=improvement, project=project, actor=users["manager"])
 
 
 def _tick(handoff, actor) -> None:

@@ -1,13 +1,14 @@
 """HTML forms; views hand their cleaned data to actions."""
 
 from django import forms
+from django.db.models import Q
 
 from core.models import Team, User
 from core.roles import STAFF_ROLES, Role
 from projects.choices import CostCategory, MemberRole, RiskResponse, RiskStatus
 from projects.models import Task
-from servicedesk.choices import Criticality
-from servicedesk.models import BusinessCalendar, Service, SLAPolicy
+from servicedesk.choices import Criticality, ImprovementStatus
+from servicedesk.models import BusinessCalendar, Improvement, Service, SLAPolicy
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -30,14 +31,34 @@ class ProjectForm(forms.Form):
     planned_start = forms.DateField(widget=DATE, required=False)
     planned_finish = forms.DateField(widget=DATE, required=False)
     service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False)
+    improvement = forms.ModelChoiceField(
+        queryset=Improvement.objects.none(),
+        required=False,
+        help_text="The approved CSI improvement this project delivers.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, from_improvement=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sponsor"].queryset = User.objects.filter(
             role__in=[Role.MANAGER, Role.ADMIN, Role.SERVICE_OWNER]
         ).order_by("first_name")
         self.fields["service"].queryset = Service.objects.order_by("name")
+        # Carriable ones, and the one the project already carries (implemented at closing).
+        current = getattr((self.initial or {}).get("improvement"), "pk", None)
+        self.fields["improvement"].queryset = Improvement.objects.filter(
+            Q(status__in=[ImprovementStatus.APPROVED, ImprovementStatus.IN_PROGRESS])
+            | Q(pk=current)
+        ).order_by("title")
+        if from_improvement is not None:
+            # Started from an improvement: its service and link are fixed; the starter
+            # (a service owner or manager) names the project manager.
+            del self.fields["service"], self.fields["improvement"], self.fields["lessons_learned"]
+            self.fields["manager"] = forms.ModelChoiceField(
+                queryset=User.objects.filter(role__in=[Role.PROJECT_MANAGER, Role.ADMIN]).order_by(
+                    "first_name", "username"
+                )
+            )
 
     def domain_data(self) -> dict:
         data = dict(self.cleaned_data)

@@ -17,8 +17,17 @@ while it runs (`measured_until`), and not at all before it starts. In each windo
     CSAT            servicedesk.queries.csat of the surveys sent in the window
                     (ratings 4–5 ÷ answered × 100)
 
-and, for a project that carries an improvement, the improvement's target metric against
-its baseline (when the improvement records them).
+and, for a project that carries an improvement, the improvement's metric against its
+baseline and target (improvement_outcome): measured from the service's data in the
+after-hypercare window when the metric is one we measure —
+
+    availability    (metric names "availability")  availability_pct of the window
+    incidents/month (metric names "incident")       incidents opened on the service in
+                                                    the window × 30 days ÷ days measured
+
+— otherwise the value recorded on the improvement (`measured_value`, set when it is
+implemented). `met`: the measured value reaches the target in the direction baseline →
+target (up for availability, down for incidents).
 """
 
 from __future__ import annotations
@@ -114,7 +123,7 @@ def project_outcome(project, *, now: datetime.datetime | None = None) -> dict:
         "hypercare_start": project.hypercare_start,
         "hypercare_end": project.hypercare_end,
         "windows": [],
-        "improvement": improvement_outcome(project),
+        "improvement": improvement_outcome(project, now=now),
     }
     if not windows:
         return result
@@ -160,6 +169,70 @@ def project_outcome(project, *, now: datetime.datetime | None = None) -> dict:
     return result
 
 
-def improvement_outcome(project) -> dict | None:
-    """The carried improvement's target metric against its baseline (None without one)."""
+MONTH_DAYS = Decimal(30)
+MILLI = Decimal("0.001")
+
+
+def _metric_kind(metric: str) -> str | None:
+    name = metric.lower()
+    if "availab" in name:
+        return "availability"
+    if "incident" in name:
+        return "incidents_per_month"
     return None
+
+
+def _measure(kind: str, service, window: Window, now) -> Decimal | None:
+    until = window.until(now)
+    if kind == "availability":
+        figures = service_availability(service, start=window.start, end=until, now=now)
+        return figures["availability_pct"]
+    seconds = Decimal((until - window.start).total_seconds())
+    if seconds <= 0:
+        return None
+    opened = Incident.objects.filter(
+        service=service, opened_at__gte=window.start, opened_at__lt=until
+    ).count()
+    return (Decimal(opened) * MONTH_DAYS * 86400 / seconds).quantize(MILLI, ROUND_HALF_UP)
+
+
+def _met(baseline: Decimal, target: Decimal, measured: Decimal | None) -> bool | None:
+    if measured is None:
+        return None
+    return measured >= target if target >= baseline else measured <= target
+
+
+def improvement_outcome(project, *, now: datetime.datetime | None = None) -> dict | None:
+    """The carried improvement's metric: baseline, target, and the value measured after
+    hypercare — computed from the service's data for availability and incidents per month,
+    else as recorded on the improvement (None when the project carries no improvement)."""
+    improvement = project.improvement
+    if improvement is None:
+        return None
+    now = now or timezone.now()
+    kind = _metric_kind(improvement.metric)
+    after = next((w for w in outcome_windows(project) if w.key == "after"), None)
+    service = project.service
+    window_status = after.status(now) if after is not None else None
+    computed = None
+    if kind and service is not None and window_status in ("running", "complete"):
+        computed = _measure(kind, service, after, now)
+    recorded = improvement.measured_value
+    measured = computed if computed is not None else recorded
+    source = "computed" if computed is not None else ("recorded" if recorded is not None else None)
+    return {
+        "id": improvement.pk,
+        "title": improvement.title,
+        "status": improvement.status,
+        "metric": improvement.metric,
+        "unit": improvement.unit,
+        "measured_kind": kind,
+        "baseline": _str(improvement.baseline_value),
+        "target": _str(improvement.target_value),
+        "measured": _str(measured),
+        "recorded": _str(recorded),
+        "source": source,
+        "window_status": window_status,
+        "measured_until": after.until(now) if computed is not None else None,
+        "met": _met(improvement.baseline_value, improvement.target_value, measured),
+    }

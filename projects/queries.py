@@ -90,7 +90,7 @@ def portfolio(user) -> QuerySet[Project]:
     ).order_by("due_date", "id")
     return (
         projects_visible_to(user)
-        .select_related("manager", "sponsor", "service")
+        .select_related("manager", "sponsor", "service", "improvement")
         .annotate(
             next_milestone_name=Subquery(next_milestone.values("name")[:1]),
             next_milestone_due=Subquery(next_milestone.values("due_date")[:1]),

@@ -148,21 +148,59 @@ def portfolio_view(request):
 
 @login_required
 def project_new(request):
+    """Open a project; with ?improvement=<id>, started from that improvement (charter
+    prefilled; the service's owner, a manager or an admin may start it)."""
     _staff_only(request)
-    if not can_create_projects(request.user):
+    improvement = _improvement_to_start(request)
+    if improvement is None and not can_create_projects(request.user):
         raise Http404
-    form = ProjectForm(request.POST or None)
+    initial = actions.charter_from(improvement) if improvement is not None else None
+    form = ProjectForm(request.POST or None, initial=initial, from_improvement=improvement)
     if request.method == "POST" and form.is_valid():
         created: list[Project] = []
-        if _run(
-            request,
-            lambda: created.append(
-                actions.project_create(actor=request.user, **form.domain_data())
-            ),
-            "Project opened in initiation.",
-        ):
+        if improvement is not None:
+            data = form.domain_data()
+
+            def open_it():
+                return actions.project_start_from_improvement(
+                    improvement=improvement,
+                    actor=request.user,
+                    manager=data.pop("manager"),
+                    sponsor=data.pop("sponsor"),
+                    code=data.pop("code"),
+                    **data,
+                )
+
+            message = "Project opened in initiation; the improvement is in progress."
+        else:
+
+            def open_it():
+                return actions.project_create(actor=request.user, **form.domain_data())
+
+            message = "Project opened in initiation."
+        if _run(request, lambda: created.append(open_it()), message):
             return redirect("projects:overview", pk=created[0].pk)
-    return render(request, "projects/project_form.html", {"form": form, "project": None})
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": None, "improvement": improvement},
+    )
+
+
+def _improvement_to_start(request):
+    """The improvement of ?improvement=<id> when the caller may start a project from it."""
+    from servicedesk.request_lifecycle import improvement_may_decide
+    from servicedesk.request_queries import improvements_visible_to
+
+    raw = request.GET.get("improvement", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    improvement = get_object_or_404(improvements_visible_to(request.user), pk=int(raw))
+    if not improvement_may_decide(improvement, request.user):
+        raise Http404
+    return improvement
 
 
 @login_required

@@ -294,6 +294,15 @@ IMPROVEMENT_LIFECYCLE = Lifecycle(
             guard=_guard_implement,
             effect=_effect_implement,
         ),
+        # The work stops without implementing (e.g. the project carrying it is cancelled):
+        # the improvement waits, approved, for another attempt.
+        Transition(
+            "return",
+            frozenset({M.IN_PROGRESS}),
+            M.APPROVED,
+            "Back to approved",
+            may=improvement_may_work,
+        ),
         Transition(
             "reject",
             frozenset({M.PROPOSED, M.APPROVED}),

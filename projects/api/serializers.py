@@ -25,7 +25,7 @@ from projects.models import (
     TimeEntry,
 )
 from servicedesk.choices import Criticality
-from servicedesk.models import BusinessCalendar, Service, SLAPolicy
+from servicedesk.models import BusinessCalendar, Improvement, Service, SLAPolicy
 
 STAFF = User.objects.filter(role__in=STAFF_ROLES)
 
@@ -39,6 +39,18 @@ class ProjectSerializer(serializers.ModelSerializer):
     sponsor = serializers.PrimaryKeyRelatedField(queryset=STAFF, required=False, allow_null=True)
     service = serializers.PrimaryKeyRelatedField(
         queryset=Service.objects.all(), required=False, allow_null=True
+    )
+    improvement = serializers.PrimaryKeyRelatedField(
+        queryset=Improvement.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An approved or in-progress CSI improvement no other open project carries.",
+    )
+    improvement_title = serializers.CharField(
+        source="improvement.title", read_only=True, default=None
+    )
+    improvement_status = serializers.CharField(
+        source="improvement.status", read_only=True, default=None
     )
     manager_name = serializers.CharField(source="manager.display_name", read_only=True)
     sponsor_name = serializers.CharField(
@@ -71,6 +83,9 @@ class ProjectSerializer(serializers.ModelSerializer):
             "planned_start",
             "planned_finish",
             "service",
+            "improvement",
+            "improvement_title",
+            "improvement_status",
             "phase",
             "hypercare_start",
             "hypercare_end",
@@ -161,6 +176,32 @@ class ProjectDetailSerializer(ProjectSerializer):
 class ProjectTransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[t.action for t in PROJECT_LIFECYCLE.transitions])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    measured_value = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        required=False,
+        help_text="close: the carried improvement's metric after the project (defaults to "
+        "the value measured in the complete after-hypercare window).",
+    )
+
+
+class ProjectFromImprovementSerializer(serializers.Serializer):
+    """Start a project from an improvement; the charter is prefilled from it."""
+
+    improvement = serializers.PrimaryKeyRelatedField(queryset=Improvement.objects.all())
+    code = serializers.CharField(max_length=20)
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role__in=[Role.PROJECT_MANAGER, Role.ADMIN])
+    )
+    sponsor = serializers.PrimaryKeyRelatedField(queryset=STAFF, required=False, allow_null=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    scope = serializers.CharField(required=False, allow_blank=True)
+    budget = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+    currency = serializers.CharField(max_length=3, required=False)
+    planned_start = serializers.DateField(required=False, allow_null=True)
+    planned_finish = serializers.DateField(required=False, allow_null=True)
 
 
 class BaselineSerializer(serializers.ModelSerializer):
@@ -548,9 +589,24 @@ class OutcomeImprovementSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.CharField()
     metric = serializers.CharField(allow_null=True)
+    unit = serializers.CharField(allow_blank=True)
+    measured_kind = serializers.ChoiceField(
+        choices=["availability", "incidents_per_month"],
+        allow_null=True,
+        help_text="What the service's data measures; null: only the recorded value.",
+    )
     baseline = serializers.CharField(allow_null=True)
     target = serializers.CharField(allow_null=True)
-    measured = serializers.CharField(allow_null=True)
+    measured = serializers.CharField(
+        allow_null=True, help_text="Computed in the after-hypercare window, else recorded."
+    )
+    recorded = serializers.CharField(allow_null=True, help_text="The improvement's own value.")
+    source = serializers.ChoiceField(choices=["computed", "recorded"], allow_null=True)
+    window_status = serializers.CharField(
+        allow_null=True, help_text="Of the after-hypercare window: not_started, running, complete."
+    )
+    measured_until = serializers.DateTimeField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True)
 
 
 class OutcomeSerializer(serializers.Serializer):

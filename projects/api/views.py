@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, renderers, serializers, status, viewsets
+from rest_framework import generics, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -156,6 +156,19 @@ class ProjectViewSet(
         return self._detail(project)
 
     @extend_schema(
+        request=s.ProjectFromImprovementSerializer,
+        responses={201: s.ProjectDetailSerializer, **ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="from-improvement")
+    def from_improvement(self, request):
+        """Start a project from an approved improvement (the service's owner, a manager or an
+        admin): charter prefilled from it, linked both ways, the improvement in progress."""
+        body = s.ProjectFromImprovementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        project = actions.project_start_from_improvement(actor=request.user, **body.validated_data)
+        return self._detail(project, status.HTTP_201_CREATED)
+
+    @extend_schema(
         request=s.BaselineSerializer,
         responses={200: s.BaselineSerializer(many=True), 201: s.BaselineSerializer, **ERRORS},
     )
@@ -221,8 +234,12 @@ class ProjectViewSet(
     def outcome(self, request, pk=None):
         """The project's outcome on its service: incidents by priority, availability, SLA
         compliance and CSAT in the hypercare window and the same length after it."""
-        project = get_object_or_404(
-            projects_visible_to(request.user).select_related("service__service_hours"), pk=pk
+        # DRF's get_object_or_404: a malformed id is 404, not 500.
+        project = generics.get_object_or_404(
+            projects_visible_to(request.user).select_related(
+                "service__service_hours", "improvement"
+            ),
+            pk=pk,
         )
         return Response(s.OutcomeSerializer(project_outcome(project)).data)
 

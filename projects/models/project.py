@@ -48,6 +48,15 @@ class Project(models.Model):
         related_name="projects",
         help_text="The service this project delivers or changes.",
     )
+    # The CSI improvement this project carries (PROTECT: the register keeps its history).
+    improvement = models.ForeignKey(
+        "servicedesk.Improvement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+        help_text="The continual-improvement item this project delivers.",
+    )
     # Set when the service owner accepts the handoff: [start, end) of the hypercare window.
     hypercare_start = models.DateField(null=True, blank=True, editable=False)
     hypercare_end = models.DateField(null=True, blank=True, editable=False)

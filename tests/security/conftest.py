@@ -10,6 +10,7 @@
 | webhook           | admin-registered, with one delivery          |
 | token             | `requester`'s personal token                 |
 | kpi run/snapshot  | one finished run, one snapshot               |
+| improvements      | on the service: one proposed, one approved   |
 """
 
 import datetime
@@ -204,6 +205,18 @@ def world(people, settings, tmp_path):
         target_value=10,
         owner=people["agent"],
         planned_quarter="2026-Q3",
+    )
+    # Approved, so a project can be started from it (POST /api/v1/projects/from-improvement/).
+    w.approved_improvement = Improvement.objects.create(
+        title="Faster mail search",
+        service=w.service,
+        problem_statement="Search takes a minute.",
+        metric="Seconds",
+        baseline_value=60,
+        target_value=5,
+        owner=people["agent"],
+        planned_quarter="2026-Q4",
+        status="approved",
     )
 
     w.webhook = WebhookEndpoint.objects.create(

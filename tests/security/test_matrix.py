@@ -364,6 +364,18 @@ RULES: dict[str, Row] = {
         body={"POST": {"note": "first"}},
     ),
     "project-evm": Row(expect={"GET": project_api(200)}),
+    # The service's owner, a manager or an admin start a project from an approved improvement.
+    "project-from-improvement": Row(
+        expect={"POST": api(201, ("service_owner", "manager", "admin"))},
+        body={
+            "POST": lambda w: {
+                "improvement": w.approved_improvement.pk,
+                "code": "SEC-IMP",
+                "manager": w.project_manager.pk,
+                "sponsor": w.manager.pk,
+            }
+        },
+    ),
     # Gates are signed by the sponsor (`manager`) or an admin, not the project manager;
     # the fixture's initiation gate is unmet, so they get 409.
     "project-transitions": Row(

@@ -235,3 +235,19 @@ def test_moves_from_the_detail_page(people, proposed, client):
     )
     proposed.refresh_from_db()
     assert proposed.status == "implemented" and proposed.measured_value == Decimal("9.5")
+
+
+def test_the_improvement_table_includes_return_to_approved():
+    """`return` (in progress → approved) is taken when the project carrying it is cancelled."""
+    from servicedesk.request_lifecycle import IMPROVEMENT_LIFECYCLE
+
+    moves = {
+        (t.action, tuple(sorted(t.sources)), t.target) for t in IMPROVEMENT_LIFECYCLE.transitions
+    }
+    assert moves == {
+        ("approve", ("proposed",), "approved"),
+        ("start", ("approved",), "in_progress"),
+        ("implement", ("in_progress",), "implemented"),
+        ("return", ("in_progress",), "approved"),
+        ("reject", ("approved", "proposed"), "rejected"),
+    }
