@@ -204,6 +204,8 @@ SPECTACULAR_SETTINGS = {
         "ImpactUrgencyEnum": "servicedesk.choices.Impact",
         "RequestStatusEnum": "servicedesk.choices.RequestStatus",
         "ImprovementStatusEnum": "servicedesk.choices.ImprovementStatus",
+        "IncidentStatusEnum": "servicedesk.choices.IncidentStatus",
+        "IncidentPriorityEnum": "servicedesk.choices.Priority",
         "RoleEnum": "core.roles.Role",
         "ServiceTokenRoleEnum": [
             ("agent", "agent"),
@@ -213,6 +215,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Sessions are read from the cache (Redis in production) and written through to the DB.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,5 +1,7 @@
 """Markdown rendered to HTML and sanitised with an allow-list on output."""
 
+import threading
+
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -39,9 +41,19 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    # Building a Markdown object costs more than converting a comment: one per thread.
+    if not hasattr(_local, "md"):
+        _local.md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"])
+    return _local.md
+
+
 def render_markdown(text: str) -> SafeString:
     """Markdown → sanitised HTML; scripts, handlers and javascript: links never survive."""
-    html = markdown.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    html = _converter().reset().convert(text or "")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

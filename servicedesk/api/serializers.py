@@ -128,6 +128,13 @@ class IncidentSerializer(serializers.ModelSerializer):
         return SLAStateSerializer(sla.sla_state(obj, now=now)).data
 
 
+class IncidentListSerializer(IncidentSerializer):
+    """A queue row: everything but the rendered description (fetch the detail for that)."""
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [f for f in IncidentSerializer.Meta.fields if f != "description_html"]
+
+
 class IncidentCreateSerializer(serializers.ModelSerializer):
     opened_at = serializers.DateTimeField(
         required=False, help_text="Agents and admins only (imports)."

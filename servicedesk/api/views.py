@@ -138,6 +138,8 @@ class IncidentViewSet(
             return s.IncidentCreateSerializer
         if self.action == "partial_update":
             return s.IncidentUpdateSerializer
+        if self.action == "list":
+            return s.IncidentListSerializer
         return s.IncidentSerializer
 
     def retrieve(self, request, *args, **kwargs):

@@ -28,9 +28,13 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="incidents",
+        db_index=False,  # led by a composite inc_* index below
     )
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_requested"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="incidents_requested",
+        db_index=False,  # led by a composite inc_* index below
     )
     # Copied from the requester at opening: visibility and reports must not move if they change org.
     organisation = models.ForeignKey(
@@ -39,9 +43,15 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="incidents",
+        db_index=False,  # led by a composite inc_* index below
     )
     team = models.ForeignKey(
-        "core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+        "core.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+        db_index=False,  # led by a composite inc_* index below
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -49,6 +59,7 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="incidents_assigned",
+        db_index=False,  # led by a composite inc_* index below
     )
     impact = models.PositiveSmallIntegerField(choices=Impact.choices, default=Impact.LOW)
     urgency = models.PositiveSmallIntegerField(choices=Urgency.choices, default=Urgency.LOW)
@@ -102,6 +113,13 @@ class Incident(models.Model):
             models.Index(fields=["priority", "status", "-opened_at"], name="inc_priority_status"),
             models.Index(fields=["-opened_at", "-id"], name="inc_opened"),
             models.Index(fields=["resolved_at"], name="inc_resolved"),
+            models.Index(fields=["first_responded_at"], name="inc_responded"),
+            # The "Unassigned" queue, newest first, without a sort.
+            models.Index(
+                fields=["-opened_at", "-id"],
+                name="inc_unassigned_recent",
+                condition=Q(assignee__isnull=True, status__in=["new", "assigned"]),
+            ),
             models.Index(fields=["status", "resolution_due"], name="inc_status_resolution_due"),
             # "Breaching soon" and the escalation scan: running clocks only.
             models.Index(

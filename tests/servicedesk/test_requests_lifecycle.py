@@ -29,7 +29,7 @@ REQUEST_TABLE = {
 IMPROVEMENT_TABLE = {
     "proposed": ["approve", "reject"],
     "approved": ["start", "reject"],
-    "in_progress": ["implement"],
+    "in_progress": ["implement", "return"],  # return: its project was cancelled
     "implemented": [],
     "rejected": [],
 }
