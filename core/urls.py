@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("servicedesk.api.export_urls")),
     path("", include("servicedesk.api.urls")),
+    path("", include("projects.api.export_urls")),
     path("", include("projects.api.urls")),
     path("", include("kpis.api.urls")),
 ]

@@ -137,6 +137,8 @@ RULES: dict[str, Row] = {
     "api-me": Row(expect={"GET": api(200)}),
     # --- service desk API ---------------------------------------------------------------
     "incident-export": Row(expect={"GET": api(200)}),
+    "request-export": Row(expect={"GET": api(200)}),
+    "project-export": Row(expect={"GET": api(200)}),
     "service-list": Row(
         expect={"GET": api(200), "POST": api(201, SERVICE_RUNNERS)},
         body={"POST": {"name": "Matrix service"}},

@@ -77,3 +77,15 @@ def test_large_export_streams_without_loading_the_list(people, django_assert_max
     assert first.startswith(b"\xef\xbb\xbfNumber")
     count = 1 + sum(1 for _ in chunks)
     assert count == 3002  # header + every row, yielded one line at a time
+
+
+def test_request_and_project_exports_respect_visibility(people):
+    from tests.projects.factories import ProjectFactory
+
+    ProjectFactory(code="VIS-1", manager=people["project_manager"])
+    rows = csv_rows(client_for(people["manager"]).get("/api/v1/projects/export/?type=csv"))
+    assert rows[0][:2] == ["Code", "Name"] and [r[0] for r in rows[1:]] == ["VIS-1"]
+    assert csv_rows(client_for(people["requester"]).get("/api/v1/projects/export/"))[1:] == []
+    response = client_for(people["requester"]).get("/api/v1/requests/export/?type=xlsx")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert list(workbook.active.values)[0][0] == "Number"
