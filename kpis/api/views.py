@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.permissions import role_required
+from core.exports import XLSX_TYPE
 from core.roles import Role
 from kpis import actions, queries, registry
 from kpis.api.serializers import (
@@ -116,20 +117,49 @@ class CsvRenderer(BaseRenderer):
             writer.writerow([data.get("detail", "") if isinstance(data, dict) else data])
             return out.getvalue().encode()
         writer.writerow(CSV_COLUMNS)
-        for point in data["points"]:
-            writer.writerow(
-                [data["code"]]
-                + [point[c] for c in CSV_COLUMNS[1:-1]]
-                + [json.dumps(point["extra"], sort_keys=True)]
-            )
+        writer.writerows(series_rows(data))
         return out.getvalue().encode()
+
+
+def series_rows(data: dict):
+    for point in data["points"]:
+        yield (
+            [data["code"]]
+            + [point[c] for c in CSV_COLUMNS[1:-1]]
+            + [json.dumps(point["extra"], sort_keys=True)]
+        )
+
+
+class XlsxRenderer(BaseRenderer):
+    """A series as a spreadsheet (`?format=xlsx`)."""
+
+    media_type = XLSX_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title="series")
+        if not isinstance(data, dict) or "points" not in data:
+            sheet.append(["detail"])
+            sheet.append([str(data.get("detail", "") if isinstance(data, dict) else data)])
+        else:
+            sheet.append(CSV_COLUMNS)
+            for row in series_rows(data):
+                sheet.append([str(v) if v is not None else "" for v in row])
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
 
 
 class KpiSeriesView(APIView):
     """One KPI's values over time for one scope and kind of period (`?format=csv` for CSV)."""
 
     permission_classes = [KpiReaders]
-    renderer_classes = [JSONRenderer, CsvRenderer]
+    renderer_classes = [JSONRenderer, CsvRenderer, XlsxRenderer]
 
     @extend_schema(parameters=[SeriesQuerySerializer], responses=KpiSeriesSerializer)
     def get(self, request, code, format=None):
@@ -162,9 +192,13 @@ class KpiSeriesView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         renderer = getattr(request, "accepted_renderer", None)
-        if renderer is not None and renderer.format == "csv" and response.status_code == 200:
+        if (
+            renderer is not None
+            and renderer.format in {"csv", "xlsx"}
+            and response.status_code == 200
+        ):
             scope = request.query_params.get("scope", "global").replace(":", "-")
-            name = f"{kwargs.get('code', 'kpi')}-{scope}.csv"
+            name = f"{kwargs.get('code', 'kpi')}-{scope}.{renderer.format}"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 

@@ -141,3 +141,17 @@ def test_the_schema_validates():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_series_downloads_as_a_spreadsheet(people, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import client_for
+
+    response = client_for(people["manager"]).get("/api/v1/kpis/mttr/series/?format=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="mttr-global.xlsx"'
+    header = next(load_workbook(io.BytesIO(response.content)).active.values)
+    assert header[0] == "code"
