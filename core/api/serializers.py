@@ -26,7 +26,7 @@ class UserBriefSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True)
-    organisation = OrganisationSerializer(read_only=True)
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)
     teams = TeamSerializer(many=True, read_only=True)
 
     class Meta:
