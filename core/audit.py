@@ -87,10 +87,16 @@ def versioned_update(
     locked = model._default_manager.select_for_update().get(pk=pk)
     if expected_version is not None:
         check_version(locked, expected_version)
-    fields = [name for name in changes if name in set(allowed)]
+    fields = {name: changes[name] for name in changes if name in set(allowed)}
+    return versioned_apply(locked, actor=actor, action=action, fields=fields)
+
+
+def versioned_apply(locked: models.Model, *, actor, action: str, fields: dict) -> models.Model:
+    """Write `fields` on a row the caller has locked and checked: validate, bump `version`,
+    save, and record what changed."""
     before = snapshot(locked, fields)
-    for name in fields:
-        setattr(locked, name, changes[name])
+    for name, value in fields.items():
+        setattr(locked, name, value)
     locked.full_clean()
     locked.version += 1
     locked.save()

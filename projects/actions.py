@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.api.concurrency import check_version
-from core.audit import audit_record, diff, snapshot
+from core.audit import audit_record, diff, snapshot, versioned_apply
 from core.exceptions import DomainError, NotAllowed
 from core.lifecycle import transition_apply
 from core.roles import Role, has_role
@@ -203,16 +203,8 @@ def project_update(*, project: Project, actor, expected_version: int, **fields: 
             )
     if manager_changes and not has_role(actor, Role.ADMIN):
         raise NotAllowed("Only an admin hands a project to another manager.")
-    before = snapshot(locked, fields)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
     locked.updated_at = timezone.now()
-    locked.save()
-    changes = diff(before, snapshot(locked, fields))
-    audit_record(actor=actor, action="project.updated", obj=locked, changes=changes)
-    return locked
+    return versioned_apply(locked, actor=actor, action="project.updated", fields=fields)
 
 
 def project_transition(
@@ -355,19 +347,7 @@ def task_update(*, task: Task, actor, expected_version: int, **fields: Any) -> T
     check_version(locked, expected_version)
     if "parent" in fields:
         _check_parent(locked, fields["parent"])
-    before = snapshot(locked, fields)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
-    audit_record(
-        actor=actor,
-        action="task.updated",
-        obj=locked,
-        changes=diff(before, snapshot(locked, fields)),
-    )
-    return locked
+    return versioned_apply(locked, actor=actor, action="task.updated", fields=fields)
 
 
 @transaction.atomic
