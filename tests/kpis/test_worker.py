@@ -1,76 +1,32 @@
 """A real Celery worker on Redis computes a KPI run end to end against the test database."""
 
-import os
-import subprocess
-import sys
 import uuid
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from tests.kpis.conftest import DAY
+from tests.workers import (
+    require_redis,
+    start_worker,
+    stop_worker,
+    worker_database_url,
+    worker_env,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _test_database_url() -> str | None:
-    """DATABASE_URL of the pytest-django test database (only a server database is shared)."""
-    db = settings.DATABASES["default"]
-    if not db["ENGINE"].endswith("postgresql"):
-        return None
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
 def kpi_worker(desk):
-    if not os.environ.get("REDIS_URL"):
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail("REDIS_URL is not set but REQUIRE_SERVICES is")
-        pytest.skip("needs REDIS_URL (CI sets it)")
-    database_url = _test_database_url()
-    if database_url is None:
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail("the worker test needs DATABASE_URL on PostgreSQL (REQUIRE_SERVICES)")
-        pytest.skip("the worker shares the test database only on PostgreSQL")
+    require_redis()
+    env = worker_env(DATABASE_URL=worker_database_url())
     queue = f"test-kpis-{uuid.uuid4().hex[:8]}"
-    env = dict(
-        os.environ, CELERY_TASK_ALWAYS_EAGER="false", DATABASE_URL=database_url, CONN_MAX_AGE="0"
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "core",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"k-{uuid.uuid4().hex[:6]}@%h",
-            "-Q",
-            queue,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_worker(queue, env=env, prefix="k")
     proc.queue = queue
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_worker(proc)
 
 
 def test_a_real_worker_computes_a_run_and_records_it(kpi_worker, desk):

@@ -7,50 +7,29 @@ visibility timeout Redis hands it to a second worker, which completes the same r
 snapshots then equal those of a clean in-process run: the same rows, the same values.
 """
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from tests.kpis.conftest import DAY, desk  # noqa: F401 (the hand-worked incident set)
+from tests.workers import require_redis, stop_worker, worker_database_url, worker_env
+from tests.workers import start_worker as start_one
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 VISIBILITY_TIMEOUT = 5
 BACKFILL_DAYS = 60
 
 
-def _test_database_url() -> str | None:
-    db = settings.DATABASES["default"]
-    if not db["ENGINE"].endswith("postgresql"):
-        return None
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def start_worker():
-    if not os.environ.get("REDIS_URL"):
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail("REDIS_URL is not set but REQUIRE_SERVICES is")
-        pytest.skip("needs REDIS_URL (CI sets it)")
-    database_url = _test_database_url()
-    if database_url is None:
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail("the worker test needs DATABASE_URL on PostgreSQL (REQUIRE_SERVICES)")
-        pytest.skip("the worker shares the test database only on PostgreSQL")
+    require_redis()
     queue = f"test-kill-{uuid.uuid4().hex[:8]}"
-    env = dict(
-        os.environ,
-        CELERY_TASK_ALWAYS_EAGER="false",
-        DATABASE_URL=database_url,
-        CONN_MAX_AGE="0",
+    env = worker_env(
+        DATABASE_URL=worker_database_url(),
         CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         CELERY_UNACKED_RESTORE_INTERVAL="1",
         CELERY_UNACKED_RESTORE_THROTTLE="1",
@@ -58,30 +37,8 @@ def start_worker():
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "core",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"kill-{uuid.uuid4().hex[:6]}@%h",
-                "-Q",
-                queue,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        proc = start_one(
+            queue, env=env, prefix="kill", quiet=True, extra_args=["--without-heartbeat"]
         )
         started.append(proc)
         return proc
@@ -90,11 +47,7 @@ def start_worker():
     yield start
     for proc in started:
         if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_worker(proc)
 
 
 def _wait_for(predicate, *, timeout: float, what: str):
