@@ -31,8 +31,8 @@ class IncidentFilter(df.FilterSet):
         choices=[("open", "Open"), *IncidentStatus.choices], method="filter_status"
     )
     priority = df.MultipleChoiceFilter(choices=Priority.choices)
-    service = df.ModelChoiceFilter(queryset=Service.objects.all())
-    team = df.ModelChoiceFilter(queryset=Team.objects.all())
+    service = df.ModelChoiceFilter(queryset=Service.objects.all(), empty_label="Any")
+    team = df.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
     assignee = df.CharFilter(method="filter_assignee", help_text="A user id, `me`, or `none`.")
     requester = df.ModelChoiceFilter(queryset=User.objects.all())
     organisation = df.ModelChoiceFilter(queryset=Organisation.objects.all())
