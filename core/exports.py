@@ -97,7 +97,7 @@ class ListExportView(APIView):
         },
     )
     def get(self, request):
-        fmt = request.query_params.get("type", "csv")
+        fmt = request.query_params.get("type") or "csv"
         if fmt not in FORMATS:
             raise ValidationError({"type": [f"Choose one of: {', '.join(FORMATS)}."]})
         filterset = self.filterset_class(

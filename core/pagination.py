@@ -19,6 +19,7 @@ def keyset_page(request, queryset, *, ordering: tuple[str, ...], page_size: int 
     paginator = KeysetPagination()
     paginator.ordering = ordering
     paginator.page_size = page_size
+    paginator.strict_page_size = False
     drf_request = Request(request)
     items = paginator.paginate_queryset(queryset, drf_request)
     return KeysetPage(items, paginator.get_next_link(), paginator.get_previous_link())

@@ -2,16 +2,19 @@ import socket
 
 from celery import shared_task
 
+from core.task_policy import task_policy
 
-@shared_task(acks_late=True, time_limit=30, soft_time_limit=25)
+
+@shared_task(**task_policy(time_limit=30, max_retries=0))
 def worker_ping(token: str) -> dict:
     """Round-trip check used by health tooling and the worker test."""
     return {"token": token, "host": socket.gethostname()}
 
 
-@shared_task(bind=True, acks_late=True, time_limit=60, soft_time_limit=50, max_retries=None)
+@shared_task(bind=True, **task_policy(time_limit=60, max_retries=None))
 def deliver_webhook(self, delivery_id: int) -> bool:
-    """Try a delivery; on failure retry with exponential backoff (bounded attempts)."""
+    """Try a delivery; on failure retry with exponential backoff, bounded by the delivery's own
+    attempt count (MAX_ATTEMPTS) rather than by Celery's."""
     from core.models import WebhookDelivery
     from core.webhooks import MAX_ATTEMPTS, attempt_delivery
 

@@ -5,6 +5,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from core.task_policy import task_policy
 from kpis.actions import kpis_compute
 from kpis.models import KpiRun
 
@@ -17,7 +18,7 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-@shared_task(acks_late=True, soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
+@shared_task(**task_policy(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT))
 def compute_kpis(
     as_of: str | None = None,
     codes: list[str] | None = None,
@@ -44,7 +45,7 @@ def compute_kpis(
     return {"run": run.pk, "status": run.status, "per_kpi": run.per_kpi}
 
 
-@shared_task(acks_late=True, soft_time_limit=SOFT_TIME_LIMIT, time_limit=TIME_LIMIT)
+@shared_task(**task_policy(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT))
 def compute_kpis_closed_periods() -> dict:
     """Nightly: the periods that contain yesterday, now closed (or closing) with final values."""
     yesterday = timezone.localdate() - datetime.timedelta(days=1)

@@ -3,17 +3,16 @@
 import django_filters
 from django.db.models import Q
 
+from core.filtersets import FilterSet, RelatedFilter, StrictBooleanFilter
 from core.models import User
 from projects.choices import CostCategory, HandoffStatus, Phase, RiskStatus
 from projects.models import CostEntry, Handoff, Milestone, Project, Risk, Task, TimeEntry
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class ProjectFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     phase = django_filters.ChoiceFilter(choices=Phase.choices, empty_label="Any phase")
-    manager = django_filters.ModelChoiceFilter(
-        queryset=User.objects.filter(role__in=["project_manager", "admin"])
-    )
+    manager = RelatedFilter(queryset=User.objects.filter(role__in=["project_manager", "admin"]))
 
     class Meta:
         model = Project
@@ -23,14 +22,14 @@ class ProjectFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
 
 
-class TaskFilterSet(django_filters.FilterSet):
+class TaskFilterSet(FilterSet):
     class Meta:
         model = Task
         fields = ["parent", "assignee"]
 
 
-class MilestoneFilterSet(django_filters.FilterSet):
-    open = django_filters.BooleanFilter(method="filter_open", label="Open")
+class MilestoneFilterSet(FilterSet):
+    open = StrictBooleanFilter(method="filter_open", label="Open")
 
     class Meta:
         model = Milestone
@@ -41,7 +40,7 @@ class MilestoneFilterSet(django_filters.FilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
-class CostEntryFilterSet(django_filters.FilterSet):
+class CostEntryFilterSet(FilterSet):
     category = django_filters.ChoiceFilter(choices=CostCategory.choices)
     incurred_after = django_filters.DateFilter(field_name="incurred_on", lookup_expr="gte")
     incurred_before = django_filters.DateFilter(field_name="incurred_on", lookup_expr="lte")
@@ -51,7 +50,7 @@ class CostEntryFilterSet(django_filters.FilterSet):
         fields = ["category", "task", "incurred_after", "incurred_before"]
 
 
-class TimeEntryFilterSet(django_filters.FilterSet):
+class TimeEntryFilterSet(FilterSet):
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
 
@@ -60,7 +59,7 @@ class TimeEntryFilterSet(django_filters.FilterSet):
         fields = ["person", "task", "date_after", "date_before"]
 
 
-class RiskFilterSet(django_filters.FilterSet):
+class RiskFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
 
     class Meta:
@@ -68,11 +67,9 @@ class RiskFilterSet(django_filters.FilterSet):
         fields = ["status", "owner"]
 
 
-class HandoffFilterSet(django_filters.FilterSet):
+class HandoffFilterSet(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=HandoffStatus.choices)
-    awaiting_me = django_filters.BooleanFilter(
-        method="filter_awaiting_me", label="Awaiting my acceptance"
-    )
+    awaiting_me = StrictBooleanFilter(method="filter_awaiting_me", label="Awaiting my acceptance")
 
     class Meta:
         model = Handoff

@@ -2,10 +2,11 @@
 
 from celery import shared_task
 
+from core.task_policy import task_policy
 from projects.mail import send_handoff_accepted_mail
 from projects.models import Handoff
 
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5, "acks_late": True}
+RETRY = task_policy(time_limit=120)
 
 
 @shared_task(**RETRY)

@@ -6,6 +6,7 @@ import django_filters as df
 from django.db.models import Q
 from django.utils import timezone
 
+from core.filtersets import FilterSet, RelatedFilter
 from core.models import Organisation, Team, User
 from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
 from servicedesk.models import Incident, Service
@@ -26,16 +27,16 @@ def filter_status_or_open(qs, values, *, open_states):
     return qs.filter(status__in=sorted(wanted))
 
 
-class IncidentFilter(df.FilterSet):
+class IncidentFilter(FilterSet):
     status = df.MultipleChoiceFilter(
         choices=[("open", "Open"), *IncidentStatus.choices], method="filter_status"
     )
     priority = df.MultipleChoiceFilter(choices=Priority.choices)
-    service = df.ModelChoiceFilter(queryset=Service.objects.all(), empty_label="Any")
-    team = df.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
+    service = RelatedFilter(queryset=Service.objects.all(), empty_label="Any")
+    team = RelatedFilter(queryset=Team.objects.all(), empty_label="Any")
     assignee = df.CharFilter(method="filter_assignee", help_text="A user id, `me`, or `none`.")
-    requester = df.ModelChoiceFilter(queryset=User.objects.all())
-    organisation = df.ModelChoiceFilter(queryset=Organisation.objects.all())
+    requester = RelatedFilter(queryset=User.objects.all())
+    organisation = RelatedFilter(queryset=Organisation.objects.all())
     opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     q = df.CharFilter(
@@ -84,9 +85,9 @@ class IncidentFilter(df.FilterSet):
         return qs
 
 
-class ServiceFilter(df.FilterSet):
+class ServiceFilter(FilterSet):
     status = df.MultipleChoiceFilter(choices=ServiceStatus.choices)
-    owner = df.ModelChoiceFilter(queryset=User.objects.all())
+    owner = RelatedFilter(queryset=User.objects.all())
     q = df.CharFilter(method="filter_q", max_length=200)
 
     class Meta:

@@ -3,6 +3,7 @@
 import django_filters as df
 from django.db.models import Q
 
+from core.filtersets import FilterSet, RelatedFilter
 from core.models import Team, User
 from servicedesk.choices import (
     ImprovementPriority,
@@ -14,8 +15,8 @@ from servicedesk.models import CatalogItem, Improvement, Service, ServiceRequest
 from servicedesk.models.requests import OPEN_REQUEST_STATES
 
 
-class CatalogItemFilter(df.FilterSet):
-    service = df.ModelChoiceFilter(queryset=Service.objects.all())
+class CatalogItemFilter(FilterSet):
+    service = RelatedFilter(queryset=Service.objects.all())
     q = df.CharFilter(method="filter_q", max_length=200)
 
     class Meta:
@@ -26,16 +27,16 @@ class CatalogItemFilter(df.FilterSet):
         return qs.filter(Q(name__icontains=value) | Q(description__icontains=value))
 
 
-class ServiceRequestFilter(df.FilterSet):
+class ServiceRequestFilter(FilterSet):
     status = df.MultipleChoiceFilter(
         choices=[("open", "Open"), *RequestStatus.choices], method="filter_status"
     )
-    service = df.ModelChoiceFilter(queryset=Service.objects.all())
-    catalog_item = df.ModelChoiceFilter(queryset=CatalogItem.objects.all())
-    team = df.ModelChoiceFilter(queryset=Team.objects.all())
-    assignee = df.ModelChoiceFilter(queryset=User.objects.all())
-    requester = df.ModelChoiceFilter(queryset=User.objects.all())
-    approver = df.ModelChoiceFilter(queryset=User.objects.all())
+    service = RelatedFilter(queryset=Service.objects.all())
+    catalog_item = RelatedFilter(queryset=CatalogItem.objects.all())
+    team = RelatedFilter(queryset=Team.objects.all())
+    assignee = RelatedFilter(queryset=User.objects.all())
+    requester = RelatedFilter(queryset=User.objects.all())
+    approver = RelatedFilter(queryset=User.objects.all())
     opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     q = df.CharFilter(method="filter_q", max_length=200, help_text="Number or item name.")
@@ -52,10 +53,10 @@ class ServiceRequestFilter(df.FilterSet):
         return qs.filter(Q(number__iexact=value) | Q(catalog_item__name__icontains=value))
 
 
-class ImprovementFilter(df.FilterSet):
+class ImprovementFilter(FilterSet):
     status = df.MultipleChoiceFilter(choices=ImprovementStatus.choices)
-    service = df.ModelChoiceFilter(queryset=Service.objects.all())
-    owner = df.ModelChoiceFilter(queryset=User.objects.all())
+    service = RelatedFilter(queryset=Service.objects.all())
+    owner = RelatedFilter(queryset=User.objects.all())
     priority = df.MultipleChoiceFilter(choices=ImprovementPriority.choices)
     planned_quarter = df.CharFilter(max_length=7, help_text="e.g. 2026-Q2")
     q = df.CharFilter(method="filter_q", max_length=200)

@@ -2,10 +2,11 @@
 
 from celery import shared_task
 
+from core.task_policy import task_policy
 from servicedesk.mail import send_incident_mail, send_sla_mail
 from servicedesk.models import Incident, IncidentComment
 
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5, "acks_late": True}
+RETRY = task_policy(time_limit=120)  # mail: transient SMTP/database errors are retried
 
 
 @shared_task(**RETRY)
@@ -38,7 +39,7 @@ def notify_sla(incident_id: int, level: int) -> int:
     return send_sla_mail(incident, level) if incident else 0
 
 
-@shared_task(acks_late=True, time_limit=55, soft_time_limit=50, ignore_result=True)
+@shared_task(**task_policy(time_limit=55, max_retries=2, ignore_result=True))
 def sla_scan() -> dict:
     """Every minute (beat): mark breaches and escalate once per level."""
     from servicedesk.actions import sla_escalate  # actions → notifications → tasks
@@ -46,7 +47,7 @@ def sla_scan() -> dict:
     return sla_escalate()
 
 
-@shared_task(acks_late=True, time_limit=300, soft_time_limit=280, ignore_result=True)
+@shared_task(**task_policy(time_limit=300, max_retries=2, ignore_result=True))
 def poll_mailbox() -> dict:
     """Email in from IMAP (beat runs it every minute when EMAIL_IN_IMAP_URL is set)."""
     from django.conf import settings

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
@@ -40,7 +41,26 @@ def validation_error_body(errors) -> dict:
     return {"detail": detail, "code": "invalid", "fields": fields}
 
 
+def _errors_as_json(context) -> None:
+    """An error is JSON whatever the success body would have been (CSV, XLSX, iCalendar):
+    the schema documents one Error object, and a spreadsheet of an error helps nobody."""
+    request = context.get("request")
+    if request is None or isinstance(
+        getattr(request, "accepted_renderer", None), BrowsableAPIRenderer
+    ):
+        return
+    request.accepted_renderer = JSONRenderer()
+    request.accepted_media_type = JSONRenderer.media_type
+
+
 def api_exception_handler(exc, context):
+    response = _api_error_response(exc, context)
+    if response is not None:
+        _errors_as_json(context)
+    return response
+
+
+def _api_error_response(exc, context):
     if isinstance(exc, RecursionError):
         # The JSON parser recurses once per nesting level: a body nested 100,000 deep
         # is bad input (400), not a server error.

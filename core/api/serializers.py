@@ -54,7 +54,9 @@ class TokenRequestSerializer(serializers.Serializer):
             password=attrs["password"],
         )
         if user is None or not user.is_active:
-            raise serializers.ValidationError("Unable to log in with these credentials.")
+            raise serializers.ValidationError(
+                "Unable to log in with these credentials.", code="invalid_credentials"
+            )
         attrs["user"] = user
         return attrs
 

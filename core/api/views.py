@@ -24,6 +24,8 @@ class TokenObtainView(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses={201: TokenResponseSerializer})
     def post(self, request):
+        """A well-formed request with a wrong username or password answers 401; a malformed
+        one 400; a locked account or address 429."""
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if isinstance(username, str) and is_locked(username, client_ip(request)):
             return Response(
@@ -37,6 +39,10 @@ class TokenObtainView(APIView):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             # Answered here, not raised: a raised error would roll back the failure count.
+            codes = serializer.errors.get("non_field_errors", [])
+            if any(getattr(e, "code", None) == "invalid_credentials" for e in codes):
+                body = {"detail": str(codes[0]), "code": "invalid_credentials", "fields": {}}
+                return Response(body, status=401, headers={"WWW-Authenticate": "Token"})
             return Response(validation_error_body(serializer.errors), status=400)
         user = serializer.validated_data["user"]
         token, key = ApiToken.issue(user=user, name=serializer.validated_data["name"])

@@ -110,12 +110,9 @@ class CsvRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Errors never get here: core.api.exceptions renders them as JSON.
         out = io.StringIO()
         writer = csv.writer(out)
-        if not isinstance(data, dict) or "points" not in data:
-            writer.writerow(["detail"])
-            writer.writerow([data.get("detail", "") if isinstance(data, dict) else data])
-            return out.getvalue().encode()
         writer.writerow(CSV_COLUMNS)
         writer.writerows(series_rows(data))
         return out.getvalue().encode()
@@ -143,13 +140,9 @@ class XlsxRenderer(BaseRenderer):
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title="series")
-        if not isinstance(data, dict) or "points" not in data:
-            sheet.append(["detail"])
-            sheet.append([str(data.get("detail", "") if isinstance(data, dict) else data)])
-        else:
-            sheet.append(CSV_COLUMNS)
-            for row in series_rows(data):
-                sheet.append([str(v) if v is not None else "" for v in row])
+        sheet.append(CSV_COLUMNS)
+        for row in series_rows(data):
+            sheet.append([str(v) if v is not None else "" for v in row])
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()

@@ -47,17 +47,19 @@ class ProjectSerializer(serializers.ModelSerializer):
         help_text="An approved or in-progress CSI improvement no other open project carries.",
     )
     improvement_title = serializers.CharField(
-        source="improvement.title", read_only=True, default=None
+        source="improvement.title", read_only=True, default=None, allow_null=True
     )
     improvement_status = serializers.CharField(
-        source="improvement.status", read_only=True, default=None
+        source="improvement.status", read_only=True, default=None, allow_null=True
     )
     manager_name = serializers.CharField(source="manager.display_name", read_only=True)
     sponsor_name = serializers.CharField(
-        source="sponsor.display_name", read_only=True, default=None
+        source="sponsor.display_name", read_only=True, default=None, allow_null=True
     )
     next_milestone = serializers.SerializerMethodField()
-    spent = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, default=None)
+    spent = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, default=None, allow_null=True
+    )
     health = serializers.SerializerMethodField()
     spi = serializers.SerializerMethodField()
     cpi = serializers.SerializerMethodField()
@@ -205,11 +207,18 @@ class ProjectFromImprovementSerializer(serializers.Serializer):
 
 
 class BaselineSerializer(serializers.ModelSerializer):
-    captured_by = serializers.CharField(source="captured_by.username", read_only=True, default=None)
-    task_count = serializers.IntegerField(read_only=True, default=None)
-    milestone_count = serializers.IntegerField(read_only=True, default=None)
+    captured_by = serializers.CharField(
+        source="captured_by.username", read_only=True, default=None, allow_null=True
+    )
+    task_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    milestone_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
     bac = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, default=None, source="total_cost"
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        default=None,
+        allow_null=True,
+        source="total_cost",
     )
 
     class Meta:
@@ -433,7 +442,9 @@ class HandoffDocumentSerializer(serializers.Serializer):
 
 class HandoffChecklistItemSerializer(serializers.ModelSerializer):
     done = serializers.BooleanField(required=False)
-    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    done_by = serializers.CharField(
+        source="done_by.username", read_only=True, default=None, allow_null=True
+    )
     standard = serializers.SerializerMethodField()
 
     class Meta:
@@ -475,8 +486,12 @@ class HandoffSerializer(serializers.ModelSerializer):
     documents = HandoffDocumentSerializer(many=True, required=False)
     project_code = serializers.CharField(source="project.code", read_only=True)
     target_name = serializers.CharField(read_only=True)
-    target_owner = serializers.IntegerField(source="target_owner_id", read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    target_owner = serializers.IntegerField(
+        source="target_owner_id", read_only=True, allow_null=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
     checklist = HandoffChecklistItemSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 

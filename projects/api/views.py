@@ -172,7 +172,7 @@ class ProjectViewSet(
         request=s.BaselineSerializer,
         responses={200: s.BaselineSerializer(many=True), 201: s.BaselineSerializer, **ERRORS},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def baseline(self, request, pk=None):
         """GET: every baseline, newest first. POST: capture the current plan as a new one."""
         project = self.get_object()
@@ -262,9 +262,7 @@ class CalendarRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, str):
-            return data.encode()
-        return str(data.get("detail", data) if isinstance(data, dict) else data).encode()
+        return data.encode()  # errors are rendered as JSON by core.api.exceptions
 
 
 def _calendar_milestones():
@@ -275,6 +273,7 @@ class ProjectMilestonesCalendar(APIView):
     """One project's milestones as an iCalendar feed."""
 
     renderer_classes = [CalendarRenderer]
+    metadata_class = None  # OPTIONS: 405 (a calendar feed has no form to describe)
 
     @extend_schema(
         operation_id="project_milestones_ics", responses={(200, "text/calendar"): OpenApiTypes.STR}
@@ -291,6 +290,7 @@ class FollowedMilestonesCalendar(APIView):
     """Milestones of every project the caller manages, sponsors or works on."""
 
     renderer_classes = [CalendarRenderer]
+    metadata_class = None  # OPTIONS: 405 (a calendar feed has no form to describe)
 
     @extend_schema(
         operation_id="followed_milestones_ics",

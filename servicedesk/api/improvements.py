@@ -13,21 +13,34 @@ from core.roles import STAFF_ROLES
 from servicedesk import improvement_actions as actions
 from servicedesk.improvement_actions import IMPROVEMENT_FIELDS
 from servicedesk.models import Improvement
+from servicedesk.models.improvements import QUARTER
 from servicedesk.request_filtersets import ImprovementFilter
 from servicedesk.request_queries import improvements_by_quarter, improvements_visible_to
 
 STAFF = tuple(STAFF_ROLES)
 
 
+def quarter_field(**kwargs) -> serializers.RegexField:
+    """`planned_quarter` with its pattern in the schema (the model's check, restated)."""
+    return serializers.RegexField(
+        QUARTER.pattern,
+        max_length=7,
+        help_text="The quarter it is planned for, e.g. 2026-Q2.",
+        error_messages={"invalid": "Write the quarter as YYYY-Qn, e.g. 2026-Q2."},
+        **kwargs,
+    )
+
+
 class ImprovementSerializer(serializers.ModelSerializer):
+    planned_quarter = quarter_field()
     owner_detail = UserBriefSerializer(source="owner", read_only=True)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
     service_name = serializers.CharField(source="service.name", read_only=True)
     source_incident_number = serializers.CharField(
-        source="source_incident.number", read_only=True, default=None
+        source="source_incident.number", read_only=True, default=None, allow_null=True
     )
     source_request_number = serializers.CharField(
-        source="source_request.number", read_only=True, default=None
+        source="source_request.number", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -62,6 +75,7 @@ class ImprovementSerializer(serializers.ModelSerializer):
 
 class ImprovementUpdateSerializer(ImprovementSerializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text="Or send If-Match.")
+    planned_quarter = quarter_field(required=False)
 
     class Meta(ImprovementSerializer.Meta):
         read_only_fields = [

@@ -1,5 +1,6 @@
 """API of the service catalog and service requests: thin viewsets over request_actions."""
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -93,7 +94,7 @@ class RequestTaskSerializer(serializers.ModelSerializer):
 
 class RequestSerializer(serializers.ModelSerializer):
     requester = UserBriefSerializer(read_only=True)
-    approver = UserBriefSerializer(read_only=True)
+    approver = UserBriefSerializer(read_only=True, allow_null=True)
     catalog_item_name = serializers.CharField(source="catalog_item.name", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
     answers = serializers.JSONField(read_only=True)
@@ -138,7 +139,7 @@ class RequestDetailSerializer(RequestSerializer):
 
 class RequestCreateSerializer(serializers.Serializer):
     catalog_item = serializers.PrimaryKeyRelatedField(queryset=CatalogItem.objects.all())
-    answers = serializers.JSONField(
+    answers = serializers.DictField(
         required=False, default=dict, help_text="{field name: answer} per the item's form."
     )
     requester = serializers.PrimaryKeyRelatedField(
@@ -207,11 +208,12 @@ class CatalogItemViewSet(
     serializer_class = CatalogItemSerializer
     filterset_class = CatalogItemFilter
     permission_classes = [role_required(Role.ADMIN, Role.SERVICE_OWNER)]
-    ordering = ["service__name", "name", "id"]
+    # Keyset pages read the position from each row, so the service's name is annotated.
+    ordering = ["service_sort", "name", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return catalog_items_visible_to(self.request.user)
+        return catalog_items_visible_to(self.request.user).annotate(service_sort=F("service__name"))
 
     def get_serializer_class(self):
         return (

@@ -66,9 +66,16 @@ class SLAStateSerializer(serializers.Serializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     requester = UserBriefSerializer(read_only=True)
-    assignee_detail = UserBriefSerializer(source="assignee", read_only=True)
-    service_name = serializers.CharField(source="service.name", read_only=True, default=None)
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    resolution_code = serializers.ChoiceField(
+        choices=ResolutionCode.choices, read_only=True, allow_blank=True
+    )
+    assignee_detail = UserBriefSerializer(source="assignee", read_only=True, allow_null=True)
+    service_name = serializers.CharField(
+        source="service.name", read_only=True, default=None, allow_null=True
+    )
+    team_name = serializers.CharField(
+        source="team.name", read_only=True, default=None, allow_null=True
+    )
     description_html = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
 

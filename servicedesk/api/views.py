@@ -148,6 +148,7 @@ class IncidentViewSet(
         response["ETag"] = etag_for(incident)
         return response
 
+    @extend_schema(request=s.IncidentCreateSerializer, responses={201: s.IncidentSerializer})
     def create(self, request, *args, **kwargs):
         serializer = s.IncidentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -165,7 +166,9 @@ class IncidentViewSet(
         return response
 
     @extend_schema(
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)]
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        request=s.IncidentUpdateSerializer,
+        responses=s.IncidentSerializer,
     )
     def partial_update(self, request, *args, **kwargs):
         incident = self.get_object()

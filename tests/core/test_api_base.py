@@ -22,11 +22,12 @@ def test_token_login_returns_a_token_that_authenticates_api_calls(api, people):
     assert AuditEvent.objects.filter(action="token.issued").count() == 1
 
 
-def test_wrong_password_gets_400_json_error_and_no_token(api, people):
+def test_wrong_password_gets_401_json_error_and_no_token(api, people):
     response = api.post("/api/v1/auth/token/", {"username": "agent", "password": "x"})
-    assert response.status_code == 400
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     body = response.json()
-    assert body["code"] == "invalid" and "credentials" in body["detail"]
+    assert body["code"] == "invalid_credentials" and "credentials" in body["detail"]
     assert ApiToken.objects.count() == 0
 
 

@@ -19,7 +19,7 @@ def token(api, username, password):
 
 def test_account_is_locked_after_repeated_failures_even_with_the_right_password(api, people):
     for _ in range(3):
-        assert token(api, "agent", "wrong").status_code == 400
+        assert token(api, "agent", "wrong").status_code == 401
     response = token(api, "agent", "demo")
     assert response.status_code == 429 and response.json()["code"] == "locked"
     # Another account from the same address still works.
