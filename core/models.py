@@ -127,7 +127,8 @@ class ApiToken(models.Model):
 
     @classmethod
     def find(cls, key: str) -> "ApiToken | None":
-        return cls.objects.usable().select_related("user").filter(key_hash=_hash_key(key)).first()
+        tokens = cls.objects.usable().select_related("user__organisation")
+        return tokens.filter(key_hash=_hash_key(key)).first()
 
 
 class AppendOnlyError(Exception):

@@ -87,3 +87,9 @@ class ThrottledModelBackend(ModelBackend):
         else:
             record_success(username, ip)
         return user
+
+    def get_user(self, user_id):
+        """The signed-in user of a session, with the organisation every visibility check reads
+        (one statement per request instead of two)."""
+        user = User._default_manager.select_related("organisation").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -1,5 +1,6 @@
 from django import forms
 
+from core.choice_lists import load_choices
 from core.models import Team, User
 from core.roles import TICKET_WORKER_ROLES
 from servicedesk.choices import ResolutionCode
@@ -41,6 +42,9 @@ class ReportIncidentForm(forms.ModelForm):
         ]
 
 
+CHOICE_LISTS = ("service", "team", "assignee")
+
+
 class IncidentFieldsForm(forms.ModelForm):
     """The side panel of the agent's ticket page (inline edits via htmx)."""
 
@@ -52,10 +56,9 @@ class IncidentFieldsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(
-            role__in=TICKET_WORKER_ROLES
-        ).order_by("username")
+        self.fields["assignee"].queryset = User.objects.filter(role__in=TICKET_WORKER_ROLES)
         self.fields["team"].queryset = Team.objects.all()
+        load_choices(*((self.fields[name].queryset, [self.fields[name]]) for name in CHOICE_LISTS))
 
 
 class CommentForm(forms.Form):

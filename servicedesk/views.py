@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
+from core.choice_lists import load_choices
 from core.exceptions import DomainError
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
@@ -36,7 +37,7 @@ from servicedesk.lifecycle import INCIDENT_LIFECYCLE
 from servicedesk.models import Attachment, Incident, Survey
 from servicedesk.queries import (
     attachments_visible_to,
-    comments_visible_to,
+    conversation_for,
     incident_detail_for,
     incident_list_for,
     outages_overlapping,
@@ -113,6 +114,13 @@ def queue(request):
     now = timezone.now()
     for incident in page.items:
         incident.sla_info = sla_state(incident, now=now)
+    bulk_form = BulkAssignForm()
+    filters = filterset.form.fields
+    load_choices(
+        (filters["service"].queryset, [filters["service"]]),
+        (filters["team"].queryset, [filters["team"], bulk_form.fields["team"]]),
+        (bulk_form.fields["assignee"].queryset, [bulk_form.fields["assignee"]]),
+    )
     context = {
         "filterset": filterset,
         "page": page,
@@ -122,7 +130,7 @@ def queue(request):
         "sort": sort,
         "statuses": IncidentStatus.choices,
         "priorities": Priority.choices,
-        "bulk_form": BulkAssignForm(),
+        "bulk_form": bulk_form,
         "can_work": works_tickets(request.user),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue-rows":
@@ -151,19 +159,23 @@ def bulk_assign(request):
 
 
 def _ticket_context(request, incident: Incident) -> dict:
+    comments, attachments = conversation_for(request.user, incident)
+    can_work = works_tickets(request.user)
     return {
         "incident": incident,
-        "comments": list(comments_visible_to(request.user, incident)),
-        "attachments": [
-            a for a in attachments_visible_to(request.user, incident) if a.comment_id is None
-        ],
+        "comments": comments,
+        "attachments": attachments,
         "history": list(history_for(incident, include_internal=is_staff_member(request.user))),
         "transitions": INCIDENT_LIFECYCLE.allowed_for(incident, request.user),
-        "fields_form": IncidentFieldsForm(instance=incident, initial={"version": incident.version}),
+        "fields_form": (
+            IncidentFieldsForm(instance=incident, initial={"version": incident.version})
+            if can_work
+            else None
+        ),
         "comment_form": CommentForm(),
         "resolve_form": ResolveForm(),
-        "can_work": works_tickets(request.user),
-        "survey": Survey.objects.filter(incident=incident).first(),
+        "can_work": can_work,
+        "survey": getattr(incident, "survey", None),
         "survey_choices": SurveyForm.base_fields["rating"].choices,
         "sla": sla_state(incident, now=timezone.now()),
     }
