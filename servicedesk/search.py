@@ -6,14 +6,14 @@ from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-# The query must use the indexed expression of migration 0003 for the GIN index to apply;
-# PostgreSQL matches qualified and unqualified column references alike.
-_TSVECTOR = (
-    "to_tsvector('simple'::regconfig, "
-    "coalesce({t}title, '') || ' ' || coalesce({t}description, ''))"
+# The stored, GIN-indexed column of migration 0009 (PostgreSQL only) is generated from this
+# expression; migrations 0003 and 0009 use it.
+INCIDENT_TSVECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' || coalesce(description, ''))"
 )
-INCIDENT_TSVECTOR_SQL = _TSVECTOR.format(t="")
-_QUALIFIED_TSVECTOR_SQL = _TSVECTOR.format(t='"servicedesk_incident".')
+_MATCHES_SQL = (
+    '"servicedesk_incident"."search_vector" @@ plainto_tsquery(\'simple\'::regconfig, %s)'
+)
 NUMBER_RE = re.compile(r"^(INC)?0*(\d{1,12})$", re.IGNORECASE)
 
 
@@ -27,7 +27,7 @@ def incidents_matching(qs: QuerySet, q: str) -> QuerySet:
         return qs.filter(number=f"INC{int(number.group(2)):07d}")
     if connection.vendor == "postgresql":
         matches = RawSQL(
-            f"{_QUALIFIED_TSVECTOR_SQL} @@ plainto_tsquery('simple'::regconfig, %s)",
+            _MATCHES_SQL,
             (q,),
             output_field=BooleanField(),
         )

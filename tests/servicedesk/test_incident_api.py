@@ -440,6 +440,13 @@ def test_text_search_finds_by_number_and_words(people):
     assert numbers("update") == {vpn.number}
     assert numbers(vpn.number) == {vpn.number}
 
+    # An edit is searchable at once (PostgreSQL keeps a stored vector; SQLite reads the text).
+    client_for(people["agent"]).patch(
+        f"{URL}{vpn.pk}/", {"title": "Tunnel drops every hour", "version": vpn.version}
+    )
+    assert numbers("tunnel") == {vpn.number}
+    assert numbers("vpn") == set()
+
 
 def test_list_is_cursor_paginated(people):
     for _ in range(5):
