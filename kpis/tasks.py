@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.task_policy import task_policy
+from kpis import registry
 from kpis.actions import kpis_compute
 from kpis.models import KpiRun
 
@@ -45,8 +46,26 @@ def compute_kpis(
     return {"run": run.pk, "status": run.status, "per_kpi": run.per_kpi}
 
 
+def hourly_codes() -> list[str]:
+    """What changes by the hour: the service KPIs (incidents, SLAs, surveys, outages). The
+    project KPIs are earned-value measures of a status date — planned value moves by the day,
+    progress and costs are booked by the day — so they are computed nightly for the new day
+    (and whenever a run is asked for), not 24 times over the same date."""
+    return [d.code for d in registry.definitions(group="service")]
+
+
+@shared_task(**task_policy(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT))
+def compute_kpis_hourly() -> dict:
+    """Hourly (beat): today's day, week and month periods of the service KPIs."""
+    return compute_kpis(codes=hourly_codes(), trigger="beat")
+
+
 @shared_task(**task_policy(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT))
 def compute_kpis_closed_periods() -> dict:
-    """Nightly: the periods that contain yesterday, now closed (or closing) with final values."""
+    """Nightly: the periods that contain yesterday, now closed (or closing) with final values,
+    then the project KPIs of the new day."""
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    return compute_kpis(as_of=yesterday.isoformat(), trigger="beat")
+    closed = compute_kpis(as_of=yesterday.isoformat(), trigger="beat")
+    project_codes = [d.code for d in registry.definitions(group="project")]
+    today = compute_kpis(codes=project_codes, trigger="beat")
+    return {"closed": closed, "today": today}

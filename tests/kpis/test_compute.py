@@ -202,7 +202,32 @@ def test_the_beat_schedule_has_an_hourly_and_a_nightly_run():
     from core.celery import app
 
     tasks = {e["task"] for e in app.conf.beat_schedule.values()}
-    assert {"kpis.tasks.compute_kpis", "kpis.tasks.compute_kpis_closed_periods"} <= tasks
+    assert {"kpis.tasks.compute_kpis_hourly", "kpis.tasks.compute_kpis_closed_periods"} <= tasks
+
+
+def test_hourly_runs_the_service_kpis_and_nightly_adds_the_project_kpis_of_the_new_day():
+    import datetime
+
+    from django.utils import timezone
+
+    from kpis import registry
+    from kpis.tasks import compute_kpis_closed_periods, compute_kpis_hourly
+
+    service = {d.code for d in registry.definitions(group="service")}
+    project = {d.code for d in registry.definitions(group="project")}
+    assert service and project
+    today = timezone.localdate()
+
+    compute_kpis_hourly.apply().get()
+    hourly = KpiRun.objects.get()
+    assert (hourly.as_of, set(hourly.codes), hourly.status) == (today, service, "ok")
+    assert set(hourly.per_kpi) == service
+
+    compute_kpis_closed_periods.apply().get()
+    closed, new_day = KpiRun.objects.exclude(pk=hourly.pk).order_by("id")
+    assert closed.as_of == today - datetime.timedelta(days=1)
+    assert set(closed.per_kpi) == service | project
+    assert (new_day.as_of, set(new_day.per_kpi)) == (today, project)
 
 
 def test_the_demo_seed_computes_two_months_of_values_quickly(desk):
