@@ -83,8 +83,8 @@ def kpis_markdown(*, backfill_days: int = 31) -> str:
         "",
         "| run | seconds | rows written | status | SQL floor (s, SQL-computable KPIs) |",
         "|---|---:|---:|---|---:|",
-        f"| incremental hourly (`as_of` today, service KPIs) | {hourly_s:.2f} | {hourly.rows_written} "
-        f"| {hourly.status} | {sum(floor_hourly.values()):.2f} |",
+        f"| incremental hourly (`as_of` today, service KPIs) | {hourly_s:.2f} "
+        f"| {hourly.rows_written} | {hourly.status} | {sum(floor_hourly.values()):.2f} |",
         f"| full recompute (backfill {backfill_days} d) | {full_s:.2f} | {full.rows_written} "
         f"| {full.status} | {sum(floor_full.values()):.2f} |",
         "",
