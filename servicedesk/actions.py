@@ -98,6 +98,9 @@ def service_transition(*, service: Service, action: str, actor, data: dict | Non
 # --- Incidents -------------------------------------------------------------------------
 
 
+RELATED_FIELDS = ["service", "requester", "organisation", "team", "assignee", "sla_policy"]
+
+
 @transaction.atomic
 def incident_open(
     *,
@@ -138,7 +141,9 @@ def incident_open(
         opened_at=opened_at or timezone.now(),
         sla_policy=sla.policy_for(service),
     )
-    incident.full_clean(exclude=["number"])
+    # The related rows are instances already read and checked by the caller, and the field
+    # choices cover the range constraints: no look-ups or probes needed before the INSERT.
+    incident.full_clean(exclude=["number", *RELATED_FIELDS], validate_constraints=False)
     incident.priority = priority_for(incident.impact, incident.urgency)
     sla.incident_clock_apply(incident)
     incident.number = number_next(prefix="INC")

@@ -132,7 +132,11 @@ class IncidentSerializer(serializers.ModelSerializer):
     @extend_schema_field(SLAStateSerializer)
     def get_sla(self, obj) -> dict:
         now = self.context.get("now") or timezone.now()
-        return SLAStateSerializer(sla.sla_state(obj, now=now)).data
+        # One SLAStateSerializer for the whole page: building a serializer per row costs more
+        # than the row itself.
+        if not hasattr(self, "_sla_serializer"):
+            self._sla_serializer = SLAStateSerializer()
+        return self._sla_serializer.to_representation(sla.sla_state(obj, now=now))
 
 
 class IncidentListSerializer(IncidentSerializer):

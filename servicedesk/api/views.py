@@ -27,6 +27,8 @@ from servicedesk.models import BusinessCalendar, Outage, Service, ServiceCost, S
 from servicedesk.queries import (
     attachments_visible_to,
     comments_visible_to,
+    incident_detail_for,
+    incident_details_for,
     incident_list_for,
     service_availability,
     services_visible_to,
@@ -131,7 +133,9 @@ class IncidentViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return incident_list_for(self.request.user)
+        if self.action == "list":
+            return incident_list_for(self.request.user)
+        return incident_details_for(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -152,15 +156,9 @@ class IncidentViewSet(
     def create(self, request, *args, **kwargs):
         serializer = s.IncidentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        service = data.get("service")
-        if (
-            service is not None
-            and not services_visible_to(request.user).filter(pk=service.pk).exists()
-        ):
-            raise ValidationError({"service": ["Choose a live service."]})
-        incident = actions.incident_open(actor=request.user, **data)
-        incident = self.get_queryset().get(pk=incident.pk)
+        # incident_open refuses a service the caller may not file against (not live).
+        incident = actions.incident_open(actor=request.user, **serializer.validated_data)
+        incident = incident_detail_for(request.user, pk=incident.pk)
         response = Response(s.IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)
         response["ETag"] = etag_for(incident)
         return response

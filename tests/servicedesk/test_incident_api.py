@@ -469,3 +469,18 @@ def test_detail_query_count_is_pinned(people, incident, django_assert_max_num_qu
     client = client_for(people["agent"])
     with django_assert_max_num_queries(6):
         assert client.get(f"{URL}{incident.pk}/").status_code == 200
+
+
+def test_create_runs_a_fixed_handful_of_statements(people, django_assert_max_num_queries):
+    """Service (with its team) and SLA policy read once, one upsert for the number, the
+    incident and its audit row, one joined re-read: no existence probes, no constraint
+    probes (savepoints of the test transaction included)."""
+    service = ServiceFactory(name="Mail", support_team=people["team"])
+    client = client_for(people["requester"])
+    client.post(URL, {"title": "warm-up", "service": service.pk}, format="json")
+    with django_assert_max_num_queries(11):
+        response = client.post(URL, {"title": "Mail down", "service": service.pk}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["number"] == "INC0000002" and body["team_name"] == people["team"].name
+    assert AuditEvent.objects.filter(action="incident.opened").count() == 2
