@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core: people, teams, audit"
+
+    def ready(self):
+        from core.api import schema_fields  # noqa: F401  (registers the schema extensions)

@@ -202,7 +202,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
-        "core.api.schema.tighten_decimal_patterns",
         "core.api.schema.document_empty_query_values",
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -39,9 +39,7 @@ class IncidentFilter(FilterSet):
     organisation = RelatedFilter(queryset=Organisation.objects.all())
     opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    q = df.CharFilter(
-        method="filter_q", max_length=200, help_text="Number, or words in title/description."
-    )
+    q = df.CharFilter(method="filter_q", help_text="Number, or words in title/description.")
     sla = df.ChoiceFilter(
         choices=[
             ("breaching", "Breaching soon: running clock due within 2 h, or overdue"),
@@ -88,7 +86,7 @@ class IncidentFilter(FilterSet):
 class ServiceFilter(FilterSet):
     status = df.MultipleChoiceFilter(choices=ServiceStatus.choices)
     owner = RelatedFilter(queryset=User.objects.all())
-    q = df.CharFilter(method="filter_q", max_length=200)
+    q = df.CharFilter(method="filter_q")
 
     class Meta:
         model = Service

@@ -17,7 +17,7 @@ from servicedesk.models.requests import OPEN_REQUEST_STATES
 
 class CatalogItemFilter(FilterSet):
     service = RelatedFilter(queryset=Service.objects.all())
-    q = df.CharFilter(method="filter_q", max_length=200)
+    q = df.CharFilter(method="filter_q")
 
     class Meta:
         model = CatalogItem
@@ -39,7 +39,7 @@ class ServiceRequestFilter(FilterSet):
     approver = RelatedFilter(queryset=User.objects.all())
     opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    q = df.CharFilter(method="filter_q", max_length=200, help_text="Number or item name.")
+    q = df.CharFilter(method="filter_q", help_text="Number or item name.")
 
     class Meta:
         model = ServiceRequest
@@ -58,8 +58,8 @@ class ImprovementFilter(FilterSet):
     service = RelatedFilter(queryset=Service.objects.all())
     owner = RelatedFilter(queryset=User.objects.all())
     priority = df.MultipleChoiceFilter(choices=ImprovementPriority.choices)
-    planned_quarter = df.CharFilter(max_length=7, help_text="e.g. 2026-Q2")
-    q = df.CharFilter(method="filter_q", max_length=200)
+    planned_quarter = df.CharFilter(help_text="e.g. 2026-Q2")
+    q = df.CharFilter(method="filter_q")
 
     class Meta:
         model = Improvement

@@ -6,7 +6,7 @@ answer 409 (state conflict) and version-checked PATCHes 412/428. The body is alw
 Error object of core/api/exceptions.py.
 """
 
-import re
+from core.api.schema_fields import NO_NUL
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -33,40 +33,23 @@ WRITES = ("409",)
 VERSIONED = ("412", "428")
 
 
-DECIMAL_PATTERN = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
-
-
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
-def tighten_decimal_patterns(result, generator, request, public):
-    """drf-spectacular writes a decimal as `^-?\\d{0,M}(?:\\.\\d{0,N})?$`, which admits "", "-"
-    and "." — strings the API rightly refuses. Say "at least one digit" instead."""
-    for node in _walk(result):
-        match = DECIMAL_PATTERN.match(str(node.get("pattern", "")))
-        if node.get("type") == "string" and match:
-            whole, frac = match.groups()
-            node["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{frac}}})?|\.\d{{1,{frac}}})$"
-    return result
-
-
 def document_empty_query_values(result, generator, request, public):
     """An optional query parameter sent empty (`?status=&q=`, what an HTML filter form submits)
-    means "not given": say so with `allowEmptyValue`."""
+    means "not given": say so with `allowEmptyValue`. Text parameters refuse NUL characters."""
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if not isinstance(operation, dict):
                 continue
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query" and not parameter.get("required"):
+                if parameter.get("in") != "query":
+                    continue
+                if not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(
+                    schema
+                ):
+                    schema["pattern"] = NO_NUL  # forms refuse NUL characters, as bodies do
     return result
 
 

@@ -111,6 +111,9 @@ def name_existing_objects(case, world) -> None:
     # Nor which form the named catalog item has: the fixture's item asks nothing.
     if "answers" in case.body:
         case.body["answers"] = {}
-    # Nor can it say "in the future": a token's expiry is a day from now.
+    # Nor "not in the future" (an imported incident's opening time) or "in the future" (a
+    # token's expiry).
+    if isinstance(case.body.get("opened_at"), str):
+        case.body["opened_at"] = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
     if isinstance(case.body.get("expires_at"), str):
         case.body["expires_at"] = (timezone.now() + datetime.timedelta(days=1)).isoformat()

@@ -1,0 +1,46 @@
+"""Schema extensions: say in the OpenAPI document what the fields really accept.
+
+- Text: DRF refuses NUL characters in every CharField, so the schema says so with a pattern.
+- Decimals: drf-spectacular's pattern admits "", "-" and "."; ours needs a digit, and has no
+  sign when the field's minimum is 0 or more (budgets, amounts, hours).
+"""
+
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import serializers
+
+NO_NUL = "^[^\\x00]*$"
+
+
+class TextFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = serializers.CharField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        has_own_pattern = "pattern" in schema or any(
+            isinstance(v, RegexValidator) for v in self.target.validators
+        )
+        if schema.get("type") == "string" and not has_own_pattern:
+            schema["pattern"] = NO_NUL
+        return schema
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    whole = (field.max_digits or 30) - (field.decimal_places or 0)
+    frac = field.decimal_places or 0
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    if frac == 0:
+        return rf"^{sign}\d{{1,{whole}}}$"
+    return rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{frac}}})?|\.\d{{1,{frac}}})$"
+
+
+class DecimalFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = serializers.DecimalField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema.get("type") == "string":
+            schema["pattern"] = decimal_pattern(self.target)
+        return schema
