@@ -54,6 +54,11 @@ def hourly_codes() -> list[str]:
     return [d.code for d in registry.definitions(group="service")]
 
 
+def daily_codes() -> list[str]:
+    """The project KPIs, computed once a day for the new status date (see hourly_codes)."""
+    return [d.code for d in registry.definitions(group="project")]
+
+
 @shared_task(**task_policy(time_limit=TIME_LIMIT, soft_time_limit=SOFT_TIME_LIMIT))
 def compute_kpis_hourly() -> dict:
     """Hourly (beat): today's day, week and month periods of the service KPIs."""
@@ -66,6 +71,5 @@ def compute_kpis_closed_periods() -> dict:
     then the project KPIs of the new day."""
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     closed = compute_kpis(as_of=yesterday.isoformat(), trigger="beat")
-    project_codes = [d.code for d in registry.definitions(group="project")]
-    today = compute_kpis(codes=project_codes, trigger="beat")
+    today = compute_kpis(codes=daily_codes(), trigger="beat")
     return {"closed": closed, "today": today}

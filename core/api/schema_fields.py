@@ -10,6 +10,9 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 NO_NUL = "^[^\\x00]*$"
+# For a field that may be blank drf-spectacular adds `oneOf: [this, {maxLength: 0}]`; the first
+# branch must then not match "" too, or an empty value matches both and oneOf fails.
+NO_NUL_NOT_EMPTY = "^[^\\x00]+$"
 
 
 class TextFieldSchema(OpenApiSerializerFieldExtension):
@@ -22,7 +25,7 @@ class TextFieldSchema(OpenApiSerializerFieldExtension):
             isinstance(v, RegexValidator) for v in self.target.validators
         )
         if schema.get("type") == "string" and not has_own_pattern:
-            schema["pattern"] = NO_NUL
+            schema["pattern"] = NO_NUL_NOT_EMPTY if self.target.allow_blank else NO_NUL
         return schema
 
 

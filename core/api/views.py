@@ -27,7 +27,9 @@ class TokenObtainView(APIView):
         """A well-formed request with a wrong username or password answers 401; a malformed
         one 400; a locked account or address 429."""
         username = request.data.get("username") if hasattr(request.data, "get") else None
-        if isinstance(username, str) and is_locked(username, client_ip(request)):
+        # A NUL cannot be a username (PostgreSQL refuses it in a query); the serializer says 400.
+        well_formed = isinstance(username, str) and "\x00" not in username
+        if well_formed and is_locked(username, client_ip(request)):
             return Response(
                 {
                     "detail": "Too many failed logins; try again later.",

@@ -84,3 +84,12 @@ def test_openapi_schema_and_docs_are_served_locally(client, people):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "https://" not in html.split("<body")[0]
+
+
+def test_a_nul_in_the_username_is_a_400_not_a_server_error(api, people):
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "age\x00nt", "password": "demo"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "username" in response.json()["fields"]
+    assert ApiToken.objects.count() == 0
