@@ -1,17 +1,24 @@
-"""Helpers shared by the KPI definitions: grouping by scope, rounding, scope members."""
+"""Helpers shared by the KPI definitions: grouping by scope, rounding, scope members,
+window filters, and the data sources a KPI needs (KpiUnavailable while they are missing)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+from kpis.periods import Window
+from kpis.registry import KpiUnavailable
+from servicedesk.models import Incident
 
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
 
 # The column each scope kind groups incidents by.
 INCIDENT_SCOPE_FIELD = {"service": "service_id", "team": "team_id", "priority": "priority"}
+
+INCIDENT_SCOPES = ("global", "service", "team", "priority")
 
 
 def rounded(value: Decimal | None, places: Decimal = CENT) -> Decimal | None:
@@ -59,6 +66,14 @@ def scope_filter(scope: str, fields: dict[str, str]) -> dict:
     return {fields[kind]: int(ident)}
 
 
+def _incidents(scope: str = "global"):
+    return Incident.objects.filter(**scope_filter(scope, INCIDENT_SCOPE_FIELD))
+
+
+def _within(field: str, w: Window) -> Q:
+    return Q(**{f"{field}__gte": w.start, f"{field}__lt": w.end})
+
+
 def members(scope_kind: str, memo: dict) -> list[str]:
     """Every scope key of a kind (to report zero where nothing happened); memoised per run."""
     key = ("members", scope_kind)
@@ -87,3 +102,20 @@ def members(scope_kind: str, memo: dict) -> list[str]:
         else:
             raise ValueError(scope_kind)
     return memo[key]
+
+
+def _require(module: str, name: str, what: str):
+    """The model `name` from `module`, or KpiUnavailable naming what is missing."""
+    from importlib import import_module
+
+    try:
+        return getattr(import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise KpiUnavailable(
+            f"no data source yet: {module}.{name} ({what}) does not exist"
+        ) from exc
+
+
+def _model_field(model, name: str, what: str) -> None:
+    if name not in {f.name for f in model._meta.get_fields()}:
+        raise KpiUnavailable(f"no data source yet: {model.__name__}.{name} ({what}) does not exist")
