@@ -1,7 +1,7 @@
 """Every write of the service catalog and its requests.
 
 A second actions module, named in domain words, beside servicedesk/actions.py (which
-holds the incident and service-level writes) so the two could grow apart without
+holds the service and incident writes) so the two could grow apart without
 stepping on each other. Same rules: one transaction per action, an audit row, side
 effects deferred with `transaction.on_commit`, status moved only by the lifecycle.
 """

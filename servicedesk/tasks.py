@@ -42,7 +42,7 @@ def notify_sla(incident_id: int, level: int) -> int:
 @shared_task(**task_policy(time_limit=55, max_retries=2, ignore_result=True))
 def sla_scan() -> dict:
     """Every minute (beat): mark breaches and escalate once per level."""
-    from servicedesk.actions import sla_escalate  # actions → notifications → tasks
+    from servicedesk.sla_actions import sla_escalate  # sla_actions → notifications → tasks
 
     return sla_escalate()
 

@@ -20,7 +20,7 @@ from core.choice_lists import load_choices
 from core.exceptions import DomainError
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
-from servicedesk import actions
+from servicedesk import actions, survey_actions
 from servicedesk.availability import availability
 from servicedesk.choices import IncidentStatus, Priority
 from servicedesk.errors import SurveyAlreadyAnswered
@@ -423,7 +423,7 @@ def survey(request, token: str):
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.survey_answer(
+                survey_actions.survey_answer(
                     survey=found,
                     actor=request.user if request.user.is_authenticated else None,
                     rating=form.cleaned_data["rating"],

@@ -19,7 +19,13 @@ from core.api.permissions import role_required
 from core.audit import history_for
 from core.exceptions import NotAllowed
 from core.roles import STAFF_ROLES, Role, has_role, is_admin, is_staff_member, works_tickets
-from servicedesk import actions
+from servicedesk import (
+    actions,
+    outage_actions,
+    service_cost_actions,
+    sla_actions,
+    survey_actions,
+)
 from servicedesk.api import serializers as s
 from servicedesk.errors import BuiltinCalendarLocked
 from servicedesk.filtersets import IncidentFilter, ServiceFilter
@@ -283,7 +289,7 @@ class IncidentViewSet(
             return Response(s.SurveySerializer(found).data)
         serializer = s.SurveyAnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        answered = actions.survey_answer(
+        answered = survey_actions.survey_answer(
             survey=found, actor=request.user, **serializer.validated_data
         )
         return Response(s.SurveySerializer(answered).data, status=status.HTTP_201_CREATED)
@@ -313,7 +319,7 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         intervals = data.get("intervals")
         holidays = data.get("holidays")
-        return actions.calendar_save(
+        return sla_actions.calendar_save(
             actor=self.request.user,
             calendar=calendar,
             name=data.get("name"),
@@ -341,7 +347,7 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=calendar.pk)).data)
 
     def destroy(self, request, *args, **kwargs):
-        actions.calendar_delete(calendar=self.get_object(), actor=request.user)
+        sla_actions.calendar_delete(calendar=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -360,7 +366,7 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
     def _save(self, serializer, policy=None):
         data = serializer.validated_data
         targets = data.get("targets")
-        return actions.sla_policy_save(
+        return sla_actions.sla_policy_save(
             actor=self.request.user,
             policy=policy,
             name=data.get("name"),
@@ -388,7 +394,7 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)
 
     def destroy(self, request, *args, **kwargs):
-        actions.sla_policy_delete(policy=self.get_object(), actor=request.user)
+        sla_actions.sla_policy_delete(policy=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -447,7 +453,7 @@ class OutageViewSet(
 
     def perform_create(self, serializer):
         self._check_owner_or_admin(agents=True)
-        serializer.instance = actions.outage_record(
+        serializer.instance = outage_actions.outage_record(
             actor=self.request.user, service=self.service(), **serializer.validated_data
         )
 
@@ -456,7 +462,7 @@ class OutageViewSet(
         self._check_owner_or_admin(agents=True)
         serializer = self.get_serializer(outage, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        updated = actions.outage_update(
+        updated = outage_actions.outage_update(
             outage=outage, actor=request.user, changes=serializer.validated_data
         )
         return Response(self.get_serializer(updated).data)
@@ -485,7 +491,7 @@ class ServiceCostViewSet(_ServiceNested, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         self._check_owner_or_admin(agents=False)
-        serializer.instance = actions.service_cost_record(
+        serializer.instance = service_cost_actions.service_cost_record(
             actor=self.request.user, service=self.service(), **serializer.validated_data
         )
 
@@ -494,7 +500,7 @@ class ServiceCostViewSet(_ServiceNested, viewsets.ModelViewSet):
         self._check_owner_or_admin(agents=False)
         serializer = self.get_serializer(cost, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        updated = actions.service_cost_update(
+        updated = service_cost_actions.service_cost_update(
             cost=cost, actor=request.user, changes=serializer.validated_data
         )
         return Response(self.get_serializer(updated).data)
@@ -502,7 +508,7 @@ class ServiceCostViewSet(_ServiceNested, viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         cost = self.get_object()
         self._check_owner_or_admin(agents=False)
-        actions.service_cost_delete(cost=cost, actor=request.user)
+        service_cost_actions.service_cost_delete(cost=cost, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

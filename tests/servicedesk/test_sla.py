@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 
 from core.models import AuditEvent
-from servicedesk import actions
+from servicedesk import actions, sla_actions
 from servicedesk.actions import incident_transition as move
 from servicedesk.models import Incident, IncidentPause
 from servicedesk.sla import sla_state
@@ -282,11 +282,11 @@ def test_scan_warns_the_assignee_once_at_75_percent(
     mail.outbox.clear()
     clock.set(london(2025, 1, 6, 11, 59))
     with django_capture_on_commit_callbacks(execute=True):
-        assert actions.sla_escalate(now=clock.now)["warned"] == 0
+        assert sla_actions.sla_escalate(now=clock.now)["warned"] == 0
     clock.set(london(2025, 1, 6, 12, 0))
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            actions.sla_escalate(now=clock.now)
+            sla_actions.sla_escalate(now=clock.now)
     (message,) = mail.outbox
     assert message.to == [people["agent"].email] and "75%" in message.subject
     escalating.refresh_from_db()
@@ -298,12 +298,12 @@ def test_scan_flags_the_breach_and_mails_the_team_lead_once(
 ):
     clock.set(london(2025, 1, 6, 12, 30))
     with django_capture_on_commit_callbacks(execute=True):
-        actions.sla_escalate(now=clock.now)
+        sla_actions.sla_escalate(now=clock.now)
     mail.outbox.clear()
     clock.set(london(2025, 1, 6, 13, 1))
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            actions.sla_escalate(now=clock.now)
+            sla_actions.sla_escalate(now=clock.now)
     (message,) = mail.outbox
     assert message.to == [people["agent2"].email] and "SLA breached" in message.subject
     escalating.refresh_from_db()
@@ -319,7 +319,7 @@ def test_scan_jumping_past_the_due_time_sends_only_the_breach_mail(
     mail.outbox.clear()
     clock.set(london(2025, 1, 7, 9, 0))
     with django_capture_on_commit_callbacks(execute=True):
-        done = actions.sla_escalate(now=clock.now)
+        done = sla_actions.sla_escalate(now=clock.now)
     assert done["breached"] == 1 and done["warned"] == 0
     assert [m.to for m in mail.outbox] == [[people["agent2"].email]]
 
@@ -328,8 +328,8 @@ def test_scan_marks_unanswered_incidents_past_the_response_target(people, servic
     clock.set(london(2025, 1, 6, 9, 0))
     incident = open_incident(people, service, london(2025, 1, 6, 9, 0))  # response due 10:00
     clock.set(london(2025, 1, 6, 10, 5))
-    assert actions.sla_escalate(now=clock.now)["response_breached"] == 1
-    assert actions.sla_escalate(now=clock.now)["response_breached"] == 0
+    assert sla_actions.sla_escalate(now=clock.now)["response_breached"] == 1
+    assert sla_actions.sla_escalate(now=clock.now)["response_breached"] == 0
     incident.refresh_from_db()
     assert incident.response_breached is True
 
@@ -340,7 +340,7 @@ def test_scan_leaves_paused_clocks_alone(people, service, clock):
     incident = move(incident=incident, action="start", actor=people["agent"])
     incident = move(incident=incident, action="hold", actor=people["agent"])
     clock.set(london(2025, 1, 8, 9, 0))
-    assert actions.sla_escalate(now=clock.now) == {
+    assert sla_actions.sla_escalate(now=clock.now) == {
         "response_breached": 0,
         "warned": 0,
         "breached": 0,
@@ -470,4 +470,4 @@ def test_seed_demo_gives_clocks_surveys_outages_and_costs_and_is_idempotent(db):
     result = csat(Survey.objects.all())
     assert 0 < result["answered"] < result["sent"] and result["csat_pct"] is not None
     assert Incident.objects.filter(resolution_breached=True).exists()
-    assert actions.sla_escalate()["breached"] == 0  # the demo starts without a mail burst
+    assert sla_actions.sla_escalate()["breached"] == 0  # the demo starts without a mail burst

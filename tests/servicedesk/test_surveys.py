@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from servicedesk import actions
+from servicedesk import actions, survey_actions
 from servicedesk.models import Survey
 from servicedesk.queries import csat
 from tests.conftest import assert_status
@@ -158,7 +158,7 @@ def test_portal_shows_the_survey_form_then_the_answer(people, incident, client):
 
 
 def test_agent_ticket_page_shows_the_rating(people, incident, client):
-    actions.survey_answer(
+    survey_actions.survey_answer(
         survey=incident.survey, actor=people["requester"], rating=2, comment="Slow"
     )
     client.force_login(people["agent"])
@@ -176,7 +176,7 @@ def test_csat_counts_answered_ratings_only_and_reports_the_response_rate(people)
     for rating in [5, 4, 3, 1, None, None]:
         survey = resolved(people).survey
         if rating is not None:
-            actions.survey_answer(survey=survey, actor=people["requester"], rating=rating)
+            survey_actions.survey_answer(survey=survey, actor=people["requester"], rating=rating)
     result = csat(Survey.objects.all())
     assert result == {
         "csat_pct": Decimal("50.000"),
