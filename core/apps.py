@@ -6,4 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core: people, teams, audit"
 
     def ready(self):
-        from core.api import schema_fields  # noqa: F401  (registers the schema extensions)
+        from core.api import (
+            schema_fields,  # noqa: F401  (registers the schema extensions)
+            strict_text,
+        )
+
+        strict_text.install()

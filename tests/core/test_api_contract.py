@@ -117,3 +117,22 @@ def test_a_boolean_filter_refuses_what_is_not_true_or_false(people, value):
     response = client_for(people["agent"]).get(f"/api/v1/catalog-items/?active={value}")
     assert response.status_code == 400
     assert response.json()["fields"] == {"active": ["Use true or false."]}
+
+
+@pytest.mark.parametrize("value", [6.2819484491321496e16, 42, True, ["x"], {"x": 1}])
+def test_a_text_field_given_a_non_string_is_400_and_creates_nothing(people, value):
+    """The schema says ``type: string``; a number is not quietly turned into text."""
+    response = client_for(people["agent"]).post(
+        "/api/v1/incidents/", {"title": "Printer jam", "description": value}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "description" in response.json()["fields"]
+    assert not Incident.objects.filter(title="Printer jam").exists()
+
+
+def test_a_numeric_title_is_refused_but_the_same_text_as_a_string_is_kept(people):
+    agent = client_for(people["agent"])
+    assert agent.post("/api/v1/incidents/", {"title": 2024}, format="json").status_code == 400
+    created = agent.post("/api/v1/incidents/", {"title": "2024"}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["title"] == "2024"
