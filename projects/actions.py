@@ -1,9 +1,13 @@
-"""Every write of the projects app. Each action is one transaction with an audit row."""
+"""Every write of a project itself: charter, phases, team and baseline.
+
+Each action is one transaction with an audit row. The guards every projects action shares
+(_ensure_editor, _ensure_open, _lock, _unknown, ProjectClosed) live here; tasks, milestones,
+costs and risks are written by their siblings task_actions, milestone_actions, cost_actions
+and risk_actions.
+"""
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.api.concurrency import check_version
-from core.audit import audit_record, diff, snapshot, versioned_apply
+from core.audit import audit_record, versioned_apply
 from core.exceptions import DomainError, NotAllowed
 from core.lifecycle import transition_apply
 from core.roles import Role, has_role
@@ -21,20 +25,8 @@ from projects.improvement_link import (
     improvement_start_for,
 )
 from projects.lifecycle import FORWARD_ACTIONS, PROJECT_LIFECYCLE, gate_checklist
-from projects.models import (
-    Baseline,
-    BaselineMilestone,
-    BaselineTask,
-    CostEntry,
-    Dependency,
-    Milestone,
-    Project,
-    ProjectMember,
-    Risk,
-    Task,
-    TimeEntry,
-)
-from projects.queries import can_create_projects, can_edit, can_log_time
+from projects.models import Baseline, BaselineMilestone, BaselineTask, Project, ProjectMember
+from projects.queries import can_create_projects, can_edit
 
 PROJECT_FIELDS = (
     "code",
@@ -52,28 +44,6 @@ PROJECT_FIELDS = (
     "planned_finish",
     "service",
     "improvement",
-)
-TASK_FIELDS = (
-    "parent",
-    "position",
-    "name",
-    "planned_start",
-    "planned_finish",
-    "planned_cost",
-    "percent_complete",
-    "assignee",
-    "actual_start",
-    "actual_finish",
-)
-MILESTONE_FIELDS = ("name", "due_date", "completed_on", "waived", "waived_reason")
-RISK_FIELDS = (
-    "description",
-    "probability",
-    "impact",
-    "owner",
-    "response",
-    "response_plan",
-    "status",
 )
 
 
@@ -304,308 +274,3 @@ def baseline_capture(*, project: Project, actor, note: str = "") -> Baseline:
         changes={"baseline": [last or None, baseline.number]},
     )
     return baseline
-
-
-# ---------------------------------------------------------------- tasks and dependencies
-
-
-def _check_parent(task: Task, parent: Task | None) -> None:
-    if parent is None:
-        return
-    if parent.project_id != task.project_id:
-        raise ValidationError({"parent": "The parent task belongs to another project."})
-    node = parent
-    while node is not None:
-        if task.pk is not None and node.pk == task.pk:
-            raise ValidationError({"parent": "A task cannot sit under itself or its subtasks."})
-        node = node.parent
-
-
-@transaction.atomic
-def task_create(*, project: Project, actor, **fields: Any) -> Task:
-    """Add a task to the WBS (under `parent` when given)."""
-    _unknown(fields, TASK_FIELDS)
-    _ensure_editor(project, actor)
-    _ensure_open(project)
-    task = Task(project=project, **fields)
-    _check_parent(task, fields.get("parent"))
-    if "position" not in fields:
-        task.position = project.tasks.filter(parent=fields.get("parent")).count() + 1
-    task.full_clean()
-    task.save()
-    audit_record(actor=actor, action="task.created", obj=task, changes={"project": [None, project]})
-    return task
-
-
-@transaction.atomic
-def task_update(*, task: Task, actor, expected_version: int, **fields: Any) -> Task:
-    """Change a task's plan or progress; 412 when `expected_version` is old."""
-    _unknown(fields, TASK_FIELDS)
-    locked = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
-    _ensure_editor(locked.project, actor)
-    _ensure_open(locked.project)
-    check_version(locked, expected_version)
-    if "parent" in fields:
-        _check_parent(locked, fields["parent"])
-    return versioned_apply(locked, actor=actor, action="task.updated", fields=fields)
-
-
-@transaction.atomic
-def task_delete(*, task: Task, actor) -> None:
-    """Remove a task and its subtasks (baselines keep their copies)."""
-    _ensure_editor(task.project, actor)
-    _ensure_open(task.project)
-    audit_record(
-        actor=actor, action="task.deleted", obj=task.project, changes={"task": [task.name, None]}
-    )
-    task.delete()
-
-
-def _reaches(edges: dict[int, set[int]], start: int, goal: int) -> bool:
-    seen, stack = set(), [start]
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(edges.get(node, ()))
-    return False
-
-
-@transaction.atomic
-def dependency_add(*, predecessor: Task, successor: Task, actor) -> Dependency:
-    """Finish-to-start link; refuses self-links, links across projects and cycles (400)."""
-    project = _lock(predecessor.project)
-    _ensure_editor(project, actor)
-    _ensure_open(project)
-    if predecessor.project_id != successor.project_id:
-        raise ValidationError({"successor": "Both tasks must belong to the same project."})
-    if predecessor.pk == successor.pk:
-        raise ValidationError({"successor": "A task cannot depend on itself."})
-    edges: dict[int, set[int]] = {}
-    for a, b in Dependency.objects.filter(predecessor__project=project).values_list(
-        "predecessor_id", "successor_id"
-    ):
-        edges.setdefault(a, set()).add(b)
-    if _reaches(edges, successor.pk, predecessor.pk):
-        raise ValidationError(
-            {"successor": f"'{successor}' already leads to '{predecessor}': that would be a cycle."}
-        )
-    dependency, _ = Dependency.objects.get_or_create(predecessor=predecessor, successor=successor)
-    audit_record(
-        actor=actor,
-        action="task.dependency_added",
-        obj=successor,
-        changes={"predecessor": [None, predecessor]},
-    )
-    return dependency
-
-
-@transaction.atomic
-def dependency_remove(*, dependency: Dependency, actor) -> None:
-    _ensure_editor(dependency.successor.project, actor)
-    audit_record(
-        actor=actor,
-        action="task.dependency_removed",
-        obj=dependency.successor,
-        changes={"predecessor": [dependency.predecessor_id, None]},
-    )
-    dependency.delete()
-
-
-# ---------------------------------------------------------------- milestones
-
-
-@transaction.atomic
-def milestone_create(*, project: Project, actor, **fields: Any) -> Milestone:
-    _unknown(fields, MILESTONE_FIELDS)
-    _ensure_editor(project, actor)
-    _ensure_open(project)
-    milestone = Milestone(project=project, **fields)
-    milestone.full_clean()
-    milestone.save()
-    audit_record(
-        actor=actor,
-        action="milestone.created",
-        obj=milestone,
-        changes={"due_date": [None, milestone.due_date]},
-    )
-    return milestone
-
-
-@transaction.atomic
-def milestone_update(*, milestone: Milestone, actor, **fields: Any) -> Milestone:
-    """Move, complete or waive a milestone; a waiver needs a reason (400 without one)."""
-    _unknown(fields, MILESTONE_FIELDS)
-    _ensure_editor(milestone.project, actor)
-    _ensure_open(milestone.project)
-    before = snapshot(milestone, fields)
-    for name, value in fields.items():
-        setattr(milestone, name, value)
-    if milestone.waived and not milestone.waived_reason.strip():
-        raise ValidationError({"waived_reason": "Say why the milestone is waived."})
-    if not milestone.waived:
-        milestone.waived_reason = milestone.waived_reason if "waived_reason" in fields else ""
-    milestone.full_clean()
-    milestone.save()
-    audit_record(
-        actor=actor,
-        action="milestone.updated",
-        obj=milestone,
-        changes=diff(before, snapshot(milestone, fields)),
-    )
-    return milestone
-
-
-@transaction.atomic
-def milestone_complete(
-    *, milestone: Milestone, actor, on: datetime.date | None = None
-) -> Milestone:
-    return milestone_update(
-        milestone=milestone, actor=actor, completed_on=on or timezone.localdate()
-    )
-
-
-@transaction.atomic
-def milestone_waive(*, milestone: Milestone, actor, reason: str) -> Milestone:
-    return milestone_update(milestone=milestone, actor=actor, waived=True, waived_reason=reason)
-
-
-@transaction.atomic
-def milestone_delete(*, milestone: Milestone, actor) -> None:
-    _ensure_editor(milestone.project, actor)
-    _ensure_open(milestone.project)
-    audit_record(
-        actor=actor,
-        action="milestone.deleted",
-        obj=milestone.project,
-        changes={"milestone": [milestone.name, None]},
-    )
-    milestone.delete()
-
-
-# ---------------------------------------------------------------- costs and time
-
-
-def _currency(project: Project, currency: str | None) -> str:
-    if currency and currency != project.currency:
-        raise ValidationError(
-            {"currency": f"Costs are recorded in the project's currency ({project.currency})."}
-        )
-    return project.currency
-
-
-def _task_of(project: Project, task: Task | None) -> None:
-    if task is not None and task.project_id != project.pk:
-        raise ValidationError({"task": "The task belongs to another project."})
-
-
-@transaction.atomic
-def cost_entry_add(
-    *,
-    project: Project,
-    actor,
-    amount: Decimal,
-    incurred_on: datetime.date,
-    category: str = "other",
-    task: Task | None = None,
-    description: str = "",
-    currency: str | None = None,
-) -> CostEntry:
-    """Record money spent (actual cost) in the project's currency."""
-    _ensure_editor(project, actor)
-    _task_of(project, task)
-    entry = CostEntry(
-        project=project,
-        task=task,
-        amount=amount,
-        currency=_currency(project, currency),
-        incurred_on=incurred_on,
-        category=category,
-        description=description,
-        created_by=actor,
-    )
-    entry.full_clean()
-    entry.save()
-    audit_record(
-        actor=actor,
-        action="project.cost_added",
-        obj=project,
-        changes={"cost": [None, f"{entry.amount} {entry.currency} {entry.category}"]},
-    )
-    return entry
-
-
-@transaction.atomic
-def time_entry_add(
-    *,
-    project: Project,
-    actor,
-    task: Task,
-    date: datetime.date,
-    hours: Decimal,
-    person=None,
-    hourly_rate: Decimal | None = None,
-    note: str = "",
-    currency: str | None = None,
-) -> TimeEntry:
-    """Log hours on a task; with an hourly rate they count as labour in the actual cost.
-
-    Team members log their own time; the manager and admins log anyone's.
-    """
-    person = person or actor
-    if not can_log_time(project, actor) or (person != actor and not can_edit(project, actor)):
-        raise NotAllowed("You may log only your own time on projects you work on.")
-    _task_of(project, task)
-    entry = TimeEntry(
-        project=project,
-        task=task,
-        person=person,
-        date=date,
-        hours=hours,
-        hourly_rate=hourly_rate,
-        currency=_currency(project, currency),
-        note=note,
-    )
-    entry.full_clean()
-    entry.save()
-    audit_record(
-        actor=actor,
-        action="project.time_logged",
-        obj=project,
-        changes={"time": [None, f"{person.username} {hours}h {date.isoformat()}"]},
-    )
-    return entry
-
-
-# ---------------------------------------------------------------- risks
-
-
-@transaction.atomic
-def risk_create(*, project: Project, actor, **fields: Any) -> Risk:
-    _unknown(fields, RISK_FIELDS)
-    _ensure_editor(project, actor)
-    risk = Risk(project=project, **fields)
-    risk.full_clean()
-    risk.save()
-    audit_record(
-        actor=actor, action="risk.created", obj=risk, changes={"score": [None, risk.score]}
-    )
-    return risk
-
-
-@transaction.atomic
-def risk_update(*, risk: Risk, actor, **fields: Any) -> Risk:
-    _unknown(fields, RISK_FIELDS)
-    _ensure_editor(risk.project, actor)
-    before = snapshot(risk, fields)
-    for name, value in fields.items():
-        setattr(risk, name, value)
-    risk.full_clean()
-    risk.save()
-    audit_record(
-        actor=actor, action="risk.updated", obj=risk, changes=diff(before, snapshot(risk, fields))
-    )
-    return risk

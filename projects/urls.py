@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import handoff_views, views
+from projects import cost_views, handoff_views, milestone_views, risk_views, task_views, views
 
 app_name = "projects"
 
@@ -12,30 +12,30 @@ urlpatterns = [
     path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
     path("projects/<int:pk>/transition/", views.transition, name="transition"),
     path("projects/<int:pk>/members/", views.member_add, name="member_add"),
-    path("projects/<int:pk>/plan/", views.plan, name="plan"),
-    path("projects/<int:pk>/plan/tasks/", views.task_add, name="task_add"),
+    path("projects/<int:pk>/plan/", task_views.plan, name="plan"),
+    path("projects/<int:pk>/plan/tasks/", task_views.task_add, name="task_add"),
     path(
         "projects/<int:pk>/plan/tasks/<int:task_pk>/progress/",
-        views.task_progress,
+        task_views.task_progress,
         name="task_progress",
     ),
-    path("projects/<int:pk>/plan/dependencies/", views.dependency_add, name="dependency_add"),
+    path("projects/<int:pk>/plan/dependencies/", task_views.dependency_add, name="dependency_add"),
     path("projects/<int:pk>/plan/baseline/", views.baseline_capture, name="baseline_capture"),
-    path("projects/<int:pk>/gantt/", views.gantt, name="gantt"),
-    path("projects/<int:pk>/milestones/", views.milestones, name="milestones"),
-    path("projects/<int:pk>/milestones/add/", views.milestone_add, name="milestone_add"),
+    path("projects/<int:pk>/gantt/", task_views.gantt, name="gantt"),
+    path("projects/<int:pk>/milestones/", milestone_views.milestones, name="milestones"),
+    path("projects/<int:pk>/milestones/add/", milestone_views.milestone_add, name="milestone_add"),
     path(
         "projects/<int:pk>/milestones/<int:milestone_pk>/",
-        views.milestone_status,
+        milestone_views.milestone_status,
         name="milestone_status",
     ),
-    path("projects/<int:pk>/costs/", views.costs, name="costs"),
-    path("projects/<int:pk>/costs/add/", views.cost_add, name="cost_add"),
-    path("projects/<int:pk>/risks/", views.risks, name="risks"),
-    path("projects/<int:pk>/risks/add/", views.risk_add, name="risk_add"),
-    path("projects/<int:pk>/risks/<int:risk_pk>/", views.risk_status, name="risk_status"),
-    path("projects/<int:pk>/time/", views.time, name="time"),
-    path("projects/<int:pk>/time/add/", views.time_add, name="time_add"),
+    path("projects/<int:pk>/costs/", cost_views.costs, name="costs"),
+    path("projects/<int:pk>/costs/add/", cost_views.cost_add, name="cost_add"),
+    path("projects/<int:pk>/risks/", risk_views.risks, name="risks"),
+    path("projects/<int:pk>/risks/add/", risk_views.risk_add, name="risk_add"),
+    path("projects/<int:pk>/risks/<int:risk_pk>/", risk_views.risk_status, name="risk_status"),
+    path("projects/<int:pk>/time/", cost_views.time, name="time"),
+    path("projects/<int:pk>/time/add/", cost_views.time_add, name="time_add"),
     path("projects/<int:pk>/handoff/", handoff_views.handoff, name="handoff"),
     path("projects/<int:pk>/handoff/start/", handoff_views.handoff_start, name="handoff_start"),
     path("projects/<int:pk>/handoff/edit/", handoff_views.handoff_edit, name="handoff_edit"),

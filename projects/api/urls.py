@@ -1,18 +1,18 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from projects.api import views
+from projects.api import cost_views, handoff_views, milestone_views, risk_views, task_views, views
 
 router = SimpleRouter()
 router.register("projects", views.ProjectViewSet, basename="project")
-router.register("handoffs", views.HandoffViewSet, basename="handoff")
+router.register("handoffs", handoff_views.HandoffViewSet, basename="handoff")
 nested = [
-    ("tasks", views.TaskViewSet, "project-task"),
-    ("dependencies", views.DependencyViewSet, "project-dependency"),
-    ("milestones", views.MilestoneViewSet, "project-milestone"),
-    ("costs", views.CostEntryViewSet, "project-cost"),
-    ("time-entries", views.TimeEntryViewSet, "project-time-entry"),
-    ("risks", views.RiskViewSet, "project-risk"),
+    ("tasks", task_views.TaskViewSet, "project-task"),
+    ("dependencies", task_views.DependencyViewSet, "project-dependency"),
+    ("milestones", milestone_views.MilestoneViewSet, "project-milestone"),
+    ("costs", cost_views.CostEntryViewSet, "project-cost"),
+    ("time-entries", cost_views.TimeEntryViewSet, "project-time-entry"),
+    ("risks", risk_views.RiskViewSet, "project-risk"),
     ("members", views.ProjectMemberViewSet, "project-member"),
 ]
 for prefix, viewset, basename in nested:
@@ -21,12 +21,12 @@ for prefix, viewset, basename in nested:
 urlpatterns = [
     path(
         "projects/milestones.ics",
-        views.FollowedMilestonesCalendar.as_view(),
+        milestone_views.FollowedMilestonesCalendar.as_view(),
         name="project-milestones-feed",
     ),
     path(
         "projects/<int:pk>/milestones.ics",
-        views.ProjectMilestonesCalendar.as_view(),
+        milestone_views.ProjectMilestonesCalendar.as_view(),
         name="project-milestones-ics",
     ),
     *router.urls,

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from projects import evm
-from projects.actions import baseline_capture, task_update
+from projects.actions import baseline_capture
 from projects.evm import EvmData, MilestoneDate, PlannedWork, Spend
 from projects.queries import plan_rows
+from projects.task_actions import task_update
 from tests.projects.factories import (
     CostEntryFactory,
     MilestoneFactory,

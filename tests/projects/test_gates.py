@@ -8,16 +8,11 @@ import pytest
 from core.audit import history_for
 from core.exceptions import GateNotMet, GuardFailed, InvalidTransition, NotAllowed
 from projects import lifecycle
-from projects.actions import (
-    baseline_capture,
-    dependency_add,
-    milestone_update,
-    project_transition,
-    task_create,
-    task_update,
-)
+from projects.actions import baseline_capture, project_transition
 from projects.choices import Phase
+from projects.milestone_actions import milestone_update
 from projects.models import Project
+from projects.task_actions import dependency_add, task_create, task_update
 from tests.projects.factories import MilestoneFactory, ProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db

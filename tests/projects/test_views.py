@@ -122,7 +122,8 @@ def test_other_staff_cannot_change_the_plan_from_the_page(people, project):
 
 
 def test_gantt_page_carries_tasks_dependencies_and_baseline(people, project):
-    from projects.actions import baseline_capture, dependency_add
+    from projects.actions import baseline_capture
+    from projects.task_actions import dependency_add
 
     pm = people["project_manager"]
     a = TaskFactory(project=project, name="Design")

@@ -1,0 +1,187 @@
+"""The WBS and Gantt tabs of the project workspace. Writes go through task_actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.exceptions import DomainError
+from projects import task_actions
+from projects.forms import DependencyForm, TaskForm, TaskProgressForm
+from projects.models import BaselineTask, Project, Task
+from projects.queries import plan_rows
+from projects.views import _editable, _form_errors, _project, _run, _workspace
+
+# ---------------------------------------------------------------- WBS
+
+
+@login_required
+def plan(request, pk: int):
+    """The WBS editor: rows in tree order with roll-ups, progress inline, add tasks and links."""
+    project = _project(request, pk)
+    rows = plan_rows(project)
+    names = {r.task.pk: r.wbs for r in rows}
+    for r in rows:
+        r.predecessor_wbs = [
+            names.get(link.predecessor_id) for link in r.task.predecessor_links.all()
+        ]
+    return render(
+        request,
+        "projects/plan.html",
+        _workspace(
+            request,
+            project,
+            "plan",
+            rows=rows,
+            task_form=TaskForm(project=project),
+            dependency_form=DependencyForm(project=project),
+            baselines=project.baselines.select_related("captured_by").order_by("-number"),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def task_add(request, pk: int):
+    project = _editable(request, pk)
+    form = TaskForm(request.POST, project=project)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        _run(
+            request,
+            lambda: task_actions.task_create(project=project, actor=request.user, **data),
+            "Task added.",
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("projects:plan", pk=pk)
+
+
+@login_required
+@require_POST
+def task_progress(request, pk: int, task_pk: int):
+    """htmx: set a leaf task's percent complete; answers the refreshed row."""
+    project = _editable(request, pk)
+    task = get_object_or_404(Task, pk=task_pk, project=project)
+    form = TaskProgressForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            task_actions.task_update(
+                task=task,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                percent_complete=form.cleaned_data["percent_complete"],
+            )
+        except (DomainError, ValidationError) as exc:
+            error = getattr(exc, "detail", None) or " ".join(exc.messages)
+    else:
+        error = "Enter a whole number from 0 to 100."
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, error)
+        return redirect("projects:plan", pk=pk)
+    row = next(r for r in plan_rows(project) if r.task.pk == task.pk)
+    return render(
+        request,
+        "projects/partials/_task_row.html",
+        {"row": row, "project": project, "can_edit": True, "error": error},
+    )
+
+
+@login_required
+@require_POST
+def dependency_add(request, pk: int):
+    project = _editable(request, pk)
+    form = DependencyForm(request.POST, project=project)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: task_actions.dependency_add(actor=request.user, **form.cleaned_data),
+            "Dependency added.",
+        )
+    return redirect("projects:plan", pk=pk)
+
+
+# ---------------------------------------------------------------- Gantt
+
+
+def gantt_data(project: Project) -> dict:
+    """Tasks for frappe-gantt, with the newest baseline's dates for the overlay."""
+    rows = plan_rows(project)
+    baseline = project.baselines.order_by("-number").first()
+    planned = {}
+    if baseline:
+        planned = {
+            b.task_id: b for b in BaselineTask.objects.filter(baseline=baseline, task__isnull=False)
+        }
+    spans: dict[int, tuple] = {}
+
+    def baseline_span(node) -> tuple:
+        # A summary's baseline spans its children's, as its plan does.
+        if node.task.pk not in spans:
+            if node.children:
+                kids = [baseline_span(k) for k in node.children]
+                starts = [a for a, _ in kids if a]
+                ends = [b for _, b in kids if b]
+                spans[node.task.pk] = (min(starts, default=None), max(ends, default=None))
+            else:
+                b = planned.get(node.task.pk)
+                spans[node.task.pk] = (b.planned_start, b.planned_finish) if b else (None, None)
+        return spans[node.task.pk]
+
+    tasks, unscheduled = [], []
+    for r in rows:
+        if not (r.planned_start and r.planned_finish):
+            unscheduled.append(r.task.name)
+            continue
+        base_start, base_end = baseline_span(r)
+        tasks.append(
+            {
+                "id": f"t{r.task.pk}",
+                "name": f"{r.wbs} {r.task.name}",
+                "start": r.planned_start.isoformat(),
+                "end": r.planned_finish.isoformat(),
+                "progress": float(round(r.percent_complete, 1)),
+                "dependencies": ", ".join(
+                    f"t{x.predecessor_id}" for x in r.task.predecessor_links.all()
+                ),
+                "custom_class": "gantt-summary" if r.is_summary else "",
+                "baseline_start": base_start.isoformat() if base_start else None,
+                "baseline_end": base_end.isoformat() if base_end else None,
+            }
+        )
+    for m in project.milestones.all():
+        tasks.append(
+            {
+                "id": f"m{m.pk}",
+                "name": f"◆ {m.name}",
+                "start": m.due_date.isoformat(),
+                "end": m.due_date.isoformat(),
+                "progress": 100 if m.done else 0,
+                "dependencies": "",
+                "custom_class": "gantt-milestone",
+                "baseline_start": None,
+                "baseline_end": None,
+            }
+        )
+    return {
+        "tasks": tasks,
+        "unscheduled": unscheduled,
+        "baseline": baseline.number if baseline else None,
+        "today": timezone.localdate().isoformat(),
+    }
+
+
+@login_required
+def gantt(request, pk: int):
+    project = _project(request, pk)
+    return render(
+        request,
+        "projects/gantt.html",
+        _workspace(request, project, "gantt", gantt=gantt_data(project)),
+    )
