@@ -111,6 +111,8 @@ TEMPLATES = [
         },
     }
 ]
+# Django's form renderer with select boxes rendered in Python (see core/form_renderer.py).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
 
 AUTHENTICATION_BACKENDS = ["core.security.ThrottledModelBackend"]
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", default=5)
