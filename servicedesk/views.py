@@ -114,6 +114,15 @@ def queue(request):
     now = timezone.now()
     for incident in page.items:
         incident.sla_info = sla_state(incident, now=now)
+    context = {
+        "page": page,
+        "view_key": view_key,
+        "sort": sort,
+        "can_work": works_tickets(request.user),
+    }
+    # htmx swaps only the rows: no counts, filter choices or bulk form to build for it.
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue-rows":
+        return render(request, "servicedesk/partials/_queue_rows.html", context)
     bulk_form = BulkAssignForm()
     filters = filterset.form.fields
     load_choices(
@@ -121,20 +130,14 @@ def queue(request):
         (filters["team"].queryset, [filters["team"], bulk_form.fields["team"]]),
         (bulk_form.fields["assignee"].queryset, [bulk_form.fields["assignee"]]),
     )
-    context = {
-        "filterset": filterset,
-        "page": page,
-        "view_key": view_key,
-        "saved_filters": SAVED_FILTERS,
-        "counts": queue_counts(request.user),
-        "sort": sort,
-        "statuses": IncidentStatus.choices,
-        "priorities": Priority.choices,
-        "bulk_form": bulk_form,
-        "can_work": works_tickets(request.user),
-    }
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue-rows":
-        return render(request, "servicedesk/partials/_queue_rows.html", context)
+    context.update(
+        filterset=filterset,
+        saved_filters=SAVED_FILTERS,
+        counts=queue_counts(request.user),
+        statuses=IncidentStatus.choices,
+        priorities=Priority.choices,
+        bulk_form=bulk_form,
+    )
     return render(request, "servicedesk/queue.html", context)
 
 

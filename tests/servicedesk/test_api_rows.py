@@ -8,8 +8,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from servicedesk import actions
-from servicedesk.api.serializers import IncidentListSerializer
-from servicedesk.queries import incident_list_for
+from servicedesk.api.serializers import IncidentListSerializer, IncidentSerializer
+from servicedesk.queries import incident_details_for, incident_list_for
 from tests.conftest import client_for
 from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
 
@@ -47,9 +47,9 @@ def queue(people):
     return [bare, full, done]
 
 
-def _declared_fields_row(incident, now) -> dict:
+def _declared_fields_row(incident, now, serializer_class=IncidentListSerializer) -> dict:
     """What DRF's field machinery gives for the same row."""
-    serializer = IncidentListSerializer(context={"now": now})
+    serializer = serializer_class(context={"now": now})
     return serializers.ModelSerializer.to_representation(serializer, incident)
 
 
@@ -65,6 +65,18 @@ def test_a_queue_row_equals_what_its_declared_fields_give(people, queue, zone):
     full = next(row for row in fast if row["title"] == "Payroll run fails")
     assert full["assignee_detail"]["username"] == "agent"
     assert full["sla"]["policy"] == "Standard" and full["sla"]["resolution_breached"] is True
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_an_incident_detail_equals_what_its_declared_fields_give(people, queue, zone):
+    now = timezone.now()
+    queue[1].description = "Steps:\n\n1. open *payroll*\n2. <script>x</script>"
+    queue[1].save(update_fields=["description"])
+    with timezone.override(zone):
+        for incident in incident_details_for(people["agent"]).order_by("pk"):
+            fast = IncidentSerializer(incident, context={"now": now}).data
+            assert dict(fast) == dict(_declared_fields_row(incident, now, IncidentSerializer))
+            assert "<script>" not in fast["description_html"]
 
 
 def test_the_api_list_serves_the_same_rows_as_the_detail(people, queue):

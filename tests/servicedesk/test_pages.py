@@ -111,14 +111,14 @@ def test_bulk_assign_moves_new_incidents_to_assigned(client, people):
     assert (a.status, a.assignee, b.assignee) == ("assigned", people["agent2"], people["agent2"])
 
 
-def _statements(client, url) -> int:
+def _statements(client, url, **headers) -> int:
     """SQL statements of one request, not counting the test transaction's savepoints."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url)  # warm the session and calendar caches
+    client.get(url, **headers)  # warm the session and calendar caches
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
+        assert client.get(url, **headers).status_code == 200
     return sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
 
 
@@ -132,6 +132,20 @@ def test_queue_page_query_count_is_constant(client, people):
         counts.append(_statements(client, "/desk/?view=mine"))
     assert counts[0] == counts[1] <= 8, counts
     assert client.get("/desk/?view=mine").content.decode().count('name="ids"') == 45
+
+
+def test_a_filter_change_fetches_only_the_rows(client, people):
+    """htmx swaps #queue-rows: the reply is the table alone, without the page's counts and
+    filter choices, so it costs fewer statements than the full page."""
+    client.force_login(people["agent"])
+    for _ in range(3):
+        IncidentFactory(assignee=people["agent"], team=people["team"], status="in_progress")
+    rows_only = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "queue-rows"}
+    html = client.get("/desk/?view=mine", **rows_only).content.decode()
+    assert html.startswith("<table") and html.count('name="ids"') == 3
+    assert "<form" not in html and "<html" not in html
+    full = _statements(client, "/desk/?view=mine")
+    assert _statements(client, "/desk/?view=mine", **rows_only) <= full - 2
 
 
 def _conversation(incident, people, comments: int):
