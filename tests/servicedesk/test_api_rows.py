@@ -89,3 +89,22 @@ def test_the_api_list_serves_the_same_rows_as_the_detail(people, queue):
         remaining = [r.pop("sla")["remaining_business_minutes"] for r in (row, detail)]
         assert row == detail
         assert remaining[0] is None or abs(remaining[0] - remaining[1]) <= 1
+
+
+def test_a_created_incident_is_answered_as_a_later_read_shows_it(people, queue):
+    """The create reply is built from the rows incident_open used, not re-read: it must still
+    be what the detail shows."""
+    agent = client_for(people["agent"])
+    service = ServiceFactory(name="Payroll")
+    created = agent.post(
+        "/api/v1/incidents/",
+        {"title": "Payslips blank", "service": service.pk, "requester": people["requester"].pk},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    detail = agent.get(f"/api/v1/incidents/{body['id']}/").json()
+    remaining = [r["sla"].pop("remaining_business_minutes") for r in (body, detail)]
+    assert body == detail
+    assert body["sla"]["policy"] == "Standard" and body["requester"]["username"] == "req"
+    assert abs(remaining[0] - remaining[1]) <= 1
