@@ -33,8 +33,8 @@ from servicedesk.models import BusinessCalendar, Outage, Service, ServiceCost, S
 from servicedesk.queries import (
     attachments_visible_to,
     comments_visible_to,
-    incident_details_for,
     incident_list_for,
+    incident_records_for,
     incidents_visible_to,
     service_availability,
     services_visible_to,
@@ -141,10 +141,11 @@ class IncidentViewSet(
     def get_queryset(self):
         if self.action == "list":
             return incident_list_for(self.request.user)
-        if self.action in ("comments", "attachments", "history"):
-            # They read the incident's own row only: no eight-table join to plan.
+        if self.action in ("comments", "attachments", "history", "transitions", "partial_update"):
+            # They need the visible row only (writes lock and re-read it themselves): no
+            # eight-table join to plan. Replies are read through incident_records_for.
             return incidents_visible_to(self.request.user)
-        return incident_details_for(self.request.user)
+        return incident_records_for(self.request.user)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -192,7 +193,7 @@ class IncidentViewSet(
             expected_version=expected_version(request),
             changes=changes,
         )
-        updated = self.get_queryset().get(pk=updated.pk)
+        updated = incident_records_for(request.user).get(pk=updated.pk)
         response = Response(s.IncidentSerializer(updated).data)
         response["ETag"] = etag_for(updated)
         return response
@@ -210,7 +211,7 @@ class IncidentViewSet(
         moved = actions.incident_transition(
             incident=incident, action=verb, actor=request.user, data=data
         )
-        moved = self.get_queryset().get(pk=moved.pk)
+        moved = incident_records_for(request.user).get(pk=moved.pk)
         return Response(s.IncidentSerializer(moved).data)
 
     @extend_schema(methods=["get"], responses=s.CommentSerializer(many=True))

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from servicedesk import actions
 from servicedesk.api.serializers import IncidentListSerializer, IncidentSerializer
-from servicedesk.queries import incident_details_for, incident_list_for
+from servicedesk.queries import incident_list_for, incident_records_for
 from tests.conftest import client_for
 from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
 
@@ -73,7 +73,7 @@ def test_an_incident_detail_equals_what_its_declared_fields_give(people, queue, 
     queue[1].description = "Steps:\n\n1. open *payroll*\n2. <script>x</script>"
     queue[1].save(update_fields=["description"])
     with timezone.override(zone):
-        for incident in incident_details_for(people["agent"]).order_by("pk"):
+        for incident in incident_records_for(people["agent"]).order_by("pk"):
             fast = IncidentSerializer(incident, context={"now": now}).data
             assert dict(fast) == dict(_declared_fields_row(incident, now, IncidentSerializer))
             assert "<script>" not in fast["description_html"]
