@@ -13,23 +13,24 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_filters import fields as df_fields
 
-NO_MATCH = object()
 
+class IdField(df_fields.ModelChoiceField):
+    """A related object's id, taken as it is: well-formed ids filter (an unknown or invisible
+    one matches nothing), malformed ones are invalid. The row is not read to check it exists:
+    the list query answers that, one statement fewer. The queryset still fills the select
+    box of the HTML filter form."""
 
-class KnownOrNoMatchField(df_fields.ModelChoiceField):
     def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        opts = self.queryset.model._meta
+        field = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
         try:
-            return super().to_python(value)
-        except ValidationError as exc:
-            if exc.code != "invalid_choice":
-                raise
-            opts = self.queryset.model._meta
-            field = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
-            try:
-                field.to_python(value)
-            except ValidationError:
-                raise exc from None
-            return NO_MATCH
+            return field.to_python(value)
+        except ValidationError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -50,14 +51,9 @@ class StrictBooleanField(forms.NullBooleanField):
 
 
 class RelatedFilter(df.ModelChoiceFilter):
-    """A ModelChoiceFilter where an unknown id matches nothing rather than failing."""
+    """A ModelChoiceFilter on the related id (see IdField): an unknown id matches nothing."""
 
-    field_class = KnownOrNoMatchField
-
-    def filter(self, qs, value):
-        if value is NO_MATCH:
-            return qs.none()
-        return super().filter(qs, value)
+    field_class = IdField
 
 
 class StrictBooleanFilter(df.BooleanFilter):

@@ -32,16 +32,20 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
     return qs.filter(requester_scope_q(user))
 
 
-def incident_list_for(user) -> QuerySet[Incident]:
+def incident_list_for(user, *, organisation_names: bool = True) -> QuerySet[Incident]:
     """The queue/portal list: visible incidents with what a row shows.
 
     People are joined; the small catalogue tables (services, teams, organisations, SLA
     policies) are fetched once per page instead: a seven-table join costs PostgreSQL more
-    to plan than to run at a million rows (see docs/performance.md)."""
+    to plan than to run at a million rows (see docs/performance.md). The API's rows carry
+    the organisation's id only (`organisation_names=False` skips reading the names)."""
+    catalogue = ["service", "team", "sla_policy__calendar"]
+    if organisation_names:
+        catalogue.append("organisation")
     return (
         incidents_visible_to(user)
         .select_related("assignee", "requester")
-        .prefetch_related("service", "team", "organisation", "sla_policy__calendar")
+        .prefetch_related(*catalogue)
     )
 
 
