@@ -32,8 +32,13 @@ class KeysetPagination(CursorPagination):
         page = super().paginate_queryset(keys, request, view)
         if not page:
             return page
-        rows = queryset.filter(pk__in=[key.pk for key in page]).order_by().in_bulk()
-        self.page = [rows[key.pk] for key in page]
+        # By primary key alone: the keys query applied the filters and the visibility; a row
+        # changed (or deleted) since must not turn into an error.
+        rows_query = queryset.model._base_manager.filter(pk__in=[key.pk for key in page])
+        rows_query.query.select_related = query.select_related
+        rows_query.query.deferred_loading = query.deferred_loading
+        rows = rows_query.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()
+        self.page = [rows[key.pk] for key in page if key.pk in rows]
         return self.page
 
     def get_ordering(self, request, queryset, view):

@@ -490,6 +490,30 @@ def test_walking_the_pages_forward_and_back_shows_every_incident_once_in_order(p
     assert back == [expected[:5]]
 
 
+def test_an_incident_changed_while_its_page_is_read_stays_on_the_page(people):
+    """The page's keys and its rows are two reads: an agent moving one of the incidents in
+    between (it no longer matches the filter) must not break the list (was a 500)."""
+    from django.db import connection
+
+    moving, *others = [IncidentFactory(status="new") for _ in range(3)]
+    state = {"moved": False}
+
+    def move_after_the_keys(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        keys_read = sql.startswith('SELECT "servicedesk_incident"."id", "servicedesk_incident"')
+        if keys_read and " FROM " in sql and "number" not in sql.split(" FROM ")[0]:
+            if not state["moved"]:
+                state["moved"] = True
+                Incident.objects.filter(pk=moving.pk).update(status="in_progress")
+        return result
+
+    with connection.execute_wrapper(move_after_the_keys):
+        response = client_for(people["agent"]).get(f"{URL}?status=new")
+    assert state["moved"] and response.status_code == 200, response.content[:300]
+    rows = {row["id"]: row["status"] for row in response.json()["results"]}
+    assert rows == {moving.pk: "in_progress", **{i.pk: "new" for i in others}}
+
+
 def test_list_query_count_does_not_grow_with_page_size(people, django_assert_max_num_queries):
     for _ in range(30):
         IncidentFactory(assignee=people["agent"], team=people["team"])
