@@ -501,10 +501,10 @@ def test_an_incident_changed_while_its_page_is_read_stays_on_the_page(people):
     def move_after_the_keys(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         keys_read = sql.startswith('SELECT "servicedesk_incident"."id", "servicedesk_incident"')
-        if keys_read and " FROM " in sql and "number" not in sql.split(" FROM ")[0]:
-            if not state["moved"]:
-                state["moved"] = True
-                Incident.objects.filter(pk=moving.pk).update(status="in_progress")
+        keys_only = " FROM " in sql and "number" not in sql.split(" FROM ")[0]
+        if keys_read and keys_only and not state["moved"]:
+            state["moved"] = True
+            Incident.objects.filter(pk=moving.pk).update(status="in_progress")
         return result
 
     with connection.execute_wrapper(move_after_the_keys):
