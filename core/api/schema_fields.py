@@ -1,6 +1,7 @@
 """Schema extensions: say in the OpenAPI document what the fields really accept.
 
-- Text: DRF refuses NUL characters in every CharField, so the schema says so with a pattern.
+- Text: DRF refuses NUL characters in every CharField, so the schema says so with a pattern;
+  a text that may not be blank must keep a character DRF's whitespace trimming leaves.
 - Decimals: drf-spectacular's pattern admits "", "-" and "."; ours needs a digit, and has no
   sign when the field's minimum is 0 or more (budgets, amounts, hours).
 """
@@ -13,6 +14,14 @@ NO_NUL = "^[^\\x00]*$"
 # For a field that may be blank drf-spectacular adds `oneOf: [this, {maxLength: 0}]`; the first
 # branch must then not match "" too, or an empty value matches both and oneOf fails.
 NO_NUL_NOT_EMPTY = "^[^\\x00]+$"
+# What Python's str.strip() removes (str.isspace), which DRF trims before its "may not be
+# blank" check: a required text must keep at least one other character. Spelled out rather
+# than `\s`, whose ECMA set differs (it has U+FEFF, lacks \x1c-\x1f and \x85).
+PY_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NO_NUL_NOT_BLANK = f"^[^\\x00]*[^\\x00{PY_SPACE}][^\\x00]*$"
 
 
 class TextFieldSchema(OpenApiSerializerFieldExtension):
@@ -25,8 +34,17 @@ class TextFieldSchema(OpenApiSerializerFieldExtension):
             isinstance(v, RegexValidator) for v in self.target.validators
         )
         if schema.get("type") == "string" and not has_own_pattern:
-            schema["pattern"] = NO_NUL_NOT_EMPTY if self.target.allow_blank else NO_NUL
+            schema["pattern"] = self._pattern(direction)
         return schema
+
+    def _pattern(self, direction: str) -> str:
+        field = self.target
+        if field.allow_blank:
+            return NO_NUL_NOT_EMPTY
+        # "Not blank" is what a request must send; a response only promises no NUL.
+        if direction == "request" and field.trim_whitespace and not field.read_only:
+            return NO_NUL_NOT_BLANK
+        return NO_NUL
 
 
 def decimal_pattern(field: serializers.DecimalField) -> str:
