@@ -9,9 +9,11 @@ from __future__ import annotations
 
 COLUMN = {"global": None, "service": "service_id", "team": "team_id", "priority": "priority"}
 
+# Open at the end: the same three index-friendly cases as kpis/definitions/incidents.py.
 OPEN_AT = (
-    "opened_at < %(end)s AND (resolved_at IS NULL OR resolved_at >= %(end)s) "
-    "AND (closed_at IS NULL OR closed_at >= %(end)s)"
+    "opened_at < %(end)s AND ((resolved_at IS NULL AND closed_at IS NULL) "
+    "OR (resolved_at >= %(end)s AND (closed_at IS NULL OR closed_at >= %(end)s)) "
+    "OR (resolved_at IS NULL AND closed_at >= %(end)s))"
 )
 WITHIN = "{f} >= %(start)s AND {f} < %(end)s"
 

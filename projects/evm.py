@@ -389,7 +389,9 @@ def load_evm_data(project_ids: Sequence[int]) -> dict[int, EvmData]:
         .annotate(total=Sum(labour))
         .order_by()
     ):
-        spend[(row["project_id"], row["date"])] += Decimal(row["total"]).quantize(CENTS)
+        spend[(row["project_id"], row["date"])] += Decimal(row["total"]).quantize(
+            CENTS, rounding=ROUND_HALF_UP
+        )
     for (pid, day), amount in sorted(spend.items()):
         out[pid].spend.append(Spend(day, amount))
 

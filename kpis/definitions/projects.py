@@ -1,8 +1,8 @@
 """Project and portfolio KPIs from the projects app's earned-value definitions (projects/evm.py).
 
-Each value is "as of" the last day the window reaches. The EVM inputs of every project are
-loaded once per run in a fixed number of queries (`load_evm_data`) and the formulas run per
-project; the portfolio ("global") adds the projects' PV, EV, AC and budgets up first, and
+Each value is "as of" the last day the window reaches. PV, EV, AC and the milestone
+counts of every project come from three SQL aggregates per date (projects/evm_aggregates.py);
+the portfolio ("global") adds the projects' PV, EV, AC and budgets up first, and
 only when they share one currency (amounts in different currencies are never summed).
 """
 
@@ -21,9 +21,10 @@ RATIO = Decimal("0.001")
 
 
 def _evm(w: Window) -> dict[int, dict]:
-    """{project id: {"measures": EarnedValue, "currency", "due", "missed"}} as of the window."""
+    """{project id: {"measures": EvmTotals, "currency", "budget", "due", "missed"}} as of the
+    window, for the projects past initiation and not cancelled that have a plan."""
     from projects.choices import Phase
-    from projects.evm import earned_value_measures, load_evm_data
+    from projects.evm_aggregates import evm_totals
     from projects.models import Project
 
     as_of = w.as_of_date
@@ -31,27 +32,24 @@ def _evm(w: Window) -> dict[int, dict]:
     if key in w.memo:
         return w.memo[key]
     if "evm_projects" not in w.memo:
-        projects = dict(
-            Project.objects.exclude(phase__in=[Phase.CANCELLED, Phase.INITIATION])
-            .order_by("pk")
-            .values_list("pk", "currency")
-        )
-        w.memo["evm_projects"] = (projects, load_evm_data(list(projects)))
-    projects, data = w.memo["evm_projects"]
-    out = {}
-    for pid, currency in projects.items():  # a loop over projects, not rows
-        project_data = data[pid]
-        if not project_data.work:
-            continue  # no plan yet: nothing to measure against
-        due = [m for m in project_data.milestones if not m.waived and m.baseline_due <= as_of]
-        missed = [m for m in due if m.completed_on is None or m.completed_on > as_of]
-        out[pid] = {
-            "measures": earned_value_measures(project_data, as_of),
-            "currency": currency,
-            "budget": project_data.budget,
-            "due": len(due),
-            "missed": len(missed),
+        w.memo["evm_projects"] = {
+            pid: (currency, budget)
+            for pid, currency, budget in Project.objects.exclude(
+                phase__in=[Phase.CANCELLED, Phase.INITIATION]
+            ).values_list("pk", "currency", "budget")
         }
+    projects = w.memo["evm_projects"]
+    totals = evm_totals(as_of, {pid: budget for pid, (_, budget) in projects.items()})
+    out = {
+        pid: {
+            "measures": t,
+            "currency": projects[pid][0],
+            "budget": t.budget,
+            "due": t.milestones_due,
+            "missed": t.milestones_missed,
+        }
+        for pid, t in sorted(totals.items())
+    }
     w.memo[key] = out
     return out
 

@@ -114,6 +114,18 @@ class Incident(models.Model):
             models.Index(fields=["-opened_at", "-id"], name="inc_opened"),
             models.Index(fields=["resolved_at"], name="inc_resolved"),
             models.Index(fields=["first_responded_at"], name="inc_responded"),
+            # The backlog KPI (incidents open at a moment): the open ones by team, and those
+            # closed without a resolution (cancelled) by when.
+            models.Index(
+                fields=["team", "opened_at"],
+                name="inc_unresolved",
+                condition=Q(resolved_at__isnull=True, closed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["closed_at"],
+                name="inc_closed_unresolved",
+                condition=Q(resolved_at__isnull=True, closed_at__isnull=False),
+            ),
             # The "Unassigned" queue, newest first, without a sort.
             models.Index(
                 fields=["-opened_at", "-id"],

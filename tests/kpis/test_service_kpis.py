@@ -6,7 +6,7 @@ import pytest
 
 from kpis.registry import KpiUnavailable
 from servicedesk.models import Incident
-from tests.kpis.conftest import at, extras, has_field, has_model, measure
+from tests.kpis.conftest import NOW, at, extras, has_field, has_model, measure
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,45 @@ def test_backlog_of_an_earlier_day_counts_what_was_open_then(desk):
     from datetime import date
 
     assert measure("backlog", "global", day=date(2026, 3, 3)) == {"global": D(2)}
+
+
+def test_backlog_counts_incidents_resolved_or_cancelled_only_after_the_moment(desk):
+    """Two more, opened on the 2nd: i6 resolved on the 5th and closed on the 6th, i7 cancelled
+    (closed, never resolved) on the 4th at 11:00. At midnight after the 3rd both were open
+    (with i3 and i5: 4); after the 4th i6 still was and i7 no longer (with i4, i5: 3). The
+    records behind the number are the same incidents."""
+    from datetime import date
+
+    from kpis.definitions.incidents import backlog_at_end
+    from kpis.periods import window_for
+    from tests.servicedesk.factories import IncidentFactory
+
+    i6 = IncidentFactory(
+        requester=desk["requester"],
+        opened_at=at(2, 9),
+        resolved_at=at(5, 9),
+        closed_at=at(6, 9),
+        status="closed",
+    )
+    i7 = IncidentFactory(
+        requester=desk["requester"], opened_at=at(2, 10), closed_at=at(4, 11), status="cancelled"
+    )
+    i = desk["i"]
+    assert measure("backlog", "global", day=date(2026, 3, 3)) == {"global": D(4)}
+    assert measure("backlog", "global") == {"global": D(3)}
+    third = window_for("day", date(2026, 3, 3), now=NOW)
+    fourth = window_for("day", date(2026, 3, 4), now=NOW)
+    assert set(backlog_at_end(third, "global").values_list("pk", flat=True)) == {
+        i[2].pk,
+        i[4].pk,
+        i6.pk,
+        i7.pk,
+    }
+    assert set(backlog_at_end(fourth, "global").values_list("pk", flat=True)) == {
+        i[3].pk,
+        i[4].pk,
+        i6.pk,
+    }
 
 
 def test_first_contact_resolution_excludes_requester_replies_and_reopens(desk):
