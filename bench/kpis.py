@@ -20,7 +20,12 @@ def _timed(fn) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
-def _floor_seconds(codes, periods) -> dict[str, float]:
+def _floor_seconds(codes, periods) -> tuple[dict[str, float], float]:
+    """({code: seconds of its floor statements}, seconds of all of them run once each).
+
+    A statement several KPIs need (the project KPIs share their plan, spend and milestone
+    aggregates, as the job shares them) is timed once and counted once in the total.
+    """
     from django.db import connection
     from django.utils import timezone
 
@@ -29,7 +34,8 @@ def _floor_seconds(codes, periods) -> dict[str, float]:
     from kpis.periods import window_for
 
     now = timezone.now()
-    out = {}
+    out: dict[str, float] = {}
+    timed: dict[tuple, float] = {}
     with connection.cursor() as cur:
         for code in codes:
             definition = registry.get(code)
@@ -39,18 +45,21 @@ def _floor_seconds(codes, periods) -> dict[str, float]:
                 queries += floor_queries(code, definition.scopes, window)
             if not queries:
                 continue
-            t0 = time.perf_counter()
             for sql, params in queries:
-                cur.execute(sql, params)
-                cur.fetchall()
-            out[code] = time.perf_counter() - t0
-    return out
+                key = (sql, tuple(sorted(params.items())))
+                if key not in timed:
+                    t0 = time.perf_counter()
+                    cur.execute(sql, params)
+                    cur.fetchall()
+                    timed[key] = time.perf_counter() - t0
+            out[code] = sum(timed[(sql, tuple(sorted(params.items())))] for sql, params in queries)
+    return out, sum(timed.values())
 
 
 def kpis_markdown(*, backfill_days: int = 31) -> str:
     from django.utils import timezone
 
-    from bench.kpis_floor import FLOOR_SQL
+    from bench.kpis_floor import FLOOR_SQL, PROJECT_NEEDS
     from kpis import registry
     from kpis.actions import kpis_compute
     from kpis.periods import periods_ending
@@ -72,34 +81,40 @@ def kpis_markdown(*, backfill_days: int = 31) -> str:
     for code in codes:
         seconds, run = _timed(lambda c=code: kpis_compute(as_of=today, codes=[c]))
         per_code[code] = (seconds, run.per_kpi.get(code, "?"), run.rows_written)
-    floor_codes = [c for c in codes if c in FLOOR_SQL]
-    floor_hourly = _floor_seconds(floor_codes, hourly_periods)
-    floor_full = _floor_seconds(floor_codes, full_periods)
-    sql_hourly = sum(per_code[c][0] for c in floor_hourly)
+    floored = [c for c in codes if c in FLOOR_SQL or c in PROJECT_NEEDS]
+    hourly_set = set(hourly_codes())
+    floor_per_code, _ = _floor_seconds(floored, hourly_periods)
+    _, floor_hourly = _floor_seconds([c for c in floored if c in hourly_set], hourly_periods)
+    _, floor_full = _floor_seconds(floored, full_periods)
+    sql_hourly = sum(per_code[c][0] for c in floor_per_code if c in hourly_set)
+    unfloored = [c for c in codes if c not in floored]
     lines = [
         f"As of {today}; {len(codes)} KPIs in the registry; the full recompute covers "
         f"{len(full_periods)} periods (every day, week and month touching the last "
         f"{backfill_days} days), the hourly run {len(hourly_periods)}.",
         "",
-        "| run | seconds | rows written | status | SQL floor (s, SQL-computable KPIs) |",
-        "|---|---:|---:|---|---:|",
+        "| run | seconds | rows written | status | SQL floor (s) | × floor |",
+        "|---|---:|---:|---|---:|---:|",
         f"| incremental hourly (`as_of` today, service KPIs) | {hourly_s:.2f} "
-        f"| {hourly.rows_written} | {hourly.status} | {sum(floor_hourly.values()):.2f} |",
+        f"| {hourly.rows_written} | {hourly.status} | {floor_hourly:.2f} "
+        f"| {hourly_s / max(1e-9, floor_hourly):.2f} |",
         f"| full recompute (backfill {backfill_days} d) | {full_s:.2f} | {full.rows_written} "
-        f"| {full.status} | {sum(floor_full.values()):.2f} |",
+        f"| {full.status} | {floor_full:.2f} | {full_s / max(1e-9, floor_full):.2f} |",
         "",
+        f"The floor is the bare SQL of the KPIs that have one; the runs also compute "
+        f"{', '.join(unfloored)} (no SQL floor: computed in Python) and write every row. "
         f"Hourly run ≤ 1 s: **{'met' if hourly_s <= 1 else 'not met'}** ({hourly_s:.2f} s). "
-        f"SQL-computable KPIs alone (hourly shape): {sql_hourly:.2f} s vs floor "
-        f"{sum(floor_hourly.values()):.2f} s = "
-        f"**{sql_hourly / max(1e-9, sum(floor_hourly.values())):.2f} × the floor** "
-        "(target ≤ 2).",
+        f"Full recompute ≤ 2 × the floor: "
+        f"**{'met' if full_s <= 2 * floor_full else 'not met'}** "
+        f"({full_s / max(1e-9, floor_full):.2f} ×). Service KPIs with a floor, each run "
+        f"alone (hourly shape): {sql_hourly:.2f} s vs floor {floor_hourly:.2f} s.",
         "",
         "| KPI | hourly run alone (s) | rows | result | SQL floor (s) | × floor |",
         "|---|---:|---:|---|---:|---:|",
     ]
     for code in codes:
         seconds, result, rows = per_code[code]
-        floor = floor_hourly.get(code)
+        floor = floor_per_code.get(code)
         lines.append(
             f"| {code} | {seconds:.3f} | {rows} | {result[:60]} | "
             f"{'–' if floor is None else f'{floor:.3f}'} | "

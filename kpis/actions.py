@@ -134,14 +134,18 @@ def kpis_compute(
 
 
 def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
-    """Compute one KPI over every period and scope kind, upsert its rows; returns the count."""
+    """Compute one KPI over every period and scope kind and store its rows; returns the count.
+
+    Rows whose figures did not change are not rewritten (an hourly run mostly confirms what
+    the last one found): they only get this run's time and id, in one statement."""
     rows: list[KpiSnapshot] = []
+    written: dict[tuple[str, object], list[str]] = {}
     for kind, start in periods:
         window = window_for(kind, start, now=now, memo=memo)
-        written: list[str] = []
+        scopes = written.setdefault((kind, window.period_start), [])
         for scope_kind_ in kinds:
             measures = definition.compute(window, scope_kind_)
-            written.extend(measures)
+            scopes.extend(measures)
             for scope, measure in measures.items():
                 target, tolerance = target_of(definition, scope, targets)
                 rows.append(
@@ -159,25 +163,43 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
                         run=run,
                     )
                 )
+    in_kinds = Q()
+    for scope_kind_ in kinds:
+        in_kinds |= (
+            Q(scope="global") if scope_kind_ == "global" else Q(scope__startswith=f"{scope_kind_}:")
+        )
+    stored = KpiSnapshot.objects.filter(in_kinds, code=definition.code)
+    in_periods = Q()
+    for (kind, period_start), scopes in written.items():
         # Rows of members that no longer have a value go, so a rerun equals a fresh run.
-        in_kinds = Q()
-        for scope_kind_ in kinds:
-            in_kinds |= (
-                Q(scope="global")
-                if scope_kind_ == "global"
-                else Q(scope__startswith=f"{scope_kind_}:")
-            )
-        KpiSnapshot.objects.filter(
-            in_kinds, code=definition.code, period_kind=kind, period_start=window.period_start
-        ).exclude(scope__in=written).delete()
-    newly_off = _newly_off_target(definition.code, rows, now=now)
+        stored.filter(period_kind=kind, period_start=period_start).exclude(
+            scope__in=scopes
+        ).delete()
+        in_periods |= Q(period_kind=kind, period_start=period_start)
+    stored = stored.filter(in_periods)
+    before = {
+        (scope, kind, start): figures
+        for scope, kind, start, *figures in stored.values_list(
+            "scope", "period_kind", "period_start", "period_end", "value", "target", "status",
+            "extra",
+        )
+    }  # fmt: skip
+    changed = [
+        row
+        for row in rows
+        if before.get((row.scope, row.period_kind, row.period_start))
+        != [row.period_end, row.value, row.target, row.status, row.extra]
+    ]
+    newly_off = _newly_off_target(definition.code, changed, now=now)
     KpiSnapshot.objects.bulk_create(
-        rows,
+        changed,
         batch_size=500,
         update_conflicts=True,
         unique_fields=["code", "scope", "period_kind", "period_start"],
         update_fields=UPDATE_FIELDS,
     )
+    if len(changed) < len(rows):
+        stored.update(computed_at=now, run=run)
     for row in newly_off:
         publish(
             event="kpi.off_target",

@@ -90,6 +90,34 @@ def test_running_twice_leaves_exactly_the_same_rows(desk):
     assert KpiSnapshot.objects.filter(run=second).count() == len(rows)
 
 
+def test_a_rerun_rewrites_what_changed_and_stamps_the_rest(desk):
+    """An hour later one more incident was opened on the 4th in service A: its day, week and
+    month counts (and the global ones) change, service B's do not. Every row then carries the
+    new run and time; an identical rerun issues no insert at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.kpis.conftest import at
+    from tests.servicedesk.factories import IncidentFactory
+
+    kpis_compute(as_of=DAY, codes=["incident_volume"], now=NOW)
+    IncidentFactory(service=desk["a"], requester=desk["requester"], opened_at=at(4, 15))
+    later = NOW + datetime.timedelta(hours=1)
+    second = kpis_compute(as_of=DAY, codes=["incident_volume"], now=later)
+    day = {
+        r.scope: r.value
+        for r in KpiSnapshot.objects.filter(code="incident_volume", period_kind="day")
+    }
+    a, b = desk["a"].pk, desk["b"].pk
+    assert day == {"global": D(4), f"service:{a}": D(3), f"service:{b}": D(1)}
+    rows = KpiSnapshot.objects.filter(code="incident_volume")
+    assert {(r.run_id, r.computed_at) for r in rows} == {(second.pk, later)}
+    with CaptureQueriesContext(connection) as queries:
+        third = kpis_compute(as_of=DAY, codes=["incident_volume"], now=later)
+    assert not [q for q in queries if q["sql"].startswith('INSERT INTO "kpis_kpisnapshot"')]
+    assert {r.run_id for r in rows.all()} == {third.pk} and third.rows_written == 9
+
+
 def test_a_rerun_removes_values_that_no_longer_exist(desk):
     kpis_compute(as_of=DAY, codes=["mttr"], now=NOW)
     team_rows = KpiSnapshot.objects.filter(code="mttr", scope__startswith="team:")
