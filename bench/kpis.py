@@ -29,24 +29,25 @@ def _floor_seconds(codes, periods) -> tuple[dict[str, float], float]:
     from django.db import connection
     from django.utils import timezone
 
-    from bench.kpis_floor import floor_queries
+    from bench.kpis_floor import PROJECT_NEEDS, floor_queries, project_floor_queries
     from kpis import registry
     from kpis.periods import window_for
 
     now = timezone.now()
+    windows = [window_for(kind, start, now=now) for kind, start in periods]
     out: dict[str, float] = {}
     timed: dict[tuple, float] = {}
     with connection.cursor() as cur:
         for code in codes:
             definition = registry.get(code)
-            queries = []
-            for kind, start in periods:
-                window = window_for(kind, start, now=now)
-                queries += floor_queries(code, definition.scopes, window)
+            if code in PROJECT_NEEDS:
+                queries = project_floor_queries(code, {w.as_of_date for w in windows})
+            else:
+                queries = [q for w in windows for q in floor_queries(code, definition.scopes, w)]
             if not queries:
                 continue
             for sql, params in queries:
-                key = (sql, tuple(sorted(params.items())))
+                key = (sql, repr(params))
                 if key not in timed:
                     t0 = time.perf_counter()
                     cur.execute(sql, params)

@@ -2,9 +2,10 @@
 
 For each SQL-computable KPI, one hand-written GROUP BY per window and scope kind — what
 the job would cost if it did nothing but ask PostgreSQL for the figures. The project KPIs
-need per project, as of the window's last day, the plan's PV and EV, the actual cost, or the
-milestone counts (PROJECT_FLOOR: one statement each, shared by the KPIs that need it and
-counted once per window in a run). The KPIs computed in Python from loaded rows
+need per project, as of each day the run measures, the plan's PV and EV, the actual cost, or
+the milestone counts: the floor runs the three aggregates of projects/evm_aggregates.py (one
+statement each for all the run's days, shared by the KPIs that need it and counted once) —
+the job's own SQL, without its Python and its writes. The KPIs computed in Python from loaded rows
 (availability, TCO) have no SQL floor.
 """
 
@@ -76,62 +77,6 @@ FLOOR_SQL = {
 }
 
 
-# The plan measured against: the newest baseline's leaf tasks, else the live leaf tasks.
-_PLAN = """WITH cur AS (
-    SELECT DISTINCT ON (project_id) id, project_id FROM projects_baseline
-    ORDER BY project_id, number DESC
-), work AS (
-    SELECT cur.project_id, bt.planned_start AS s, bt.planned_finish AS f,
-           coalesce(bt.planned_cost, 0) AS cost, coalesce(t.percent_complete, 0) AS pct
-    FROM cur JOIN projects_baselinetask bt ON bt.baseline_id = cur.id AND bt.is_leaf
-    LEFT JOIN projects_task t ON t.id = bt.task_id
-    UNION ALL
-    SELECT t.project_id, t.planned_start, t.planned_finish, coalesce(t.planned_cost, 0),
-           t.percent_complete
-    FROM projects_task t
-    WHERE NOT EXISTS (SELECT 1 FROM projects_baseline b WHERE b.project_id = t.project_id)
-      AND NOT EXISTS (SELECT 1 FROM projects_task c WHERE c.parent_id = t.id)
-)"""
-_ACTIVE = "p.phase NOT IN ('cancelled', 'initiation')"
-PROJECT_FLOOR = {
-    "plan": _PLAN
-    + """
-SELECT w.project_id,
-       sum(CASE WHEN w.s IS NULL OR w.f IS NULL OR %(as_of)s::date < w.s THEN 0
-                WHEN %(as_of)s::date >= w.f THEN w.cost
-                ELSE w.cost * (%(as_of)s::date - w.s + 1) / (w.f - w.s + 1) END),
-       sum(w.cost * w.pct / 100)
-FROM work w JOIN projects_project p ON p.id = w.project_id WHERE """
-    + _ACTIVE
-    + " GROUP BY w.project_id",
-    "spend": """SELECT c.project_id, sum(c.amount) FROM projects_costentry c
-JOIN projects_project p ON p.id = c.project_id
-WHERE c.incurred_on <= %(as_of)s AND """
-    + _ACTIVE
-    + """ GROUP BY c.project_id
-UNION ALL
-SELECT l.project_id, sum(l.amount) FROM (
-    SELECT t.project_id, round(sum(t.hours * t.hourly_rate), 2) AS amount
-    FROM projects_timeentry t JOIN projects_project p ON p.id = t.project_id
-    WHERE t.hourly_rate IS NOT NULL AND t.date <= %(as_of)s AND """
-    + _ACTIVE
-    + """ GROUP BY t.project_id, t.date
-) l GROUP BY l.project_id""",
-    "milestones": """WITH cur AS (
-    SELECT DISTINCT ON (project_id) id FROM projects_baseline ORDER BY project_id, number DESC
-), due AS (
-    SELECT bm.milestone_id, max(bm.due_date) AS due_date
-    FROM projects_baselinemilestone bm JOIN cur ON cur.id = bm.baseline_id
-    WHERE bm.milestone_id IS NOT NULL GROUP BY bm.milestone_id
-)
-SELECT m.project_id, count(*),
-       count(*) FILTER (WHERE m.completed_on IS NULL OR m.completed_on > %(as_of)s)
-FROM projects_milestone m JOIN projects_project p ON p.id = m.project_id
-LEFT JOIN due ON due.milestone_id = m.id
-WHERE NOT m.waived AND coalesce(due.due_date, m.due_date) <= %(as_of)s AND """
-    + _ACTIVE
-    + " GROUP BY m.project_id",
-}
 # What each project KPI needs (the global value adds the projects' figures up).
 PROJECT_NEEDS = {
     "schedule_variance": ("plan",),
@@ -143,15 +88,24 @@ PROJECT_NEEDS = {
 }
 
 
+def project_floor_queries(code: str, dates) -> list[tuple[str, list]]:
+    """The statements that give a project KPI's figures for all the run's days at once."""
+    from projects import evm_aggregates
+
+    sql = {
+        "plan": evm_aggregates.WORK_SQL,
+        "spend": evm_aggregates.SPEND_SQL,
+        "milestones": evm_aggregates.MILESTONES_SQL,
+    }
+    return [evm_aggregates.statement(sql[name], sorted(dates)) for name in PROJECT_NEEDS[code]]
+
+
 def floor_queries(code: str, scope_kinds, window) -> list[tuple[str, dict]]:
     """The SQL (and parameters) that produce `code`'s numbers for one window."""
     from django.contrib.contenttypes.models import ContentType
 
     from servicedesk.models import Incident
 
-    if code in PROJECT_NEEDS:
-        as_of = {"as_of": window.as_of_date}
-        return [(PROJECT_FLOOR[name], as_of) for name in PROJECT_NEEDS[code]]
     if code not in FLOOR_SQL:
         return []
     aggregates, source = FLOOR_SQL[code]

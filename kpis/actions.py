@@ -96,7 +96,9 @@ def kpis_compute(
     wanted_scopes = set(run.scopes or registry.SCOPE_KINDS)
     periods = periods_ending(run.as_of, backfill_days=run.backfill_days)
     targets = targets_for(wanted_codes)
-    memo: dict = {}
+    # Shared by the KPIs of the run; a KPI measured "as of" a day may compute all the run's
+    # days at once (the project KPIs do).
+    memo: dict = {"as_of_dates": sorted({window_for(k, s, now=now).as_of_date for k, s in periods})}
     try:
         for code in wanted_codes:
             definition = registry.get(code)
@@ -137,58 +139,58 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
     """Compute one KPI over every period and scope kind and store its rows; returns the count.
 
     Rows whose figures did not change are not rewritten (an hourly run mostly confirms what
-    the last one found): they only get this run's time and id, in one statement."""
-    rows: list[KpiSnapshot] = []
-    written: dict[tuple[str, object], list[str]] = {}
+    the last one found): they only get this run's time and id, in one statement. Rows of
+    members that no longer have a value go, so a rerun equals a fresh run."""
+    # (scope, period kind, period start) → [period end, value, target, status, extra]
+    computed: dict[tuple, list] = {}
+    in_periods = Q()
     for kind, start in periods:
         window = window_for(kind, start, now=now, memo=memo)
-        scopes = written.setdefault((kind, window.period_start), [])
+        in_periods |= Q(period_kind=kind, period_start=window.period_start)
         for scope_kind_ in kinds:
-            measures = definition.compute(window, scope_kind_)
-            scopes.extend(measures)
-            for scope, measure in measures.items():
+            for scope, measure in definition.compute(window, scope_kind_).items():
                 target, tolerance = target_of(definition, scope, targets)
-                rows.append(
-                    KpiSnapshot(
-                        code=definition.code,
-                        scope=scope,
-                        period_kind=kind,
-                        period_start=window.period_start,
-                        period_end=window.period_end,
-                        value=measure.value,
-                        target=target,
-                        status=definition.status_for(measure.value, target, tolerance),
-                        extra=_plain(measure.extra),
-                        computed_at=now,
-                        run=run,
-                    )
-                )
+                computed[(scope, kind, window.period_start)] = [
+                    window.period_end,
+                    measure.value,
+                    target,
+                    definition.status_for(measure.value, target, tolerance),
+                    _plain(measure.extra),
+                ]
     in_kinds = Q()
     for scope_kind_ in kinds:
         in_kinds |= (
             Q(scope="global") if scope_kind_ == "global" else Q(scope__startswith=f"{scope_kind_}:")
         )
-    stored = KpiSnapshot.objects.filter(in_kinds, code=definition.code)
-    in_periods = Q()
-    for (kind, period_start), scopes in written.items():
-        # Rows of members that no longer have a value go, so a rerun equals a fresh run.
-        stored.filter(period_kind=kind, period_start=period_start).exclude(
-            scope__in=scopes
-        ).delete()
-        in_periods |= Q(period_kind=kind, period_start=period_start)
-    stored = stored.filter(in_periods)
-    before = {
-        (scope, kind, start): figures
-        for scope, kind, start, *figures in stored.values_list(
-            "scope", "period_kind", "period_start", "period_end", "value", "target", "status",
-            "extra",
-        )
-    }  # fmt: skip
+    stored = KpiSnapshot.objects.filter(in_kinds, in_periods, code=definition.code)
+    before, stale = {}, []
+    for pk, scope, kind, start, *figures in stored.values_list(
+        "pk", "scope", "period_kind", "period_start", "period_end", "value", "target", "status",
+        "extra",
+    ):  # fmt: skip
+        if (scope, kind, start) in computed:
+            before[(scope, kind, start)] = figures
+        else:
+            stale.append(pk)
+    if stale:
+        KpiSnapshot.objects.filter(pk__in=stale).delete()
     changed = [
-        row
-        for row in rows
-        if before.get((row.scope, row.period_kind, row.period_start))
-        != [row.period_end, row.value, row.target, row.status, row.extra]
+        KpiSnapshot(
+            code=definition.code,
+            scope=scope,
+            period_kind=kind,
+            period_start=start,
+            period_end=end,
+            value=value,
+            target=target,
+            status=status,
+            extra=extra,
+            computed_at=now,
+            run_id=run.pk,
+        )
+        for (scope, kind, start), figures in computed.items()
+        if before.get((scope, kind, start)) != figures
+        for end, value, target, status, extra in [figures]
     ]
     newly_off = _newly_off_target(definition.code, changed, now=now)
     KpiSnapshot.objects.bulk_create(
@@ -198,7 +200,7 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
         unique_fields=["code", "scope", "period_kind", "period_start"],
         update_fields=UPDATE_FIELDS,
     )
-    if len(changed) < len(rows):
+    if len(changed) < len(computed):
         stored.update(computed_at=now, run=run)
     for row in newly_off:
         publish(
@@ -212,7 +214,7 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
                 "target": str(row.target),
             },
         )
-    return len(rows)
+    return len(computed)
 
 
 def _newly_off_target(code: str, rows: list[KpiSnapshot], *, now) -> list[KpiSnapshot]:

@@ -6,8 +6,8 @@ over its planned calendar days up to the date; EV is Σ cost × percent complete
 cost entries plus each day's hours × rate, rounded to the cent per project and day; the plan
 is the newest baseline's leaf tasks (progress from the live task), or the live leaf tasks
 when a project has no baseline; milestones are due by their baseline date. Three GROUP BY
-statements per date, whatever the number of projects; tests/projects/test_evm_aggregates.py
-holds the two computations equal.
+statements for any number of projects and dates; tests/projects/test_evm_aggregates.py holds
+the two computations equal.
 """
 
 from __future__ import annotations
@@ -98,9 +98,15 @@ CURRENT_BASELINE = """current_baseline AS (
     SELECT b.id, b.project_id FROM {baseline} b
     WHERE b.number = (SELECT MAX(b2.number) FROM {baseline} b2 WHERE b2.project_id = b.project_id)
 )"""
+# The dates measured as of (one row each) and their span. Most rows are settled before the
+# first date (a task finished, a cost booked, a milestone decided) and are summed once per
+# project; only those that move inside the span are summed per date.
+AS_OF = "as_of(d) AS ({dates}), span AS (SELECT MIN(d) AS first, MAX(d) AS last FROM as_of)"
 
 WORK_SQL = (
-    "WITH as_of AS (SELECT {date} AS d), "
+    "WITH "
+    + AS_OF
+    + ", "
     + CURRENT_BASELINE
     + """, work AS (
     SELECT cb.project_id, bt.planned_start AS s, bt.planned_finish AS f,
@@ -115,40 +121,65 @@ WORK_SQL = (
     WHERE NOT EXISTS (SELECT 1 FROM {baseline} b WHERE b.project_id = t.project_id)
       AND NOT EXISTS (SELECT 1 FROM {task} c WHERE c.parent_id = t.id)
 )
-SELECT w.project_id,
-       SUM(CASE WHEN w.s IS NULL OR w.f IS NULL OR a.d < w.s THEN 0
+SELECT NULL, w.project_id,
+       SUM(CASE WHEN w.s < sp.first AND w.f < sp.first THEN w.cost ELSE 0 END),
+       SUM(1.0 * w.cost * w.pct / 100)
+FROM work w CROSS JOIN span sp
+GROUP BY w.project_id
+UNION ALL
+SELECT a.d, w.project_id,
+       SUM(CASE WHEN a.d < w.s THEN 0
                 WHEN a.d >= w.f THEN w.cost
                 ELSE 1.0 * w.cost * ({days_elapsed} + 1) / ({days_planned} + 1) END),
-       SUM(1.0 * w.cost * w.pct / 100)
-FROM work w CROSS JOIN as_of a
-GROUP BY w.project_id"""
+       NULL
+FROM work w CROSS JOIN span sp CROSS JOIN as_of a
+WHERE w.s IS NOT NULL AND w.f IS NOT NULL AND w.s <= sp.last
+  AND NOT (w.s < sp.first AND w.f < sp.first)
+GROUP BY a.d, w.project_id"""
 )
 
-SPEND_SQL = """WITH as_of AS (SELECT {date} AS d)
-SELECT c.project_id, SUM(c.amount) FROM {cost} c CROSS JOIN as_of a
-WHERE c.incurred_on <= a.d GROUP BY c.project_id
+SPEND_SQL = (
+    "WITH "
+    + AS_OF
+    + """, spend AS (
+    SELECT c.project_id, c.incurred_on AS day, c.amount FROM {cost} c
+    UNION ALL
+    SELECT t.project_id, t.date, ROUND(SUM(t.hours * t.hourly_rate){nudge}, 2)
+    FROM {time} t WHERE t.hourly_rate IS NOT NULL GROUP BY t.project_id, t.date
+)
+SELECT NULL, x.project_id, SUM(x.amount) FROM spend x CROSS JOIN span sp
+WHERE x.day < sp.first GROUP BY x.project_id
 UNION ALL
-SELECT l.project_id, SUM(l.amount) FROM (
-    SELECT t.project_id, ROUND(SUM(t.hours * t.hourly_rate){nudge}, 2) AS amount
-    FROM {time} t CROSS JOIN as_of a
-    WHERE t.hourly_rate IS NOT NULL AND t.date <= a.d
-    GROUP BY t.project_id, t.date
-) l GROUP BY l.project_id"""
+SELECT a.d, x.project_id, SUM(x.amount) FROM spend x CROSS JOIN span sp
+JOIN as_of a ON x.day <= a.d
+WHERE x.day >= sp.first AND x.day <= sp.last GROUP BY a.d, x.project_id"""
+)
 
 MILESTONES_SQL = (
-    "WITH as_of AS (SELECT {date} AS d), "
+    "WITH "
+    + AS_OF
+    + ", "
     + CURRENT_BASELINE
     + """, baseline_due AS (
     SELECT bm.milestone_id, MAX(bm.due_date) AS due_date
     FROM {baseline_milestone} bm JOIN current_baseline cb ON cb.id = bm.baseline_id
     WHERE bm.milestone_id IS NOT NULL GROUP BY bm.milestone_id
+), ms AS (
+    SELECT m.project_id, COALESCE(bd.due_date, m.due_date) AS due, m.completed_on AS done
+    FROM {milestone} m LEFT JOIN baseline_due bd ON bd.milestone_id = m.id
+    WHERE NOT m.waived
+), settled AS (
+    SELECT ms.*, (ms.due < sp.first AND (ms.done IS NULL OR ms.done <= sp.first
+                                         OR ms.done > sp.last)) AS fixed
+    FROM ms CROSS JOIN span sp WHERE ms.due <= sp.last
 )
-SELECT m.project_id, COUNT(*),
-       SUM(CASE WHEN m.completed_on IS NULL OR m.completed_on > a.d THEN 1 ELSE 0 END)
-FROM {milestone} m CROSS JOIN as_of a
-LEFT JOIN baseline_due bd ON bd.milestone_id = m.id
-WHERE NOT m.waived AND COALESCE(bd.due_date, m.due_date) <= a.d
-GROUP BY m.project_id"""
+SELECT NULL, x.project_id, COUNT(*),
+       SUM(CASE WHEN x.done IS NULL OR x.done > sp.last THEN 1 ELSE 0 END)
+FROM settled x CROSS JOIN span sp WHERE x.fixed GROUP BY x.project_id
+UNION ALL
+SELECT a.d, x.project_id, COUNT(*),
+       SUM(CASE WHEN x.done IS NULL OR x.done > a.d THEN 1 ELSE 0 END)
+FROM settled x JOIN as_of a ON x.due <= a.d WHERE NOT x.fixed GROUP BY a.d, x.project_id"""
 )
 
 
@@ -160,37 +191,71 @@ def _decimal(value) -> Decimal:
     return Decimal(value)
 
 
-def _rows(sql: str, as_of: datetime.date) -> list[tuple]:
+def statement(sql: str, dates: list[datetime.date]) -> tuple[str, list]:
+    """One of WORK_SQL, SPEND_SQL, MILESTONES_SQL as SQL text and parameters for the dates."""
     dialect = _dialect()
     text = sql.format(
         **_tables(),
-        date=dialect["date"],
+        dates=" UNION ALL ".join([f"SELECT {dialect['date']}"] * len(dates)),
         nudge=dialect["nudge"],
         days_elapsed=dialect["days"].format(a="w.s", b="a.d"),
         days_planned=dialect["days"].format(a="w.s", b="w.f"),
     )
+    return text, list(dates)
+
+
+def _rows(sql: str, dates: list[datetime.date]) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(text, [as_of])
+        cursor.execute(*statement(sql, dates))
         return cursor.fetchall()
 
 
-def evm_totals(as_of: datetime.date, budgets: dict[int, Decimal]) -> dict[int, EvmTotals]:
-    """{project id: EvmTotals} as of the date for the projects in `budgets` that have a plan
-    (at least one leaf task); the others have nothing to measure against."""
-    work = {pid: (pv, ev) for pid, pv, ev in _rows(WORK_SQL, as_of) if pid in budgets}
-    spend: dict[int, Decimal] = {}
-    for pid, amount in _rows(SPEND_SQL, as_of):
-        spend[pid] = spend.get(pid, ZERO) + _decimal(amount)
-    milestones = {pid: (due, missed) for pid, due, missed in _rows(MILESTONES_SQL, as_of)}
-    out = {}
-    for pid, (pv, ev) in work.items():
-        due, missed = milestones.get(pid, (0, 0))
-        out[pid] = EvmTotals(
-            pv=_decimal(pv),
-            ev=_decimal(ev),
-            ac=spend.get(pid, ZERO),
-            budget=budgets[pid],
-            milestones_due=int(due),
-            milestones_missed=int(missed or 0),
-        )
+def _by_date(rows, dates) -> dict[datetime.date, dict[int, list]]:
+    """Rows of (date or None, project, figures…) → {date: {project: summed figures}}, the
+    figures settled before the span (date None) added to every date's."""
+    out: dict[datetime.date, dict[int, list]] = {day: {} for day in dates}
+    settled = [row for row in rows if row[0] is None]
+    moving = [row for row in rows if row[0] is not None]
+    for day in dates:
+        for _, pid, *figures in settled:
+            out[day][pid] = [_decimal(x) for x in figures]
+    for day, pid, *figures in moving:
+        day = day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day)
+        sums = out[day].setdefault(pid, [ZERO] * len(figures))
+        out[day][pid] = [a + _decimal(b) for a, b in zip(sums, figures, strict=True)]
     return out
+
+
+def evm_totals_many(
+    dates, budgets: dict[int, Decimal]
+) -> dict[datetime.date, dict[int, EvmTotals]]:
+    """{date: {project id: EvmTotals}} for each date, in three statements whatever the number
+    of dates; only the projects in `budgets` that have a plan (at least one leaf task) — the
+    others have nothing to measure against."""
+    dates = sorted(set(dates))
+    if not dates:
+        return {}
+    work = _by_date(_rows(WORK_SQL, dates), dates)
+    spend = _by_date(_rows(SPEND_SQL, dates), dates)
+    milestones = _by_date(_rows(MILESTONES_SQL, dates), dates)
+    out = {}
+    for day in dates:
+        out[day] = {}
+        for pid, (pv, ev) in work[day].items():
+            if pid not in budgets:
+                continue
+            due, missed = milestones[day].get(pid, (ZERO, ZERO))
+            out[day][pid] = EvmTotals(
+                pv=pv,
+                ev=ev,
+                ac=spend[day].get(pid, [ZERO])[0],
+                budget=budgets[pid],
+                milestones_due=int(due),
+                milestones_missed=int(missed),
+            )
+    return out
+
+
+def evm_totals(as_of: datetime.date, budgets: dict[int, Decimal]) -> dict[int, EvmTotals]:
+    """{project id: EvmTotals} as of one date (see evm_totals_many)."""
+    return evm_totals_many([as_of], budgets)[as_of]

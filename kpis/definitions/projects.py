@@ -1,7 +1,8 @@
 """Project and portfolio KPIs from the projects app's earned-value definitions (projects/evm.py).
 
 Each value is "as of" the last day the window reaches. PV, EV, AC and the milestone
-counts of every project come from three SQL aggregates per date (projects/evm_aggregates.py);
+counts of every project come from three SQL aggregates (projects/evm_aggregates.py) for every
+date a run measures;
 the portfolio ("global") adds the projects' PV, EV, AC and budgets up first, and
 only when they share one currency (amounts in different currencies are never summed).
 """
@@ -22,9 +23,12 @@ RATIO = Decimal("0.001")
 
 def _evm(w: Window) -> dict[int, dict]:
     """{project id: {"measures": EvmTotals, "currency", "budget", "due", "missed"}} as of the
-    window, for the projects past initiation and not cancelled that have a plan."""
+    window, for the projects past initiation and not cancelled that have a plan.
+
+    The first window asked computes every date the run measures as of (`as_of_dates` in the
+    run's memo) in the same three statements; the others find theirs in the memo."""
     from projects.choices import Phase
-    from projects.evm_aggregates import evm_totals
+    from projects.evm_aggregates import evm_totals_many
     from projects.models import Project
 
     as_of = w.as_of_date
@@ -39,19 +43,20 @@ def _evm(w: Window) -> dict[int, dict]:
             ).values_list("pk", "currency", "budget")
         }
     projects = w.memo["evm_projects"]
-    totals = evm_totals(as_of, {pid: budget for pid, (_, budget) in projects.items()})
-    out = {
-        pid: {
-            "measures": t,
-            "currency": projects[pid][0],
-            "budget": t.budget,
-            "due": t.milestones_due,
-            "missed": t.milestones_missed,
+    dates = set(w.memo.get("as_of_dates", ())) | {as_of}
+    budgets = {pid: budget for pid, (_, budget) in projects.items()}
+    for day, totals in evm_totals_many(dates, budgets).items():
+        w.memo[("evm", day)] = {
+            pid: {
+                "measures": t,
+                "currency": projects[pid][0],
+                "budget": t.budget,
+                "due": t.milestones_due,
+                "missed": t.milestones_missed,
+            }
+            for pid, t in sorted(totals.items())
         }
-        for pid, t in sorted(totals.items())
-    }
-    w.memo[key] = out
-    return out
+    return w.memo[key]
 
 
 def _portfolio_totals(evm: dict[int, dict]) -> dict | None:

@@ -9,7 +9,7 @@ import pytest
 
 from projects.actions import baseline_capture
 from projects.evm import load_evm_data, project_evm
-from projects.evm_aggregates import evm_totals
+from projects.evm_aggregates import evm_totals, evm_totals_many
 from tests.projects.factories import (
     CostEntryFactory,
     MilestoneFactory,
@@ -131,3 +131,17 @@ def test_hand_worked_values_on_the_fifth_of_march(plans):
     assert totals[live.pk].ev.quantize(cent) == Decimal("330.00")
     assert totals[live.pk].ac == Decimal("69.97")
     assert (totals[live.pk].milestones_due, totals[live.pk].milestones_missed) == (1, 0)
+
+
+def test_many_dates_at_once_measure_what_each_date_alone_does(plans):
+    """A KPI run asks for every day of a month at once (settled rows summed once, the rest per
+    day): the figures equal the ones asked one date at a time."""
+    budgets = {p.pk: p.budget for p in plans.values()}
+    days = [d(2026, 2, 25) + datetime.timedelta(days=i) for i in range(40)]
+    together = evm_totals_many(days, budgets)
+    assert sorted(together) == days
+    for day in days:
+        assert together[day] == evm_totals(day, budgets), day
+    for i in range(len(days) - 2):  # every span of three days: each edge meets each event
+        span = days[i : i + 3]
+        assert evm_totals_many(span, budgets) == {day: together[day] for day in span}, span
