@@ -73,8 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         from bench.kpis import kpis_markdown
 
         sections.append(("KPI jobs", kpis_markdown(backfill_days=args.backfill_days)))
+    scale = args.scale
+    if meta is None:  # load/kpis/explain alone: name the report after the data set measured
+        from django.db import connection
+
+        from bench.seed import read_meta
+
+        with connection.cursor() as cur:
+            scale = (read_meta(cur) or {}).get("scale", scale)
     path = report.write(
-        sections, scale=args.scale, command=args.command, results_dir=args.results, meta=meta
+        sections, scale=scale, command=args.command, results_dir=args.results, meta=meta
     )
     print(path.read_text())
     print(f"bench {args.command}: report in {path} ({time.monotonic() - started:.0f}s)")
