@@ -53,7 +53,7 @@ def _floor_seconds(codes, periods) -> tuple[dict[str, float], float]:
                     cur.execute(sql, params)
                     cur.fetchall()
                     timed[key] = time.perf_counter() - t0
-            out[code] = sum(timed[(sql, tuple(sorted(params.items())))] for sql, params in queries)
+            out[code] = sum(timed[(sql, repr(params))] for sql, params in queries)
     return out, sum(timed.values())
 
 
