@@ -7,10 +7,12 @@ link to the records behind it; trends carry the last periods of the same snapsho
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from kpis import registry
@@ -132,7 +134,16 @@ def records_url(definition, snapshot_or_period, scope: str) -> str | None:
     query = urlencode(
         {"kpi": definition.code, "scope": scope, "period": kind, "start": start.isoformat()}
     )
-    return f"{reverse('kpis:records')}?{query}"
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return f"{_records_path(get_script_prefix(), urlconf)}?{query}"
+
+
+@functools.lru_cache(maxsize=8)
+def _records_path(script_prefix: str, urlconf: str) -> str:
+    """The drill-down list's path, resolved once per script prefix and URLconf: a dashboard's
+    service table links every cell (~1,000 at 300 services), and resolving a URL costs more
+    than building the rest of the cell."""
+    return reverse("kpis:records", urlconf=urlconf)
 
 
 def _notes(definition, snap) -> list[str]:

@@ -132,6 +132,20 @@ def test_drilling_down_from_mttr_lists_the_incidents_behind_it(
     assert today_data["i"][3].number not in html
 
 
+def test_each_cell_of_the_service_table_drills_down_to_its_own_records(people, today_data):
+    """The service table links every value to the records behind it, for that service."""
+    manager = logged_in(people["manager"])
+    html = page(people["manager"], "/dashboards/?period=day&date=2026-03-04").content.decode()
+    service = today_data["a"]
+    links = re.findall(r'href="(/dashboards/records/\?[^"]+)"', html)
+    own = [link.replace("&amp;", "&") for link in links if f"scope=service%3A{service.pk}&" in link]
+    assert any("kpi=mttr" in link for link in own), links[:5]
+    link = next(link for link in own if "kpi=mttr" in link)
+    response = manager.get(link)
+    assert response.status_code == 200
+    assert "<strong>2</strong> incidents resolved in the period" in response.content.decode()
+
+
 def test_a_drill_down_with_bad_parameters_is_a_404(people, db):
     for query in [
         "kpi=nope&scope=global&period=day&start=2026-03-04",
