@@ -35,6 +35,8 @@ SERVICE_TABLE_CODES = [
     "incident_reduction",
     "tco",
 ]
+PORTFOLIO_PAGE_SIZE = 50
+DEVIATION_BARS = 20  # the largest budget deviations, either way
 PROJECT_TABLE_CODES = [
     "spi",
     "cpi",
@@ -93,12 +95,15 @@ def _unavailable(last_run) -> dict[str, str]:
     }
 
 
-def _table(codes, scope_prefix: str, kind: str, start: datetime.date) -> dict:
-    """{scope: {code: (snapshot, url)}} for every member of a scope kind, in one query."""
+def _table(codes, scope_prefix: str, kind: str, start: datetime.date, scopes=None) -> dict:
+    """{scope: {code: (snapshot, url)}} for every member of a scope kind (or the `scopes`
+    given), in one query."""
     rows: dict[str, dict] = {}
     snaps = KpiSnapshot.objects.filter(
         code__in=codes, scope__startswith=scope_prefix, period_kind=kind, period_start=start
     )
+    if scopes is not None:
+        snaps = snaps.filter(scope__in=scopes)
     for snap in snaps:
         definition = registry.get(snap.code)
         if definition is None:
@@ -208,8 +213,10 @@ def portfolio(request):
         unavailable=_unavailable(last_run),
     )
     current = period_bounds(kind, as_of)[0]
-    table = _table(PROJECT_TABLE_CODES, "project:", kind, current)
-    projects = list(
+    # The table pages through the projects (a portfolio runs to thousands); the charts read
+    # only the three figures they plot, for every project, in one statement.
+    page = keyset_page(
+        request,
         Project.objects.exclude(phase=Phase.CANCELLED)
         .select_related("manager")
         .order_by("code")
@@ -222,34 +229,48 @@ def portfolio(request):
             "manager__username",
             "manager__first_name",
             "manager__last_name",
-        )
+        ),
+        ordering=("code",),
+        page_size=PORTFOLIO_PAGE_SIZE,
     )
-    scatter = []
+    table = _table(
+        PROJECT_TABLE_CODES,
+        "project:",
+        kind,
+        current,
+        scopes=[f"project:{p.pk}" for p in page.items],
+    )
+    codes = dict(Project.objects.exclude(phase=Phase.CANCELLED).values_list("pk", "code"))
     raw = KpiSnapshot.objects.filter(
         code__in=["spi", "cpi", "budget_deviation"],
         scope__startswith="project:",
         period_kind=kind,
         period_start=current,
     ).values_list("scope", "code", "value")
-    values: dict[str, dict] = {}
+    values: dict[int, dict] = {}
     for scope, code, value in raw:
-        values.setdefault(scope, {})[code] = value
-    for p in projects:
-        v = values.get(f"project:{p.pk}", {})
-        if v.get("spi") is not None and v.get("cpi") is not None:
-            scatter.append(
-                {
-                    "label": p.code,
-                    "x": float(v["spi"]),
-                    "y": float(v["cpi"]),
-                    "url": reverse("kpis:project_card", args=[p.pk]),
-                }
-            )
-    deviation = [
-        {"label": p.code, "value": float(values[f"project:{p.pk}"]["budget_deviation"])}
-        for p in projects
-        if values.get(f"project:{p.pk}", {}).get("budget_deviation") is not None
+        ident = scope.partition(":")[2]
+        if ident.isdigit():
+            values.setdefault(int(ident), {})[code] = value
+    # One reverse() for all the points: the card's path with the project's id in it.
+    card_prefix = reverse("kpis:project_card", args=[0]).removesuffix("0/")
+    scatter = [
+        {
+            "label": codes[pk],
+            "x": float(v["spi"]),
+            "y": float(v["cpi"]),
+            "url": f"{card_prefix}{pk}/",
+        }
+        for pk, v in sorted(values.items(), key=lambda item: codes.get(item[0], ""))
+        if pk in codes and v.get("spi") is not None and v.get("cpi") is not None
     ]
+    deviations = [
+        (codes[pk], v["budget_deviation"])
+        for pk, v in values.items()
+        if pk in codes and v.get("budget_deviation") is not None
+    ]
+    deviations.sort(key=lambda item: (-abs(item[1]), item[0]))
+    deviation = [{"label": code, "value": float(d)} for code, d in deviations[:DEVIATION_BARS]]
     phase_counts = dict(
         Project.objects.values_list("phase").annotate(n=Count("id")).order_by("phase")
     )
@@ -271,7 +292,9 @@ def portfolio(request):
         "last_run": last_run,
         "can_compute": is_admin(request.user),
         "table_codes": _columns(PROJECT_TABLE_CODES),
-        "project_rows": [(p, table.get(f"project:{p.pk}", {})) for p in projects],
+        "project_rows": [(p, table.get(f"project:{p.pk}", {})) for p in page.items],
+        "page": page,
+        "deviation_bars": DEVIATION_BARS,
         "by_phase": by_phase,
         "as_of": as_of,
     }

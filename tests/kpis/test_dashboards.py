@@ -3,6 +3,7 @@
 import datetime
 import json
 import re
+from decimal import Decimal as D
 
 import pytest
 from django.test import Client
@@ -113,6 +114,45 @@ def test_the_portfolio_dashboard_and_cards_render_in_few_queries(
     with django_assert_max_num_queries(10):
         response = manager.get(f"/dashboards/services/{today_data['a'].pk}/")
     assert response.status_code == 200
+
+
+def test_the_portfolio_pages_its_table_and_charts_the_largest_deviations(people, db):
+    """60 projects: the table shows 50, then the next 10; the scatter plots all 60 (each
+    point opens the project's card); the deviation chart the 20 largest, largest first."""
+    from kpis.models import KpiSnapshot
+
+    projects = [ProjectFactory(code=f"P{i:02d}", phase="execution") for i in range(60)]
+    month = datetime.date(2026, 3, 1)
+    KpiSnapshot.objects.bulk_create(
+        KpiSnapshot(
+            code=code,
+            scope=f"project:{p.pk}",
+            period_kind="month",
+            period_start=month,
+            period_end=datetime.date(2026, 3, 31),
+            value=value,
+        )
+        for i, p in enumerate(projects)
+        for code, value in [("spi", D("0.9")), ("cpi", D("1.1")), ("budget_deviation", D(i - 30))]
+    )
+    manager = logged_in(people["manager"])
+    html = manager.get("/dashboards/portfolio/?period=month&date=2026-03-04").content.decode()
+    table = html[html.index('data-testid="project-table"') :]
+    assert [f"P{i:02d}" for i in range(50)] == re.findall(r"<strong>(P\d\d)</strong>", table)
+    data = json.loads(
+        re.search(r'id="kpi-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
+    assert len(data["scatter"]) == 60
+    assert data["scatter"][7]["url"] == f"/dashboards/projects/{projects[7].pk}/"
+    assert manager.get(data["scatter"][7]["url"]).status_code == 200
+    deviation = [bar["value"] for bar in data["deviation"]]
+    assert deviation[:3] == [-30.0, -29.0, 29.0] and len(deviation) == 20
+    assert "Budget deviation: the 20 largest" in html
+    next_url = re.search(r'<a class="btn secondary" href="([^"]+)">Next</a>', table).group(1)
+    second = manager.get(next_url.replace("&amp;", "&")).content.decode()
+    rest = second[second.index('data-testid="project-table"') :]
+    assert re.findall(r"<strong>(P\d\d)</strong>", rest) == [f"P{i:02d}" for i in range(50, 60)]
+    assert "period=month" in next_url and ">Previous</a>" in rest
 
 
 def test_drilling_down_from_mttr_lists_the_incidents_behind_it(
