@@ -147,7 +147,7 @@ def test_the_portfolio_pages_its_table_and_charts_the_largest_deviations(people,
     assert manager.get(data["scatter"][7]["url"]).status_code == 200
     deviation = [bar["value"] for bar in data["deviation"]]
     assert deviation[:3] == [-30.0, -29.0, 29.0] and len(deviation) == 20
-    assert "Budget deviation: the 20 largest" in html
+    assert "The 20 projects furthest from their budget" in html
     next_url = re.search(r'<a class="btn secondary" href="([^"]+)">Next</a>', table).group(1)
     second = manager.get(next_url.replace("&amp;", "&")).content.decode()
     rest = second[second.index('data-testid="project-table"') :]
