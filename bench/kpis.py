@@ -103,7 +103,7 @@ def kpis_markdown(*, backfill_days: int = 31) -> str:
         f"| {full.status} | {floor_full:.2f} | {full_s / max(1e-9, floor_full):.2f} |",
         "",
         f"The floor is the bare SQL of the KPIs that have one; the runs also compute "
-        f"{', '.join(unfloored)} (no SQL floor: computed in Python) and write every row. "
+        f"{', '.join(unfloored)} (no SQL floor: computed in Python) and store their rows. "
         f"Hourly run ≤ 1 s: **{'met' if hourly_s <= 1 else 'not met'}** ({hourly_s:.2f} s). "
         f"Full recompute ≤ 2 × the floor: "
         f"**{'met' if full_s <= 2 * floor_full else 'not met'}** "

@@ -1,10 +1,9 @@
 """Project and portfolio KPIs from the projects app's earned-value definitions (projects/evm.py).
 
-Each value is "as of" the last day the window reaches. PV, EV, AC and the milestone
-counts of every project come from three SQL aggregates (projects/evm_aggregates.py) for every
-date a run measures;
-the portfolio ("global") adds the projects' PV, EV, AC and budgets up first, and
-only when they share one currency (amounts in different currencies are never summed).
+Each value is "as of" the last day the window reaches. PV, EV, AC and the milestone counts of
+every project come from three SQL aggregates (projects/evm_aggregates.py) for all the dates a
+run measures; the portfolio ("global") adds the projects' PV, EV, AC and budgets up first,
+and only when they share one currency (amounts in different currencies are never summed).
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ def _evm(w: Window) -> dict[int, dict]:
             ).values_list("pk", "currency", "budget")
         }
     projects = w.memo["evm_projects"]
-    dates = set(w.memo.get("as_of_dates", ())) | {as_of}
+    dates = {d for d in w.memo.get("as_of_dates", ()) if ("evm", d) not in w.memo} | {as_of}
     budgets = {pid: budget for pid, (_, budget) in projects.items()}
     for day, totals in evm_totals_many(dates, budgets).items():
         w.memo[("evm", day)] = {
