@@ -215,10 +215,10 @@ def portfolio(request):
     current = period_bounds(kind, as_of)[0]
     # The table pages through the projects (a portfolio runs to thousands); the charts read
     # only the three figures they plot, for every project, in one statement.
+    listed = Project.objects.exclude(phase=Phase.CANCELLED)
     page = keyset_page(
         request,
-        Project.objects.exclude(phase=Phase.CANCELLED)
-        .select_related("manager")
+        listed.select_related("manager")
         .order_by("code")
         .only(
             "pk",
@@ -240,7 +240,7 @@ def portfolio(request):
         current,
         scopes=[f"project:{p.pk}" for p in page.items],
     )
-    codes = dict(Project.objects.exclude(phase=Phase.CANCELLED).values_list("pk", "code"))
+    codes = dict(listed.values_list("pk", "code"))
     raw = KpiSnapshot.objects.filter(
         code__in=["spi", "cpi", "budget_deviation"],
         scope__startswith="project:",

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from projects.api.serializers import STAFF
 from projects.models import Dependency, Task
+from projects.task_actions import TASK_FIELDS
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -14,22 +15,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = [
-            "id",
-            "parent",
-            "position",
-            "name",
-            "planned_start",
-            "planned_finish",
-            "planned_cost",
-            "percent_complete",
-            "assignee",
-            "actual_start",
-            "actual_finish",
-            "version",
-            "predecessors",
-            "is_summary",
-        ]
+        fields = ["id", *TASK_FIELDS, "version", "predecessors", "is_summary"]
         read_only_fields = ["version"]
 
     def get_fields(self):
