@@ -248,7 +248,14 @@ def _spans_within(cal: Calendar, start: datetime, end: datetime) -> Iterator[Spa
     # One day past the local date of ``end``: where clocks go back at midnight, the next
     # date's spans may start before ``end`` while the wall clock still shows the old date.
     last_day = end.astimezone(zone).date() + timedelta(days=1)
-    day = start.astimezone(zone).date()
+    yield from _clipped_days(cal, start, end, start.astimezone(zone).date(), last_day)
+
+
+def _clipped_days(
+    cal: Calendar, start: datetime, end: datetime, first_day: date, last_day: date
+) -> Iterator[Span]:
+    """The spans of the local dates ``first_day``..``last_day`` clipped to ``[start, end)``."""
+    day = first_day
     while day <= last_day:
         for span_start, span_end in _day_spans(cal, day):
             if span_end > start and span_start < end:
@@ -258,6 +265,52 @@ def _spans_within(cal: Calendar, start: datetime, end: datetime) -> Iterator[Spa
 
 def _total(spans: Iterable[Span]) -> timedelta:
     return sum((end - start for start, end in spans), timedelta())
+
+
+@functools.lru_cache(maxsize=512)
+def _year_prefix(cal: Calendar, year: int) -> tuple[timedelta, ...]:
+    """Working time of the first ``i`` local dates of ``year``, for ``i`` = 0..days in it."""
+    totals = [timedelta()]
+    day = date(year, 1, 1)
+    while day.year == year:
+        totals.append(totals[-1] + _total(_day_spans(cal, day)))
+        if day == date.max:
+            break
+        day += timedelta(days=1)
+    return tuple(totals)
+
+
+def _whole_days_total(cal: Calendar, first_day: date, last_day: date) -> timedelta:
+    """Working time of the local dates ``first_day``..``last_day`` (inclusive), whole."""
+    total = timedelta()
+    for year in range(first_day.year, last_day.year + 1):
+        prefix = _year_prefix(cal, year)
+        new_year = date(year, 1, 1)
+        low = (first_day - new_year).days if year == first_day.year else 0
+        high = (last_day - new_year).days + 1 if year == last_day.year else len(prefix) - 1
+        total += prefix[high] - prefix[low]
+    return total
+
+
+# Days between the local dates of two instants, beyond which the days in the middle are
+# counted whole from per-year sums instead of span by span. Two days at each end are clipped:
+# a clock change (at most a few hours) cannot move a span of a date two days away from an
+# instant's local date across that instant.
+_WHOLE_DAYS_FROM = 8
+
+
+def _working_time(cal: Calendar, start: datetime, end: datetime) -> timedelta:
+    """The working time within ``[start, end)`` (UTC), at the cost of a few days at any length."""
+    if end <= start:
+        return timedelta()
+    zone = cal.zone
+    first_day, final_day = start.astimezone(zone).date(), end.astimezone(zone).date()
+    if (final_day - first_day).days < _WHOLE_DAYS_FROM:
+        return _total(_spans_within(cal, start, end))
+    middle_first, middle_last = first_day + timedelta(days=2), final_day - timedelta(days=2)
+    head = _clipped_days(cal, start, end, first_day, middle_first - timedelta(days=1))
+    tail = _clipped_days(cal, start, end, middle_last + timedelta(days=1), _next_day(final_day))
+    return _total(head) + _whole_days_total(cal, middle_first, middle_last) + _total(tail)
 
 
 def _advance(spans: Iterable[Span], target: timedelta) -> datetime:
@@ -375,7 +428,7 @@ def working_spans(cal: Calendar, *, start: datetime, end: datetime) -> Iterator[
 
 def business_time_between(cal: Calendar, *, start: datetime, end: datetime) -> timedelta:
     """Exact working time within ``[start, end)``; zero when ``end <= start``."""
-    return _total(_spans_within(cal, _aware_utc(start, "start"), _aware_utc(end, "end")))
+    return _working_time(cal, _aware_utc(start, "start"), _aware_utc(end, "end"))
 
 
 def business_seconds_between(cal: Calendar, *, start: datetime, end: datetime) -> int:
@@ -425,7 +478,11 @@ def elapsed_business_seconds(
     ``None``) lasts past ``end``."""
     start, end = _aware_utc(start, "start"), _aware_utc(end, "end")
     holes = _pause_holes(pauses, open_until=end)
-    return _total(_without(_spans_within(cal, start, end), holes)) // ONE_SECOND
+    # The holes are merged (disjoint), so the working time inside them is counted once each.
+    paused = sum(
+        (_working_time(cal, max(hs, start), min(he, end)) for hs, he in holes), timedelta()
+    )
+    return (_working_time(cal, start, end) - paused) // ONE_SECOND
 
 
 def due_with_pauses(

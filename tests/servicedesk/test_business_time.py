@@ -614,3 +614,40 @@ def test_matches_a_minute_by_minute_count_around_clock_changes(cal):
         due = add_business_time(cal, start=start, minutes=target)
         assert due == start + timedelta(minutes=minute)
         assert business_seconds_between(cal, start=start, end=due) == target * 60
+
+
+LONG_RANGE_CALENDARS = [
+    *ORACLE_CALENDARS,
+    # Clocks change at midnight in Havana: a local date there may start or end an hour off.
+    Calendar.weekly(
+        tz="America/Havana",
+        weekdays=range(6),
+        hours=[("00:00", "02:00"), ("22:30", "24:00")],
+        holidays=[date(2026, 1, 1), date(2026, 12, 25), date(2027, 3, 14)],
+    ),
+    Calendar.always(tz="America/Havana"),
+]
+
+
+@pytest.mark.parametrize("cal", LONG_RANGE_CALENDARS, ids=lambda cal: cal.tz)
+def test_long_ranges_count_the_same_as_day_by_day_spans(cal):
+    """Ranges of weeks to years (an incident overdue since last spring, a paused clock) are
+    counted from per-year sums in the middle; they must equal the working spans day by day,
+    across clock changes, holidays and year ends, with and without pauses."""
+    rng = random.Random(20261123)
+    for _ in range(40):
+        start = utc(2025, 11, 1) + timedelta(minutes=rng.randrange(0, 500 * 1440))
+        end = start + timedelta(minutes=rng.randrange(5 * 1440, 600 * 1440))
+        spans = list(working_spans(cal, start=start, end=end))
+        whole = sum((b - a for a, b in spans), timedelta())
+        assert business_time_between(cal, start=start, end=end) == whole
+        overdue = remaining_business_seconds(cal, now=end, due=start)
+        assert overdue == -(whole // timedelta(seconds=1))
+        pauses = []
+        for _ in range(rng.randrange(0, 4)):
+            pause_start = start + timedelta(minutes=rng.randrange(-1440, 400 * 1440))
+            pause_end = pause_start + timedelta(minutes=rng.randrange(0, 40 * 1440))
+            pauses.append((pause_start, pause_end))
+        left = subtract_intervals(spans, pauses)
+        expected = sum((b - a for a, b in left), timedelta()) // timedelta(seconds=1)
+        assert elapsed_business_seconds(cal, start=start, end=end, pauses=pauses) == expected
