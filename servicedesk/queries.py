@@ -107,8 +107,9 @@ def attachments_visible_to(user, incident: Incident) -> QuerySet[Attachment]:
 
 def queue_counts(user) -> dict[str, int]:
     """Counts for the saved filters of the console, in one aggregate over open incidents
-    (the status index bounds it to the open ones, a small slice of a large table)."""
+    (an index-only scan of the open ones, a small slice of a large table)."""
     soon = breaching_soon_q(now=timezone.now(), within=timedelta(hours=2))
+    # Every column read is in the covering index `inc_open_counts`: it answers alone.
     counts = Incident.objects.filter(status__in=OPEN_INCIDENT_STATES).aggregate(
         breaching=Count("id", filter=soon),
         mine=Count("id", filter=Q(assignee=user)),

@@ -144,6 +144,13 @@ class Incident(models.Model):
                 name="inc_unassigned_open",
                 condition=Q(assignee__isnull=True, status__in=["new", "assigned"]),
             ),
+            # The console's tab counts: one index-only scan over the open incidents.
+            models.Index(
+                fields=["status"],
+                include=["resolution_due", "assignee", "team", "id"],
+                name="inc_open_counts",
+                condition=Q(status__in=["new", "assigned", "in_progress", "on_hold"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
