@@ -221,19 +221,22 @@ def backlog(w: Window, scope_kind: str) -> dict[str, Measure]:
         if old is not None:
             q &= Q(opened_at__gt=at - old)
         buckets[label] = Count("id", filter=q)
-    rows = grouped(
-        Incident.objects.filter(open_at(at)),
-        scope_kind,
-        INCIDENT_SCOPE_FIELD,
-        total=Count("id"),
-        **buckets,
-    )
+    # The running day, week and month all end now: one count serves the three.
+    memo_key = ("backlog", at, scope_kind)
+    if memo_key not in w.memo:
+        w.memo[memo_key] = grouped(
+            Incident.objects.filter(open_at(at)),
+            scope_kind,
+            INCIDENT_SCOPE_FIELD,
+            total=Count("id"),
+            **buckets,
+        )
     out = {
         key: Measure(Decimal(0), dict.fromkeys(buckets, 0)) for key in members(scope_kind, w.memo)
     }
-    for key, row in rows.items():
-        total = row.pop("total")
-        out[key] = Measure(Decimal(total), row)
+    for key, row in w.memo[memo_key].items():
+        ages = dict(row)
+        out[key] = Measure(Decimal(ages.pop("total")), ages)
     return out
 
 

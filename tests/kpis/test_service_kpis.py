@@ -5,6 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from kpis.registry import KpiUnavailable
+from kpis.registry import get as registry_get
 from servicedesk.models import Incident
 from tests.kpis.conftest import NOW, at, extras, has_field, has_model, measure
 
@@ -125,6 +126,30 @@ def test_backlog_counts_incidents_resolved_or_cancelled_only_after_the_moment(de
         i[4].pk,
         i6.pk,
     }
+
+
+def test_backlog_of_periods_ending_at_the_same_moment_is_counted_once(
+    desk, django_assert_num_queries
+):
+    """While the 4th runs (now 09:30), its day, its week and March all end now: the hourly
+    run counts the backlog once for the three (i1, i2 and i5 are open then, all T1). The 3rd
+    ends at midnight, a different moment, and is counted afresh (i3 and i5)."""
+    from datetime import date
+
+    from kpis.periods import window_for
+
+    t1, t2 = desk["t1"].pk, desk["t2"].pk
+    now, memo, backlog = at(4, 9, 30), {}, registry_get("backlog")
+    day = window_for("day", date(2026, 3, 4), now=now, memo=memo)
+    first = backlog.compute(day, "team")
+    assert {key: m.value for key, m in first.items()} == {f"team:{t1}": 3, f"team:{t2}": 0}
+    with django_assert_num_queries(0):
+        for kind in ("week", "month"):
+            window = window_for(kind, date(2026, 3, 4), now=now, memo=memo)
+            assert backlog.compute(window, "team") == first
+    assert backlog.compute(day, "global")["global"].value == D(3)
+    earlier = window_for("day", date(2026, 3, 3), now=now, memo=memo)
+    assert backlog.compute(earlier, "global")["global"].value == D(2)
 
 
 def test_first_contact_resolution_excludes_requester_replies_and_reopens(desk):
