@@ -152,7 +152,15 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "created_at"]),
+            # Reopened incidents (first-contact resolution): rare rows of a huge table.
+            models.Index(
+                fields=["object_id"],
+                name="audit_incident_reopens",
+                condition=models.Q(action="incident.reopen"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

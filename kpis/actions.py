@@ -98,7 +98,12 @@ def kpis_compute(
     targets = targets_for(wanted_codes)
     # Shared by the KPIs of the run; a KPI measured "as of" a day may compute all the run's
     # days at once (the project KPIs do).
-    memo: dict = {"as_of_dates": sorted({window_for(k, s, now=now).as_of_date for k, s in periods})}
+    windows = [window_for(k, s, now=now) for k, s in periods]
+    memo: dict = {
+        "as_of_dates": sorted({w.as_of_date for w in windows}),
+        # What the run's windows cover together (KPIs may read it once for all of them).
+        "span": (min(w.start for w in windows), max(w.end for w in windows)),
+    }
     try:
         for code in wanted_codes:
             definition = registry.get(code)

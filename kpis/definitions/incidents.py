@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
-    Avg,
     CharField,
     Count,
     DurationField,
@@ -16,6 +15,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Sum,
 )
 from django.db.models.functions import Cast
 
@@ -26,6 +26,7 @@ from kpis.definitions.common import (
     _incidents,
     _within,
     grouped,
+    grouped_in_window,
     members,
     minutes,
     percent,
@@ -90,15 +91,17 @@ def not_first_contact(w: Window, scope: str):
 
 def _mean_minutes(w: Window, scope_kind: str, *, until: str) -> dict[str, Measure]:
     elapsed = ExpressionWrapper(F(until) - F("opened_at"), output_field=DurationField())
-    rows = grouped(
-        Incident.objects.filter(_within(until, w)),
+    rows = grouped_in_window(
+        w,
+        until,
+        Incident.objects.all(),
         scope_kind,
         INCIDENT_SCOPE_FIELD,
-        mean=Avg(elapsed),
+        total=Sum(elapsed),
         n=Count("id"),
     )
     return {
-        key: Measure(minutes(row["mean"]), {"incidents": row["n"]})
+        key: Measure(minutes(row["total"] / row["n"]), {"incidents": row["n"]})
         for key, row in rows.items()
         if row["n"]
     }
@@ -139,11 +142,8 @@ def mttr(w: Window, scope_kind: str) -> dict[str, Measure]:
 
 
 def _opened_counts(w: Window, scope_kind: str) -> dict[str, int]:
-    rows = grouped(
-        Incident.objects.filter(_within("opened_at", w)),
-        scope_kind,
-        INCIDENT_SCOPE_FIELD,
-        n=Count("id"),
+    rows = grouped_in_window(
+        w, "opened_at", Incident.objects.all(), scope_kind, INCIDENT_SCOPE_FIELD, n=Count("id")
     )
     counts = dict.fromkeys(members(scope_kind, w.memo), 0)
     counts.update({key: row["n"] for key, row in rows.items()})
@@ -254,8 +254,10 @@ def backlog(w: Window, scope_kind: str) -> dict[str, Measure]:
 def first_contact_resolution(w: Window, scope_kind: str) -> dict[str, Measure]:
     """Incidents resolved in the period with no reply from the requester after opening and no
     reopen ÷ incidents resolved in the period × 100."""
-    rows = grouped(
-        Incident.objects.filter(_within("resolved_at", w)),
+    rows = grouped_in_window(
+        w,
+        "resolved_at",
+        Incident.objects.all(),
         scope_kind,
         INCIDENT_SCOPE_FIELD,
         resolved=Count("id"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from kpis.definitions.common import _incidents, _require, _within, grouped, percent
+from kpis.definitions.common import _incidents, _require, _within, grouped_in_window, percent
 from kpis.periods import Window
 from kpis.registry import Measure, kpi
 
@@ -35,18 +35,31 @@ def surveys_answered(w: Window, scope: str):
 def csat(w: Window, scope_kind: str) -> dict[str, Measure]:
     """Surveys answered in the period rated 4 or 5 ÷ surveys answered in the period × 100; the
     response rate is surveys sent in the period and answered ÷ surveys sent in the period."""
-    survey = _require("servicedesk.models", "Survey", "CSAT surveys")
-    answered = _within("answered_at", w)
-    sent = _within("created_at", w)
-    rows = grouped(
-        survey.objects.filter(answered | sent),
+    surveys = _require("servicedesk.models", "Survey", "CSAT surveys").objects.all()
+    fields = _survey_scope_fields()
+    answered = grouped_in_window(
+        w,
+        "answered_at",
+        surveys,
         scope_kind,
-        _survey_scope_fields(),
-        answered=Count("id", filter=answered),
-        satisfied=Count("id", filter=answered & Q(rating__gte=4)),
-        sent=Count("id", filter=sent),
-        sent_answered=Count("id", filter=sent & Q(answered_at__isnull=False)),
+        fields,
+        answered=Count("id"),
+        satisfied=Count("id", filter=Q(rating__gte=4)),
     )
+    sent = grouped_in_window(
+        w,
+        "created_at",
+        surveys,
+        scope_kind,
+        fields,
+        sent=Count("id"),
+        sent_answered=Count("id", filter=Q(answered_at__isnull=False)),
+    )
+    nothing = {"answered": 0, "satisfied": 0, "sent": 0, "sent_answered": 0}
+    rows = {
+        key: {**nothing, **answered.get(key, {}), **sent.get(key, {})}
+        for key in answered.keys() | sent.keys()
+    }
     return {
         key: Measure(
             percent(row["satisfied"], row["answered"]),

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from kpis.definitions.common import (
     INCIDENT_SCOPE_FIELD,
     INCIDENT_SCOPES,
     _model_field,
-    _within,
-    grouped,
+    grouped_in_window,
     percent,
     rounded,
 )
@@ -52,8 +51,10 @@ def sla_compliance(w: Window, scope_kind: str) -> dict[str, Measure]:
     the period × 100 (incidents without an SLA left out); the response figure is the same
     over their response target."""
     _model_field(Incident, "resolution_breached", "SLA clocks")
-    rows = grouped(
-        Incident.objects.filter(_within("resolved_at", w), resolution_due__isnull=False),
+    rows = grouped_in_window(
+        w,
+        "resolved_at",
+        Incident.objects.filter(resolution_due__isnull=False),
         scope_kind,
         INCIDENT_SCOPE_FIELD,
         resolved=Count("id"),
@@ -75,15 +76,17 @@ def _business_mean(w: Window, scope_kind: str, *, field: str, until: str) -> dic
     # Business time needs the calendar arithmetic, which SQL cannot do; the SLA clock must
     # store the elapsed business minutes on the incident for a grouped average.
     _model_field(Incident, field, "business minutes stored by the SLA clock")
-    rows = grouped(
-        Incident.objects.filter(_within(until, w), **{f"{field}__isnull": False}),
+    rows = grouped_in_window(
+        w,
+        until,
+        Incident.objects.filter(**{f"{field}__isnull": False}),
         scope_kind,
         INCIDENT_SCOPE_FIELD,
-        mean=Avg(field),
+        total=Sum(field),
         n=Count("id"),
     )
     return {
-        key: Measure(rounded(Decimal(str(row["mean"]))), {"incidents": row["n"]})
+        key: Measure(rounded(Decimal(row["total"]) / row["n"]), {"incidents": row["n"]})
         for key, row in rows.items()
         if row["n"]
     }
