@@ -152,7 +152,8 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
     for kind, start in periods:
         window = window_for(kind, start, now=now, memo=memo)
         in_periods |= Q(period_kind=kind, period_start=window.period_start)
-        for scope_kind_ in kinds:
+        # Members before global: a KPI may add global up from its members' rows.
+        for scope_kind_ in sorted(kinds, key=lambda kind: kind == "global"):
             for scope, measure in definition.compute(window, scope_kind_).items():
                 target, tolerance = target_of(definition, scope, targets)
                 computed[(scope, kind, window.period_start)] = [

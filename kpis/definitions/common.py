@@ -80,21 +80,28 @@ def grouped_in_window(
     )
     if not (whole_days and start <= w.start and w.end <= end):
         start, end = w.start, w.end  # read for this window alone (e.g. a previous window)
+    day = TruncDate(date_field, tzinfo=timezone.get_default_timezone())
+    days = qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end}).annotate(day=day)
+    # The statement's own text names it (expressions such as Exists have no stable repr).
+    base = str(days.values("day").annotate(**sums).order_by().query)
     column = None if scope_kind == "global" else fields[scope_kind]
-    key = ("days", date_field, str(qs.query), column, tuple(sums), start, end)
+    if column is None:
+        # Any member's day rows (they keep the rows without a member) add up to global.
+        key = w.memo.get(("days of any member", base), ("days", base, None))
+    else:
+        key = ("days", base, column)
+        w.memo.setdefault(("days of any member", base), key)
     if key not in w.memo:
-        days = qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
-        if column is not None:
-            days = days.exclude(**{f"{column}__isnull": True})
-        day = TruncDate(date_field, tzinfo=timezone.get_default_timezone())
         group = ["day"] if column is None else ["day", column]
-        w.memo[key] = list(days.annotate(day=day).values(*group).annotate(**sums).order_by())
+        w.memo[key] = list(days.values(*group).annotate(**sums).order_by())
     zero = {name: 0 if isinstance(agg, Count) else None for name, agg in sums.items()}
     out: dict[str, dict] = {"global": dict(zero)} if column is None else {}
     last = w.as_of_date
     for row in w.memo[key]:
         if not w.period_start <= row["day"] <= last:
             continue
+        if column is not None and row[column] is None:
+            continue  # counts towards global only
         member = "global" if column is None else f"{scope_kind}:{row[column]}"
         totals = out.setdefault(member, dict(zero))
         for name in sums:

@@ -376,7 +376,8 @@ def test_window_sums_from_shared_day_rows_equal_the_window_aggregated_alone(desk
     for kind, day in periods:
         window = window_for(kind, day, now=now, memo=memo)
         for w in (window, window.previous()):
-            for scope_kind in ("global", "service", "team"):
+            # Global after a member kind: added up from that kind's rows (with no member too).
+            for scope_kind in ("service", "global", "team"):
                 shared = grouped_in_window(
                     w, "resolved_at", Incident.objects.all(), scope_kind, INCIDENT_SCOPE_FIELD,
                     **sums,
@@ -396,3 +397,34 @@ def Q_p3():  # noqa: N802 - reads as the Q it builds
     from django.db.models import Q
 
     return Q(priority=3)
+
+
+@pytest.mark.parametrize(
+    "code, statements",
+    [
+        ("first_contact_resolution", 1),  # global and team: the team rows add up to global
+        ("mttr", 3),  # service, team, priority; global from the first of them
+        ("csat", 4),  # answered and sent, by service and by team
+    ],
+)
+def test_the_running_day_week_and_month_read_the_data_once_per_member_kind(desk, code, statements):
+    """The hourly shape (day, week and month containing today, all ending now): each member
+    kind is one statement for the three windows, and global reuses a member kind's rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.kpis.conftest import at
+
+    now = at(4, 17, 30)
+    periods = periods_ending(DAY)
+    windows = [window_for(kind, day, now=now) for kind, day in periods]
+    memo = {"span": (min(w.start for w in windows), max(w.end for w in windows))}
+    definition = registry.get(code)
+    definition.compute(window_for("day", DAY, now=now, memo={}), "global")  # warm lookups
+    with CaptureQueriesContext(connection) as queries:
+        for kind, day in periods:
+            window = window_for(kind, day, now=now, memo=memo)
+            for scope_kind in sorted(definition.scopes, key=lambda k: k == "global"):
+                definition.compute(window, scope_kind)
+    reads = [q["sql"] for q in queries.captured_queries if '"day"' in q["sql"]]
+    assert len(reads) == statements
