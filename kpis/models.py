@@ -82,8 +82,16 @@ class KpiSnapshot(models.Model):
     # Supporting figures: counts, response rate, backlog by age bucket, previous value…
     extra = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # Not indexed: every run stamps the rows it confirms, and with no index on the columns it
+    # writes PostgreSQL updates them in place (HOT, room left by the table's fillfactor).
+    # Nothing looks rows up by run; deleting a run (admin only) scans.
     run = models.ForeignKey(
-        KpiRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="snapshots"
+        KpiRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="snapshots",
+        db_index=False,
     )
 
     class Meta:
