@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -131,11 +131,10 @@ def records_url(definition, snapshot_or_period, scope: str) -> str | None:
     if definition.group == "project":
         return definition.records(None, scope)
     kind, start = snapshot_or_period
-    query = urlencode(
-        {"kpi": definition.code, "scope": scope, "period": kind, "start": start.isoformat()}
-    )
+    # What urlencode gives for these four, spelled out: a table links ~1,500 cells.
+    query = f"kpi={quote_plus(definition.code)}&scope={quote_plus(scope)}&period={quote_plus(kind)}"
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return f"{_records_path(get_script_prefix(), urlconf)}?{query}"
+    return f"{_records_path(get_script_prefix(), urlconf)}?{query}&start={start.isoformat()}"
 
 
 @functools.lru_cache(maxsize=8)

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from kpis.choices import STATUS_CSS
 
@@ -40,6 +42,34 @@ def status_css(status: str) -> str:
     return STATUS_CSS.get(status, "")
 
 
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None
+NO_VALUE = '<td class="num"><span class="muted">—</span></td>'
+
+
+@register.simple_tag
+def kpi_cells(cells: dict, columns: list[dict]) -> str:
+    """The `<td>`s of one row of a dashboard table: per column, the status dot and the value
+    (linked to its records), or a dash. Built in Python: a table of 300 services has ~1,500
+    cells, which as template tags were most of the page's time."""
+    out = []
+    for column in columns:
+        cell = cells.get(column["code"]) if cells else None
+        if not cell:
+            out.append(NO_VALUE)
+        elif cell["url"]:
+            out.append(
+                format_html(
+                    '<td class="num"><span class="kpi-dot {}"></span><a href="{}">{}</a></td>',
+                    cell["css"],
+                    cell["url"],
+                    cell["value"],
+                )
+            )
+        else:
+            out.append(
+                format_html(
+                    '<td class="num"><span class="kpi-dot {}"></span>{}</td>',
+                    cell["css"],
+                    cell["value"],
+                )
+            )
+    return mark_safe("".join(out))  # noqa: S308 - every part escaped above
