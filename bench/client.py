@@ -36,6 +36,9 @@ SCENARIOS = [
     ("evm", 4, "other"),
 ]
 KIND = {name: kind for name, _, kind in SCENARIOS}
+# The page-depth probe (one client, nothing else running): where in three years of
+# incidents, newest first, a page starts, as a fraction of the span (0 = the first page).
+DEPTHS = [0.0, 0.01, 0.1, 0.5, 0.9, 0.999]
 DESK_VIEWS = ["mine", "team", "unassigned", "open", "breaching", "all"]
 SEARCH_TERMS = [
     "vpn", "outlook", "printer", "keyboard", "citrix", "payroll", "mailbox locked",
@@ -239,6 +242,20 @@ class Agent:
         position = time.strftime("%Y-%m-%d %H:%M:%S+00:00", moment)
         return (*self._get_api(f"/api/v1/incidents/?cursor={deep_cursor(position)}"), 200)
 
+    def depth(self, n: int) -> tuple[str, tuple]:
+        """The n-th request of the depth probe: API and console pages, each depth in turn."""
+        fraction = DEPTHS[(n // 2) % len(DEPTHS)]
+        where = "api" if n % 2 == 0 else "desk"
+        query = ""
+        if fraction:
+            lo, hi = self.cfg["opened_range"]
+            moment = time.gmtime(hi - int(fraction * (hi - lo)))
+            query = f"cursor={deep_cursor(time.strftime('%Y-%m-%d %H:%M:%S+00:00', moment))}"
+        name = f"depth_{where}_{fraction:g}"
+        if where == "api":
+            return name, (*self._get_api(f"/api/v1/incidents/?{query}"), 200)
+        return name, (*self.s_desk.request("GET", f"/desk/?view=all&{query}"), 200)
+
     def portal(self):
         return (*self.s_portal.request("GET", "/portal/"), 200)
 
@@ -286,7 +303,9 @@ def run_client(idx: int, cfg: dict, barrier, results) -> None:
         n += 1
         t0 = time.perf_counter()
         try:
-            if name == "transition":
+            if cfg["mode"] == "depth":
+                name, out = agent.depth(n - 1)
+            elif name == "transition":
                 out, renamed = agent.transition()
                 name = renamed or name
             else:

@@ -264,12 +264,18 @@ def load(
             mode="mix", port=server.port, plan=plan, clients=clients,
             duration=duration, warmup=warmup,
         )  # fmt: skip
+        depth_duration = max(3.0, duration / 4)
+        print(f"bench load: page depth, one client, for {depth_duration:.0f}s", flush=True)
+        depth_recs, depth_errs, _ = run_phase(
+            mode="depth", port=server.port, plan=plan, clients=1,
+            duration=depth_duration, warmup=min(warmup, 1.0),
+        )  # fmt: skip
     finally:
         server.stop()
         _flush_redis()
     floor = summarise(floor_recs, floor_duration).get("floor")
     mix = summarise(mix_recs, duration)
-    return markdown(
+    report = markdown(
         floor=floor,
         mix=mix,
         total_mix=len(mix_recs),
@@ -279,6 +285,43 @@ def load(
         workers=workers,
         errors=floor_errs + mix_errs,
     )
+    return report + "\n\n" + depth_markdown(summarise(depth_recs, depth_duration), depth_errs)
+
+
+def depth_markdown(depth: dict[str, dict], errors: list[str]) -> str:
+    """The page-depth probe: the same list at several depths, alone on the machine."""
+    target = TARGET_P95["page"]
+    lines = [
+        "### Page depth (one client, nothing else running)",
+        "",
+        "The incident list newest first, its page starting at a fraction of the three years "
+        "(0 = the first page; a keyset cursor, what scrolling that far would give), through "
+        "the API (50 rows) and the agent console (`/desk/?view=all`, 50 rows, HTML).",
+        "",
+        "| page | depth | requests | p50 ms | p95 ms | errors | SQL/req (mean, max) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    worst = 0.0
+    for name in sorted(depth, key=lambda n: (n.split("_")[1], float(n.split("_")[2]))):
+        row = depth[name]
+        _, where, fraction = name.split("_")
+        worst = max(worst, row["p95"])
+        lines.append(
+            f"| {'API' if where == 'api' else 'console'} | {float(fraction):.1%} | {row['n']} "
+            f"| {_f(row['p50'])} | {_f(row['p95'])} | {row['errors']} "
+            f"| {_f(row['q_mean'])}, {row['q_max']} |"
+        )
+    failed = sum(row["errors"] for row in depth.values())
+    met = depth and worst <= target and not failed
+    lines += [
+        "",
+        f"Any page depth ≤ {target} ms: **{'met' if met else 'not met'}** (worst p95 "
+        f"{_f(worst)} ms; under the ten-client mix the deep pages queue like every request: "
+        "see `deep_page` above).",
+    ]
+    if errors:
+        lines += ["", "First errors:", "", *(f"- `{e[:300]}`" for e in errors[:10])]
+    return "\n".join(lines)
 
 
 def _f(x: float) -> str:

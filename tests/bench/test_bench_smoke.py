@@ -86,5 +86,6 @@ def test_bench_seeds_loads_times_kpis_and_reports(tmp_path):
     assert reports, "no report written"
     text = reports[0].read_text()
     for needle in ("## Data set", "servicedesk_incident", "**floor**", "queue_api", "detail_api",
-                   "create", "search", "deep_page", "## KPI jobs", "## Query plans"):  # fmt: skip
+                   "create", "search", "deep_page", "## KPI jobs", "## Query plans",
+                   "### Page depth", "| API | 50.0% |", "| console | 99.9% |"):  # fmt: skip
         assert needle in text, needle
