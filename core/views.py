@@ -42,6 +42,7 @@ def home(request):
 
 @never_cache
 @require_GET
+@transaction.non_atomic_requests  # a database that is down is reported (503), not a 500
 def healthz(request):
     """Liveness and readiness: the database answers, and Redis when configured."""
     checks: dict[str, str] = {}
