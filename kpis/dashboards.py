@@ -7,14 +7,12 @@ link to the records behind it; trends carry the last periods of the same snapsho
 from __future__ import annotations
 
 import datetime
-import functools
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
+from core.fast_html import cached_reverse
 from kpis import registry
 from kpis.choices import STATUS_CSS, KpiStatus, PeriodKind
 from kpis.models import KpiSnapshot
@@ -133,16 +131,7 @@ def records_url(definition, snapshot_or_period, scope: str) -> str | None:
     kind, start = snapshot_or_period
     # What urlencode gives for these four, spelled out: a table links ~1,500 cells.
     query = f"kpi={quote_plus(definition.code)}&scope={quote_plus(scope)}&period={quote_plus(kind)}"
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return f"{_records_path(get_script_prefix(), urlconf)}?{query}&start={start.isoformat()}"
-
-
-@functools.lru_cache(maxsize=8)
-def _records_path(script_prefix: str, urlconf: str) -> str:
-    """The drill-down list's path, resolved once per script prefix and URLconf: a dashboard's
-    service table links every cell (~1,000 at 300 services), and resolving a URL costs more
-    than building the rest of the cell."""
-    return reverse("kpis:records", urlconf=urlconf)
+    return f"{cached_reverse('kpis:records')}?{query}&start={start.isoformat()}"
 
 
 def _notes(definition, snap) -> list[str]:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.fast_html import cached_reverse
 from core.models import Team
 from core.pagination import keyset_page
 from core.roles import is_admin
@@ -252,14 +253,12 @@ def portfolio(request):
         ident = scope.partition(":")[2]
         if ident.isdigit():
             values.setdefault(int(ident), {})[code] = value
-    # One reverse() for all the points: the card's path with the project's id in it.
-    card_prefix = reverse("kpis:project_card", args=[0]).removesuffix("0/")
     scatter = [
         {
             "label": codes[pk],
             "x": float(v["spi"]),
             "y": float(v["cpi"]),
-            "url": f"{card_prefix}{pk}/",
+            "url": cached_reverse("kpis:project_card", pk),
         }
         for pk, v in sorted(values.items(), key=lambda item: codes.get(item[0], ""))
         if pk in codes and v.get("spi") is not None and v.get("cpi") is not None

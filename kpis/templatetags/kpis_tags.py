@@ -7,6 +7,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from core.fast_html import cached_reverse
 from kpis.choices import STATUS_CSS
 
 register = template.Library()
@@ -35,6 +36,12 @@ def format_value(value, unit: str, decimals: int = 1, currency: str = "") -> str
 @register.simple_tag
 def kpi_value(value, definition, currency: str = "") -> str:
     return format_value(value, definition.unit, definition.decimals, currency)
+
+
+@register.simple_tag
+def cached_url(name: str, *args) -> str:
+    """`{% url %}` remembered per name and arguments: a table links every one of its rows."""
+    return cached_reverse(name, *args)
 
 
 @register.filter

@@ -6,32 +6,17 @@ the same markup (tests/servicedesk/test_queue_row.py holds it equal to the templ
 replaced); the table around it stays a template.
 """
 
-import functools
-from html import escape
-
 from django import template
-from django.conf import settings
 from django.template.defaultfilters import truncatechars
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from core.fast_html import cached_reverse
+from core.fast_html import escape as _e
 from servicedesk.templatetags.servicedesk_sla import sla_badge
 
 register = template.Library()
-
-
-def _e(value) -> str:
-    """Escaped as the template's autoescape does it (Django's `escape` is `html.escape` of
-    the text), without the lazy-string wrapper: a queue page escapes ~500 values."""
-    return escape(str(value))
-
-
-@functools.lru_cache(maxsize=4096)
-def _detail_url(number: str, script_prefix: str, urlconf: str) -> str:
-    """The ticket page of `number`: the same queue rows are shown all day."""
-    return reverse("servicedesk:incident_detail", args=[number], urlconf=urlconf)
 
 
 def _select_cell(incident) -> str:
@@ -62,7 +47,7 @@ def queue_row(incident, can_work: bool) -> str:
     """One `<tr>` of the queue table: select box (agents), number, title, priority, status,
     SLA badge, service, team · assignee, requester (organisation), opened."""
     opened = incident.opened_at
-    url = _detail_url(incident.number, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    url = cached_reverse("servicedesk:incident_detail", incident.number)
     number, priority = _e(incident.number), int(incident.priority)
     opened_text = _e(dateformat.format(timezone.localtime(opened), "Y-m-d H:i"))
     cells = [

@@ -345,7 +345,7 @@ def test_window_sums_from_shared_day_rows_equal_the_window_aggregated_alone(desk
     """`grouped_in_window` against `grouped` over the window: incidents every 97 minutes for
     six weeks across a clock change (8 March in New York) and a month end, every period of a
     backfill (and the previous windows, outside the span) from one memo, in the site zone."""
-    from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+    from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
     from kpis.definitions.common import INCIDENT_SCOPE_FIELD, _within, grouped, grouped_in_window
     from servicedesk.models import Incident
@@ -368,7 +368,7 @@ def test_window_sums_from_shared_day_rows_equal_the_window_aggregated_alone(desk
             status="resolved" if resolved < now else "in_progress",
         )
     elapsed = ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField())
-    sums = {"n": Count("id"), "total": Sum(elapsed), "p3": Count("id", filter=Q_p3())}
+    sums = {"n": Count("id"), "total": Sum(elapsed), "p3": Count("id", filter=Q(priority=3))}
     periods = periods_ending(now.date(), backfill_days=30)
     windows = [window_for(kind, day, now=now) for kind, day in periods]
     memo = {"span": (min(w.start for w in windows), max(w.end for w in windows))}
@@ -391,12 +391,6 @@ def test_window_sums_from_shared_day_rows_equal_the_window_aggregated_alone(desk
                 assert shared == alone, (kind, day, scope_kind, w.start, w.end)
                 checked += len(alone)
     assert checked > 150
-
-
-def Q_p3():  # noqa: N802 - reads as the Q it builds
-    from django.db.models import Q
-
-    return Q(priority=3)
 
 
 @pytest.mark.parametrize(
