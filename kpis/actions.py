@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.webhooks import publish
-from kpis import registry
+from kpis import project_rows, registry
 from kpis.choices import RunStatus
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
 from kpis.periods import periods_ending, window_for
@@ -126,6 +126,8 @@ def kpis_compute(
                 logger.exception("KPI %s failed in run %s", code, run.pk)
                 run.per_kpi[code] = f"error: {type(exc).__name__}: {exc}"[:500]
     finally:
+        for cleanup in memo.pop("cleanup", []):
+            cleanup()
         errors = [v for v in run.per_kpi.values() if v.startswith("error")]
         run.status = (
             RunStatus.OK
@@ -143,14 +145,23 @@ def kpis_compute(
 def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
     """Compute one KPI over every period and scope kind and store its rows; returns the count.
 
-    Rows whose figures did not change are not rewritten (an hourly run mostly confirms what
-    the last one found): they only get this run's time and id, in one statement. Rows of
-    members that no longer have a value go, so a rerun equals a fresh run."""
+    Rows whose figures did not change are left as they are (an hourly run mostly confirms
+    what the last one found): a row's `computed_at` and `run` say when its figures were last
+    written, the runs say when each KPI was last computed. Rows of members that no longer
+    have a value go, so a rerun equals a fresh run. On PostgreSQL the project KPIs are
+    computed and stored by one statement each (kpis/project_rows.py)."""
+    windows = [window_for(kind, start, now=now, memo=memo) for kind, start in periods]
+    if project_rows.writes(definition.code):
+        count, newly_off = project_rows.store(
+            definition, kinds, windows, targets=targets, run=run, now=now, memo=memo
+        )
+        _announce(newly_off)
+        return count
     # (scope, period kind, period start) → [period end, value, target, status, extra]
     computed: dict[tuple, list] = {}
     in_periods = Q()
-    for kind, start in periods:
-        window = window_for(kind, start, now=now, memo=memo)
+    for window in windows:
+        kind = window.kind
         in_periods |= Q(period_kind=kind, period_start=window.period_start)
         # Members before global: a KPI may add global up from its members' rows.
         for scope_kind_ in sorted(kinds, key=lambda kind: kind == "global"):
@@ -206,8 +217,12 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
         unique_fields=["code", "scope", "period_kind", "period_start"],
         update_fields=UPDATE_FIELDS,
     )
-    if len(changed) < len(computed):
-        stored.update(computed_at=now, run=run)
+    _announce(newly_off)
+    return len(computed)
+
+
+def _announce(newly_off: list[KpiSnapshot]) -> None:
+    """The `kpi.off_target` webhook of each row that went off target with this run."""
     for row in newly_off:
         publish(
             event="kpi.off_target",
@@ -220,7 +235,6 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
                 "target": str(row.target),
             },
         )
-    return len(computed)
 
 
 def _newly_off_target(code: str, rows: list[KpiSnapshot], *, now) -> list[KpiSnapshot]:

@@ -87,20 +87,22 @@ def test_running_twice_leaves_exactly_the_same_rows(desk):
     second = kpis_compute(as_of=DAY, backfill_days=3, now=NOW)
     assert _rows() == rows
     assert second.rows_written == first.rows_written
-    assert KpiSnapshot.objects.filter(run=second).count() == len(rows)
+    # Nothing changed: every row still names the run that wrote it.
+    assert KpiSnapshot.objects.filter(run=first).count() == len(rows)
 
 
-def test_a_rerun_rewrites_what_changed_and_stamps_the_rest(desk):
+def test_a_rerun_rewrites_what_changed_and_leaves_the_rest(desk):
     """An hour later one more incident was opened on the 4th in service A: its day, week and
-    month counts (and the global ones) change, service B's do not. Every row then carries the
-    new run and time; an identical rerun issues no insert at all."""
+    month counts (and the global ones) change, service B's do not. The changed rows carry the
+    new run and time, the others still the run that wrote their figures; an identical rerun
+    writes nothing at all."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from tests.kpis.conftest import at
     from tests.servicedesk.factories import IncidentFactory
 
-    kpis_compute(as_of=DAY, codes=["incident_volume"], now=NOW)
+    first = kpis_compute(as_of=DAY, codes=["incident_volume"], now=NOW)
     IncidentFactory(service=desk["a"], requester=desk["requester"], opened_at=at(4, 15))
     later = NOW + datetime.timedelta(hours=1)
     second = kpis_compute(as_of=DAY, codes=["incident_volume"], now=later)
@@ -111,11 +113,15 @@ def test_a_rerun_rewrites_what_changed_and_stamps_the_rest(desk):
     a, b = desk["a"].pk, desk["b"].pk
     assert day == {"global": D(4), f"service:{a}": D(3), f"service:{b}": D(1)}
     rows = KpiSnapshot.objects.filter(code="incident_volume")
-    assert {(r.run_id, r.computed_at) for r in rows} == {(second.pk, later)}
+    written = {r.scope: (r.run_id, r.computed_at) for r in rows}
+    assert written[f"service:{a}"] == written["global"] == (second.pk, later)
+    assert written[f"service:{b}"] == (first.pk, NOW)
     with CaptureQueriesContext(connection) as queries:
         third = kpis_compute(as_of=DAY, codes=["incident_volume"], now=later)
-    assert not [q for q in queries if q["sql"].startswith('INSERT INTO "kpis_kpisnapshot"')]
-    assert {r.run_id for r in rows.all()} == {third.pk} and third.rows_written == 9
+    writes = ('INSERT INTO "kpis_kpisnapshot"', 'UPDATE "kpis_kpisnapshot"')
+    assert not [q for q in queries if q["sql"].startswith(writes)]
+    assert {r.scope: (r.run_id, r.computed_at) for r in rows.all()} == written
+    assert third.rows_written == 9
 
 
 def test_a_rerun_removes_values_that_no_longer_exist(desk):
