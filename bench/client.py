@@ -3,7 +3,7 @@
 Each client logs in as real users (an agent's API token and console session, a requester's
 portal session, a manager's session), waits at a barrier so all start together, then runs a
 closed loop of weighted scenarios until its deadline or its request budget, and sends back
-one record per request: (scenario, milliseconds, status, ok, SQL queries).
+one record per request: (scenario, milliseconds, status, ok, SQL queries, SQL milliseconds).
 """
 
 from __future__ import annotations
@@ -313,11 +313,12 @@ def run_client(idx: int, cfg: dict, barrier, results) -> None:
             status, headers, body, expected = out
             ok = status == expected
             queries = int(headers.get("X-Bench-Queries", -1))
+            sql_ms = float(headers.get("X-Bench-SQL-ms", "nan"))
         except Exception as exc:
-            status, ok, queries, body = 0, False, -1, str(exc).encode()
+            status, ok, queries, sql_ms, body = 0, False, -1, float("nan"), str(exc).encode()
         ms = (time.perf_counter() - t0) * 1000
         if now >= record_from:
-            records.append((name, ms, status, ok, queries))
+            records.append((name, ms, status, ok, queries, sql_ms))
             if not ok and len(errors) < 20:
                 errors.append(f"{name}: {status} {body[:300]!r}")
     results.put((idx, records, errors))

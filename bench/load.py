@@ -224,6 +224,7 @@ def summarise(records: list, duration: float) -> dict[str, dict]:
     for name, recs in by.items():
         ms = sorted(r[1] for r in recs)
         queries = [r[4] for r in recs if r[4] >= 0]
+        sql_ms = [r[5] for r in recs if r[5] == r[5]]
         out[name] = {
             "n": len(recs),
             "rps": len(recs) / duration,
@@ -233,6 +234,7 @@ def summarise(records: list, duration: float) -> dict[str, dict]:
             "errors": sum(1 for r in recs if not r[3]),
             "q_mean": sum(queries) / len(queries) if queries else float("nan"),
             "q_max": max(queries) if queries else -1,
+            "sql_ms": sum(sql_ms) / len(sql_ms) if sql_ms else float("nan"),
         }
     return out
 
@@ -298,8 +300,9 @@ def depth_markdown(depth: dict[str, dict], errors: list[str]) -> str:
         "(0 = the first page; a keyset cursor, what scrolling that far would give), through "
         "the API (50 rows) and the agent console (`/desk/?view=all`, 50 rows, HTML).",
         "",
-        "| page | depth | requests | p50 ms | p95 ms | errors | SQL/req (mean, max) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| page | depth | requests | p50 ms | p95 ms | errors | SQL/req (mean, max) "
+        "| SQL ms/req (mean) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     worst = 0.0
     for name in sorted(depth, key=lambda n: (n.split("_")[1], float(n.split("_")[2]))):
@@ -309,7 +312,7 @@ def depth_markdown(depth: dict[str, dict], errors: list[str]) -> str:
         lines.append(
             f"| {'API' if where == 'api' else 'console'} | {float(fraction):.1%} | {row['n']} "
             f"| {_f(row['p50'])} | {_f(row['p95'])} | {row['errors']} "
-            f"| {_f(row['q_mean'])}, {row['q_max']} |"
+            f"| {_f(row['q_mean'])}, {row['q_max']} | {_f(row['sql_ms'])} |"
         )
     failed = sum(row["errors"] for row in depth.values())
     met = depth and worst <= target and not failed
@@ -322,6 +325,13 @@ def depth_markdown(depth: dict[str, dict], errors: list[str]) -> str:
     if errors:
         lines += ["", "First errors:", "", *(f"- `{e[:300]}`" for e in errors[:10])]
     return "\n".join(lines)
+
+
+def _mean_sql(rows: dict[str, dict]) -> float:
+    """The mean SQL milliseconds per request over scenarios (weighted by their requests)."""
+    timed = [(r["sql_ms"], r["n"]) for r in rows.values() if r["sql_ms"] == r["sql_ms"]]
+    n = sum(count for _, count in timed)
+    return sum(ms * count for ms, count in timed) / n if n else float("nan")
 
 
 def _f(x: float) -> str:
@@ -339,11 +349,11 @@ def markdown(*, floor, mix, total_mix, duration, floor_duration, clients, worker
         f"{duration:.0f} s after a warm-up; Celery tasks sent to Redis, no worker.",
         "",
         "| scenario | kind | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
-        "| SQL/req (mean, max) | p50 × floor | p95 target | met |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| SQL/req (mean, max) | SQL ms/req (mean) | p50 × floor | p95 target | met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         f"| **floor** (`/bench/floor/<id>/`) | floor | {floor['n']} | {floor['rps']:.1f} "
         f"| {_f(floor['p50'])} | {_f(floor['p95'])} | {_f(floor['p99'])} | {floor['errors']} "
-        f"| {_f(floor['q_mean'])}, {floor['q_max']} | 1.0 | | |",
+        f"| {_f(floor['q_mean'])}, {floor['q_max']} | {_f(floor['sql_ms'])} | 1.0 | | |",
     ]
     order = [n for n, _, _ in SCENARIOS]
     for name in sorted(mix, key=lambda n: order.index(n) if n in order else 99):
@@ -360,14 +370,16 @@ def markdown(*, floor, mix, total_mix, duration, floor_duration, clients, worker
         lines.append(
             f"| {name} | {kind} | {s['n']} | {s['rps']:.1f} | {_f(s['p50'])} | {_f(s['p95'])} "
             f"| {_f(s['p99'])} | {s['errors']} | {_f(s['q_mean'])}, {s['q_max']} "
-            f"| {s['p50'] / floor['p50']:.1f} | {target if target else ''}"
+            f"| {_f(s['sql_ms'])} | {s['p50'] / floor['p50']:.1f} | {target if target else ''}"
             f"{' (≤' + str(budget) + ' SQL)' if budget else ''} | {met} |"
         )
     lines += [
-        f"| **mix total** | | {total_mix} | {mix_rps:.1f} | | | | {mix_errors} | | | | |",
+        f"| **mix total** | | {total_mix} | {mix_rps:.1f} | | | | {mix_errors} | | | | | |",
         "",
         f"Throughput: mix {mix_rps:.1f} req/s vs floor {floor['rps']:.1f} req/s = "
-        f"**{mix_rps / floor['rps']:.2f} × the floor** (target ≥ 0.8).",
+        f"**{mix_rps / floor['rps']:.2f} × the floor** (target ≥ 0.8). Time in SQL per "
+        f"request (mean, in the workers, under load): mix {_f(_mean_sql(mix))} ms, floor "
+        f"{_f(floor['sql_ms'])} ms.",
     ]
     if errors:
         lines += ["", "First errors:", "", *(f"- `{e[:300]}`" for e in errors[:10])]

@@ -1,6 +1,7 @@
 """The benchmark runs end to end at a tiny scale and writes its report (no timings asserted)."""
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -89,3 +90,6 @@ def test_bench_seeds_loads_times_kpis_and_reports(tmp_path):
                    "create", "search", "deep_page", "## KPI jobs", "## Query plans",
                    "### Page depth", "| API | 50.0% |", "| console | 99.9% |"):  # fmt: skip
         assert needle in text, needle
+    # The floor's one statement is timed in the worker (SQL milliseconds per request).
+    assert re.search(r"\*\*floor\*\*.*\| 1\.0, 1 \| \d+\.\d \| 1\.0 \|", text), text[:3000]
+    assert re.search(r"Time in SQL per request .*: mix \d+\.\d ms, floor \d+\.\d ms", text)
