@@ -19,6 +19,13 @@ class KpiValueSerializer(serializers.ModelSerializer):
             "extra",
             "computed_at",
         ]
+        extra_kwargs = {
+            "computed_at": {
+                "help_text": "When these figures were last written. A run that finds the same "
+                "figures leaves the row as it was; when a KPI was last computed is on its "
+                "runs (/api/v1/kpi-runs/)."
+            }
+        }
 
 
 class KpiTargetSerializer(serializers.ModelSerializer):

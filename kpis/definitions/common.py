@@ -93,20 +93,24 @@ def grouped_in_window(
         w.memo.setdefault(("days of any member", base), key)
     if key not in w.memo:
         group = ["day"] if column is None else ["day", column]
-        w.memo[key] = list(days.values(*group).annotate(**sums).order_by())
+        by_day: dict = {}  # each window reads only its own days' rows
+        for row in days.values(*group).annotate(**sums).order_by():
+            by_day.setdefault(row["day"], []).append(row)
+        w.memo[key] = by_day
+    by_day = w.memo[key]
     zero = {name: 0 if isinstance(agg, Count) else None for name, agg in sums.items()}
     out: dict[str, dict] = {"global": dict(zero)} if column is None else {}
-    last = w.as_of_date
-    for row in w.memo[key]:
-        if not w.period_start <= row["day"] <= last:
-            continue
-        if column is not None and row[column] is None:
-            continue  # counts towards global only
-        member = "global" if column is None else f"{scope_kind}:{row[column]}"
-        totals = out.setdefault(member, dict(zero))
-        for name in sums:
-            if row[name] is not None:
-                totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+    day_ = w.period_start
+    while day_ <= w.as_of_date:
+        for row in by_day.get(day_, ()):
+            if column is not None and row[column] is None:
+                continue  # counts towards global only
+            member = "global" if column is None else f"{scope_kind}:{row[column]}"
+            totals = out.setdefault(member, dict(zero))
+            for name in sums:
+                if row[name] is not None:
+                    totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+        day_ += timedelta(days=1)
     return out
 
 
