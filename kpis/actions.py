@@ -20,7 +20,7 @@ from kpis.registry import KpiDefinition, KpiUnavailable
 
 logger = logging.getLogger(__name__)
 
-UPDATE_FIELDS = ["period_end", "value", "target", "status", "extra", "computed_at", "run"]
+UPDATE_FIELDS = ["period_end", "value", "target", "status", "extra", "computed_at", "run", "inputs"]
 
 
 def targets_for(codes) -> dict[tuple[str, str], KpiTarget]:

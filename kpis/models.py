@@ -82,6 +82,10 @@ class KpiSnapshot(models.Model):
     # Supporting figures: counts, response rate, backlog by age bucket, previous value…
     extra = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # A 64-bit hash of what the row's figures were derived from (kpis/project_rows.py): a
+    # run whose inputs hash the same skips building and comparing the figures. NULL (rows
+    # written from Python) always counts as changed.
+    inputs = models.BigIntegerField(null=True, blank=True, editable=False)
     # Not indexed: every run stamps the rows it confirms, and with no index on the columns it
     # writes PostgreSQL updates them in place (HOT, room left by the table's fillfactor).
     # Nothing looks rows up by run; deleting a run (admin only) scans.

@@ -152,7 +152,7 @@ def _ensure_totals(memo: dict, dates: list) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {TABLE} AS {sql}", params)
         cursor.execute("RESET enable_nestloop")
-        cursor.execute(f"CREATE INDEX ON {TABLE} (d)")
+        cursor.execute(f"CREATE INDEX ON {TABLE} (d, pid)")
         cursor.execute(f"ANALYZE {TABLE}")
         # The portfolio's sums per date, shared by the six KPIs.
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{PORTFOLIO}")
@@ -225,40 +225,113 @@ def _status(direction: str) -> str:
         ELSE '{KpiStatus.OFF_TARGET}' END"""
 
 
-def _measured(spec: dict, kinds) -> list[str]:
-    """SELECTs of (scope, kind, start, last, value, extra) per project and for the portfolio."""
+# What a row's figures derive from, hashed (64 bits, PostgreSQL's own hash functions over the
+# values, no text conversion): the totals' columns, the period's last day, the target and
+# tolerance, and a seed naming the KPI and the text of its expressions (a release that
+# changes how a KPI is computed recomputes every row once).
+NULL_NUMBER = "-1e30"  # stands for NULL in the hash (a target, say); no figure reaches it
+PROJECT_INPUTS = [
+    ("hash_numeric_extended", "t.pv"),
+    ("hash_numeric_extended", "t.ev"),
+    ("hash_numeric_extended", "t.ac"),
+    ("hash_numeric_extended", "t.budget"),
+    ("hashint4extended", "t.due"),
+    ("hashint4extended", "t.missed"),
+    ("hashtextextended", "t.currency"),
+]
+PORTFOLIO_INPUTS = [
+    ("hash_numeric_extended", "s.pv"),
+    ("hash_numeric_extended", "s.ev"),
+    ("hash_numeric_extended", "s.ac"),
+    ("hash_numeric_extended", "s.budget"),
+    ("hashint8extended", "s.due"),
+    ("hashint8extended", "s.missed"),
+    ("hashint8extended", "s.projects"),
+    ("hashint8extended", "s.currencies"),
+    ("hashtextextended", "s.currency"),
+]
+# A scope's target and tolerance: its own row (tg), else the KPI's fallback (fb: its global
+# target, else the default).
+TARGET = "CASE WHEN tg.scope IS NULL THEN fb.target ELSE tg.target END"
+TOLERANCE = "CASE WHEN tg.scope IS NULL THEN fb.tolerance ELSE tg.tolerance END"
+COMMON_INPUTS = [
+    ("hashint4extended", "pr.last - DATE '2000-01-01'"),
+    ("hash_numeric_extended", f"COALESCE({TARGET}, {NULL_NUMBER})"),
+    ("hash_numeric_extended", f"COALESCE({TOLERANCE}, {NULL_NUMBER})"),
+]
+
+
+def _inputs_hash(parts: list[tuple[str, str]]) -> str:
+    """Nested hash functions, each seeded with the hash so far; %s is the KPI's seed."""
+    expr = "%s::bigint"
+    for function, value in parts:
+        expr = f"{function}({value}, {expr})"
+    return expr
+
+
+def _seed(definition) -> int:
+    import hashlib
+
+    text = repr((definition.code, definition.direction, EXPRESSIONS[definition.code],
+                 _totals_sql.__doc__, PROJECT_INPUTS, PORTFOLIO_INPUTS, NULL_NUMBER))  # fmt: skip
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def _figures(spec: dict) -> str:
+    """SELECTs of the figures (value, extra) of the differing rows `d`, per project and for
+    the portfolio."""
+    extra = ", ".join((["'currency', t.currency"] if spec["money"] else []) + spec["extra"])
+    project = f"""SELECT d.*, {spec["value"].format(p="t")} AS value,
+       jsonb_build_object({extra.format(p="t")}) AS extra
+    FROM diff d JOIN {TABLE} t ON t.d = d.d AND t.pid = d.pid"""
+    value = spec["value"].format(p="s")
+    extra = ", ".join(spec["extra"] + spec["portfolio_extra"]).format(p="s")
+    if spec["money"]:
+        value = f"CASE WHEN s.currencies = 1 THEN {value} END"
+        extra = (
+            "CASE WHEN s.currencies = 1 THEN jsonb_build_object('currency', s.currency"
+            + (f", {extra}" if extra else "")
+            + ") ELSE jsonb_build_object('reason', 'projects in more than one currency') END"
+        )
+    else:
+        extra = f"jsonb_build_object({extra})"
+    portfolio = f"""SELECT d.*, {value} AS value, {extra} AS extra
+    FROM diff d JOIN {PORTFOLIO} s ON s.d = d.d AND d.pid IS NULL"""
+    return f"{project}\n    UNION ALL\n    {portfolio}"
+
+
+def _keyed(kinds) -> tuple[str, int]:
+    """SELECTs of (scope, kind, start, last, d, pid, target, tolerance, inputs) of every row
+    the run measures, and how many seed parameters they take."""
     selects = []
     if "project" in kinds:
-        extra = ", ".join((["'currency', t.currency"] if spec["money"] else []) + spec["extra"])
         selects.append(
-            f"""SELECT 'project:' || t.pid, pr.kind, pr.start, pr.last,
-       {spec["value"].format(p="t")}, jsonb_build_object({extra.format(p="t")})
-    FROM periods pr JOIN {TABLE} t ON t.d = pr.d"""
+            f"""SELECT 'project:' || t.pid AS scope, pr.kind, pr.start, pr.last, pr.d, t.pid,
+           {TARGET} AS target, {TOLERANCE} AS tolerance,
+           {_inputs_hash(PROJECT_INPUTS + COMMON_INPUTS)} AS inputs
+    FROM periods pr JOIN {TABLE} t ON t.d = pr.d CROSS JOIN fallback fb
+    LEFT JOIN targets tg ON tg.scope = 'project:' || t.pid"""
         )
     if "global" in kinds:
-        value = spec["value"].format(p="s")
-        extra = ", ".join(spec["extra"] + spec["portfolio_extra"]).format(p="s")
-        if spec["money"]:
-            value = f"CASE WHEN s.currencies = 1 THEN {value} END"
-            extra = (
-                "CASE WHEN s.currencies = 1 THEN jsonb_build_object('currency', s.currency"
-                + (f", {extra}" if extra else "")
-                + ") ELSE jsonb_build_object('reason', 'projects in more than one currency') END"
-            )
-        else:
-            extra = f"jsonb_build_object({extra})"
         # No projects on a date: no portfolio row (no sums for the date).
         selects.append(
-            f"""SELECT 'global', pr.kind, pr.start, pr.last, {value}, {extra}
-    FROM periods pr JOIN {PORTFOLIO} s ON s.d = pr.d"""
+            f"""SELECT 'global', pr.kind, pr.start, pr.last, pr.d, NULL::integer,
+           {TARGET}, {TOLERANCE}, {_inputs_hash(PORTFOLIO_INPUTS + COMMON_INPUTS)}
+    FROM periods pr JOIN {PORTFOLIO} s ON s.d = pr.d CROSS JOIN fallback fb
+    LEFT JOIN targets tg ON tg.scope = 'global'"""
         )
-    return selects
+    return " UNION ALL ".join(selects), len(selects)
 
 
 def statement(definition, kinds, windows, *, targets: dict, run, now) -> tuple[str, list]:
-    """The statement of `store` (the run's totals table must exist): its one row per rewritten
-    row that is off target in a running period, each with the number of rows computed (one
-    row of NULLs and that number when there is none)."""
+    """The statement of `store` (the run's totals tables must exist): its one row per written
+    row that is off target in a running period, each with the number of rows measured (one
+    row of NULLs and that number when there is none).
+
+    Every row the run measures is keyed and hashed with its inputs; only the rows whose hash
+    differs from the stored one (or that are new, or gone) get their figures built, compared
+    and written. A row whose inputs changed but whose figures did not (a cost that moves EV
+    below a cent) takes the new hash and keeps its `computed_at` and `run`."""
     from django.utils import timezone
 
     from kpis.actions import target_of
@@ -275,7 +348,9 @@ def statement(definition, kinds, windows, *, targets: dict, run, now) -> tuple[s
         params += [x for row in own for x in row]
     else:
         target_rows = "SELECT NULL::text, NULL::numeric, NULL::numeric WHERE false"
-    params += list(target_of(definition, "global", targets))  # every other scope's
+    params += list(target_of(definition, "global", targets))  # the fallback
+    keyed, seeds = _keyed(kinds)
+    params += [_seed(definition)] * seeds
     in_kinds = " OR ".join(
         "k.scope = 'global'" if kind == "global" else f"k.scope LIKE '{kind}:%%'" for kind in kinds
     )
@@ -286,48 +361,46 @@ def statement(definition, kinds, windows, *, targets: dict, run, now) -> tuple[s
     table = connection.ops.quote_name(KpiSnapshot._meta.db_table)
     figures = ["period_end", "value", "target", "status", "extra"]
     old = ", ".join(f"k.{f}" for f in figures)
+    new = "c.last, c.value, c.target, c.status, c.extra"
     returned = "k.scope, k.period_kind, k.period_start, k.period_end, k.value, k.target, k.status"
     sql = f"""WITH periods(kind, start, last, d) AS (VALUES {", ".join(periods)}),
 targets(scope, target, tolerance) AS ({target_rows}),
-measured(scope, kind, start, last, value, extra) AS ({
-        " UNION ALL ".join(_measured(EXPRESSIONS[definition.code], kinds))
-    }),
-judged AS (
-    SELECT m.*, CASE WHEN tg.scope IS NULL THEN %s::numeric ELSE tg.target END AS target,
-           CASE WHEN tg.scope IS NULL THEN %s::numeric ELSE tg.tolerance END AS tolerance
-    FROM measured m LEFT JOIN targets tg ON tg.scope = m.scope
-),
-computed AS (SELECT c.*, {_status(definition.direction)} AS status FROM judged c),
+fallback(target, tolerance) AS (SELECT %s::numeric, %s::numeric),
+keyed AS MATERIALIZED ({keyed}),
 stored AS MATERIALIZED (
-    SELECT k.id, k.scope, k.period_kind, k.period_start, {old} FROM {table} k
+    SELECT k.id, k.scope, k.period_kind, k.period_start, k.inputs FROM {table} k
     JOIN periods pr ON k.period_kind = pr.kind AND k.period_start = pr.start
     WHERE k.code = %s AND ({in_kinds})
 ),
 diff AS MATERIALIZED (
-    SELECT k.id, c.scope, c.kind, c.start, c.last, c.value, c.target, c.status, c.extra
-    FROM computed c FULL JOIN stored k
+    SELECT k.id, c.scope, c.kind, c.start, c.last, c.d, c.pid, c.target, c.tolerance, c.inputs
+    FROM keyed c FULL JOIN stored k
       ON k.scope = c.scope AND k.period_kind = c.kind AND k.period_start = c.start
-    WHERE k.id IS NULL OR c.scope IS NULL
-       OR ({old}) IS DISTINCT FROM (c.last, c.value, c.target, c.status, c.extra)
+    WHERE k.id IS NULL OR c.scope IS NULL OR k.inputs IS DISTINCT FROM c.inputs
 ),
+measured AS ({_figures(EXPRESSIONS[definition.code])}),
+computed AS (SELECT c.*, {_status(definition.direction)} AS status FROM measured c),
 removed AS (DELETE FROM {table} k USING diff d WHERE k.id = d.id AND d.scope IS NULL),
 changed AS (
-    UPDATE {table} k SET period_end = d.last, value = d.value, target = d.target,
-        status = d.status, extra = d.extra, computed_at = %s, run_id = %s
-    FROM diff d WHERE k.id = d.id AND d.scope IS NOT NULL
+    UPDATE {table} k SET period_end = c.last, value = c.value, target = c.target,
+        status = c.status, extra = c.extra, inputs = c.inputs,
+        computed_at = CASE WHEN ({old}) IS DISTINCT FROM ({new}) THEN %s ELSE k.computed_at END,
+        run_id = CASE WHEN ({old}) IS DISTINCT FROM ({new}) THEN %s ELSE k.run_id END
+    FROM computed c WHERE k.id = c.id
     RETURNING {returned}
 ),
 added AS (
     -- A run of the same KPI at the same time may have added the row since: upserted.
-    INSERT INTO {table} AS k
-        (code, scope, period_kind, period_start, {", ".join(figures)}, computed_at, run_id)
-    SELECT %s, d.scope, d.kind, d.start, d.last, d.value, d.target, d.status, d.extra, %s, %s
-    FROM diff d WHERE d.id IS NULL
+    INSERT INTO {table} AS k (code, scope, period_kind, period_start, {", ".join(figures)},
+                             inputs, computed_at, run_id)
+    SELECT %s, c.scope, c.kind, c.start, c.last, c.value, c.target, c.status, c.extra,
+           c.inputs, %s, %s
+    FROM computed c WHERE c.id IS NULL
     ON CONFLICT (code, scope, period_kind, period_start) DO UPDATE
-    SET {", ".join(f"{f} = EXCLUDED.{f}" for f in [*figures, "computed_at", "run_id"])}
+    SET {", ".join(f"{f} = EXCLUDED.{f}" for f in [*figures, "inputs", "computed_at", "run_id"])}
     RETURNING {returned}
 )
-SELECT (SELECT COUNT(*) FROM computed), w.scope, w.period_kind, w.period_start, w.period_end,
+SELECT (SELECT COUNT(*) FROM keyed), w.scope, w.period_kind, w.period_start, w.period_end,
        w.value, w.target
 FROM (SELECT 1) one LEFT JOIN (SELECT * FROM changed UNION ALL SELECT * FROM added) w
   ON w.status = '{KpiStatus.OFF_TARGET}' AND w.period_end >= %s"""

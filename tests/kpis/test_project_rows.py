@@ -143,3 +143,42 @@ def test_a_project_going_off_target_today_raises_one_alarm(
     with django_capture_on_commit_callbacks(execute=True):
         kpis_compute(codes=["spi"])
     assert WebhookDelivery.objects.count() == count  # still off target: no new alarm
+
+
+def test_changed_inputs_with_the_same_figures_keep_when_they_were_written(portfolio):  # noqa: F811
+    """P's budget grows: its budget deviation changes, its cost variance (EV − AC) does not —
+    those rows take the new inputs but still name the run that wrote their figures."""
+    from projects.models import Project
+
+    first = kpis_compute(codes=CODES, as_of=DAY, now=NOW)
+    p = Project.objects.get(code="P")
+    Project.objects.filter(pk=p.pk).update(budget=D("20000"))
+    later = NOW + datetime.timedelta(hours=1)
+    second = kpis_compute(codes=CODES, as_of=DAY, now=later)
+    row = {
+        r.code: r for r in KpiSnapshot.objects.filter(scope=f"project:{p.pk}", period_kind="day")
+    }
+    assert (row["cost_variance"].run_id, row["cost_variance"].computed_at) == (first.pk, NOW)
+    assert row["cost_variance"].value == D("200.00")
+    assert (row["budget_deviation"].run_id, row["budget_deviation"].computed_at) == (
+        second.pk,
+        later,
+    )
+    assert row["budget_deviation"].value == D("-98.50")  # (300 − 20,000) ÷ 20,000
+
+
+def test_a_new_global_target_rejudges_every_project_without_its_own(portfolio):  # noqa: F811
+    """The rows are judged again when the fallback target moves, even though no project
+    figure changed (the target is one of a row's inputs)."""
+    from projects.models import Project
+
+    kpis_compute(codes=["spi"], as_of=DAY, now=NOW)
+    q = Project.objects.get(code="Q")
+    rows = KpiSnapshot.objects.filter(code="spi", scope=f"project:{q.pk}", period_kind="day")
+    assert rows.get(period_start=DAY).status == "on_target"  # 1.000 against 0.95
+    from kpis.models import KpiTarget
+
+    KpiTarget.objects.create(code="spi", scope="global", target=D("1.2"), tolerance=D("0.1"))
+    kpis_compute(codes=["spi"], as_of=DAY, now=NOW)
+    assert rows.get(period_start=DAY).status == "off_target"  # below 1.1
+    assert rows.get(period_start=DAY).target == D("1.2")
