@@ -4,7 +4,9 @@
   codes=hourly_codes())` (the day, week and month periods containing today, service KPIs;
   the project KPIs run nightly — kpis/tasks.py);
 - full recompute: `kpis_compute(as_of=today, backfill_days=N)` (every period touching the
-  last N days);
+  last N days), timed twice: a first pass (on a freshly seeded database it writes every row
+  of the span) and the recompute the target is judged on (the span's rows stored, as on a
+  running system);
 - per KPI: the hourly shape for each KPI alone, next to the floor (bench/kpis_floor.py):
   the hand-written aggregates for the same windows and scope kinds.
 """
@@ -63,6 +65,7 @@ def kpis_markdown(*, backfill_days: int = 31) -> str:
     from bench.kpis_floor import FLOOR_SQL, PROJECT_NEEDS
     from kpis import registry
     from kpis.actions import kpis_compute
+    from kpis.models import KpiSnapshot
     from kpis.periods import periods_ending
     from kpis.tasks import hourly_codes
 
@@ -73,6 +76,14 @@ def kpis_markdown(*, backfill_days: int = 31) -> str:
     hourly_s, hourly = _timed(
         lambda: kpis_compute(as_of=today, codes=hourly_codes(), trigger="manual")
     )
+    # A full recompute as a running system meets it (the span's rows stored, most of them
+    # unchanged) — after a first pass over the span, timed too, which writes the rows a
+    # freshly seeded database does not have yet.
+    stored_before = KpiSnapshot.objects.count()
+    first_s, first = _timed(
+        lambda: kpis_compute(as_of=today, backfill_days=backfill_days, trigger="manual")
+    )
+    added = KpiSnapshot.objects.count() - stored_before
     full_s, full = _timed(
         lambda: kpis_compute(as_of=today, backfill_days=backfill_days, trigger="manual")
     )
@@ -94,13 +105,17 @@ def kpis_markdown(*, backfill_days: int = 31) -> str:
         f"{len(full_periods)} periods (every day, week and month touching the last "
         f"{backfill_days} days), the hourly run {len(hourly_periods)}.",
         "",
-        "| run | seconds | rows written | status | SQL floor (s) | × floor |",
+        "| run | seconds | rows computed | status | SQL floor (s) | × floor |",
         "|---|---:|---:|---|---:|---:|",
         f"| incremental hourly (`as_of` today, service KPIs) | {hourly_s:.2f} "
         f"| {hourly.rows_written} | {hourly.status} | {floor_hourly:.2f} "
         f"| {hourly_s / max(1e-9, floor_hourly):.2f} |",
-        f"| full recompute (backfill {backfill_days} d) | {full_s:.2f} | {full.rows_written} "
-        f"| {full.status} | {floor_full:.2f} | {full_s / max(1e-9, floor_full):.2f} |",
+        f"| first pass over the span ({added} of its rows new) | {first_s:.2f} "
+        f"| {first.rows_written} | {first.status} | {floor_full:.2f} "
+        f"| {first_s / max(1e-9, floor_full):.2f} |",
+        f"| full recompute (backfill {backfill_days} d, rows stored) | {full_s:.2f} "
+        f"| {full.rows_written} | {full.status} | {floor_full:.2f} "
+        f"| {full_s / max(1e-9, floor_full):.2f} |",
         "",
         f"The floor is the bare SQL of the KPIs that have one; the runs also compute "
         f"{', '.join(unfloored)} (no SQL floor: computed in Python) and store their rows. "
