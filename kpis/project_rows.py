@@ -4,10 +4,10 @@ A run measures ~10,000 projects on every day it covers: 350,000 rows per KPI ove
 In Python that is 350,000 measures built, compared with the stored rows and written back.
 Here the earned-value figures of every project and date are computed once per run into a
 temporary table (the three statements of projects/evm_aggregates.py, their settled and
-moving parts added up per date), and each KPI is one statement that derives its values from
-it, judges them against the targets, deletes the rows of members that no longer have a value
-and upserts the rest, rewriting only rows whose figures changed. The Python definitions
-(kpis/definitions/projects.py) stay the reference and run on SQLite;
+moving parts added up per date), and each KPI is one statement: it hashes what each row
+derives from, and only for rows whose hash differs from the stored one (new, changed, or
+gone) derives the values, judges them against the targets and deletes, updates or inserts.
+The Python definitions (kpis/definitions/projects.py) stay the reference and run on SQLite;
 tests/kpis/test_project_rows.py holds the two equal.
 """
 
@@ -272,8 +272,9 @@ def _inputs_hash(parts: list[tuple[str, str]]) -> str:
 def _seed(definition) -> int:
     import hashlib
 
-    text = repr((definition.code, definition.direction, EXPRESSIONS[definition.code],
-                 _totals_sql.__doc__, PROJECT_INPUTS, PORTFOLIO_INPUTS, NULL_NUMBER))  # fmt: skip
+    text = repr((definition.code, _figures(EXPRESSIONS[definition.code]),
+                 _status(definition.direction), PROJECT_INPUTS, PORTFOLIO_INPUTS,
+                 COMMON_INPUTS))  # fmt: skip
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
 
 

@@ -61,7 +61,13 @@ def grouped(qs: QuerySet, scope_kind: str, fields: dict[str, str], **aggregates)
 
 
 def grouped_in_window(
-    w: Window, date_field: str, qs: QuerySet, scope_kind: str, fields: dict[str, str], **sums
+    w: Window,
+    name: str,
+    date_field: str,
+    qs: QuerySet,
+    scope_kind: str,
+    fields: dict[str, str],
+    **sums,
 ) -> dict[str, dict]:
     """`grouped(qs.filter(_within(date_field, w)), …)` for additive aggregates (counts and
     sums): the rows of every window of a run come from ONE statement per scope kind.
@@ -73,6 +79,8 @@ def grouped_in_window(
     reads its span once instead of once per period. A window on whole local days (from a
     midnight to a midnight or to the end of the span, the run's "now") adds up exactly its
     days; any other window (a previous window of a running period) is read on its own.
+    `name` stands for `qs` and `sums` in the memo (one name per statement a KPI reads: the
+    statement is not built again for each of the run's windows).
     """
     start, end = w.memo.get("span", (w.start, w.end))
     whole_days = w.start == midnight(w.period_start) and (
@@ -80,10 +88,7 @@ def grouped_in_window(
     )
     if not (whole_days and start <= w.start and w.end <= end):
         start, end = w.start, w.end  # read for this window alone (e.g. a previous window)
-    day = TruncDate(date_field, tzinfo=timezone.get_default_timezone())
-    days = qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end}).annotate(day=day)
-    # The statement's own text names it (expressions such as Exists have no stable repr).
-    base = str(days.values("day").annotate(**sums).order_by().query)
+    base = (name, date_field, start, end)
     column = None if scope_kind == "global" else fields[scope_kind]
     if column is None:
         # Any member's day rows (they keep the rows without a member) add up to global.
@@ -92,9 +97,11 @@ def grouped_in_window(
         key = ("days", base, column)
         w.memo.setdefault(("days of any member", base), key)
     if key not in w.memo:
+        day = TruncDate(date_field, tzinfo=timezone.get_default_timezone())
+        days = qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
         group = ["day"] if column is None else ["day", column]
         by_day: dict = {}  # each window reads only its own days' rows
-        for row in days.values(*group).annotate(**sums).order_by():
+        for row in days.annotate(day=day).values(*group).annotate(**sums).order_by():
             by_day.setdefault(row["day"], []).append(row)
         w.memo[key] = by_day
     by_day = w.memo[key]

@@ -93,6 +93,7 @@ def _mean_minutes(w: Window, scope_kind: str, *, until: str) -> dict[str, Measur
     elapsed = ExpressionWrapper(F(until) - F("opened_at"), output_field=DurationField())
     rows = grouped_in_window(
         w,
+        "elapsed",
         until,
         Incident.objects.all(),
         scope_kind,
@@ -143,7 +144,13 @@ def mttr(w: Window, scope_kind: str) -> dict[str, Measure]:
 
 def _opened_counts(w: Window, scope_kind: str) -> dict[str, int]:
     rows = grouped_in_window(
-        w, "opened_at", Incident.objects.all(), scope_kind, INCIDENT_SCOPE_FIELD, n=Count("id")
+        w,
+        "opened",
+        "opened_at",
+        Incident.objects.all(),
+        scope_kind,
+        INCIDENT_SCOPE_FIELD,
+        n=Count("id"),
     )
     counts = dict.fromkeys(members(scope_kind, w.memo), 0)
     counts.update({key: row["n"] for key, row in rows.items()})
@@ -256,6 +263,7 @@ def first_contact_resolution(w: Window, scope_kind: str) -> dict[str, Measure]:
     reopen ÷ incidents resolved in the period × 100."""
     rows = grouped_in_window(
         w,
+        "first contact",
         "resolved_at",
         Incident.objects.all(),
         scope_kind,

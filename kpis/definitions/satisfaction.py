@@ -39,6 +39,7 @@ def csat(w: Window, scope_kind: str) -> dict[str, Measure]:
     fields = _survey_scope_fields()
     answered = grouped_in_window(
         w,
+        "surveys answered",
         "answered_at",
         surveys,
         scope_kind,
@@ -48,6 +49,7 @@ def csat(w: Window, scope_kind: str) -> dict[str, Measure]:
     )
     sent = grouped_in_window(
         w,
+        "surveys sent",
         "created_at",
         surveys,
         scope_kind,

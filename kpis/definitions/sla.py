@@ -53,6 +53,7 @@ def sla_compliance(w: Window, scope_kind: str) -> dict[str, Measure]:
     _model_field(Incident, "resolution_breached", "SLA clocks")
     rows = grouped_in_window(
         w,
+        "sla met",
         "resolved_at",
         Incident.objects.filter(resolution_due__isnull=False),
         scope_kind,
@@ -78,6 +79,7 @@ def _business_mean(w: Window, scope_kind: str, *, field: str, until: str) -> dic
     _model_field(Incident, field, "business minutes stored by the SLA clock")
     rows = grouped_in_window(
         w,
+        f"business {field}",
         until,
         Incident.objects.filter(**{f"{field}__isnull": False}),
         scope_kind,

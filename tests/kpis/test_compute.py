@@ -385,8 +385,8 @@ def test_window_sums_from_shared_day_rows_equal_the_window_aggregated_alone(desk
             # Global after a member kind: added up from that kind's rows (with no member too).
             for scope_kind in ("service", "global", "team"):
                 shared = grouped_in_window(
-                    w, "resolved_at", Incident.objects.all(), scope_kind, INCIDENT_SCOPE_FIELD,
-                    **sums,
+                    w, "resolved", "resolved_at", Incident.objects.all(), scope_kind,
+                    INCIDENT_SCOPE_FIELD, **sums,
                 )  # fmt: skip
                 alone = grouped(
                     Incident.objects.filter(_within("resolved_at", w)),
