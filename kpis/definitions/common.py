@@ -105,7 +105,7 @@ def grouped_in_window(
             by_day.setdefault(row["day"], []).append(row)
         w.memo[key] = by_day
     by_day = w.memo[key]
-    zero = {name: 0 if isinstance(agg, Count) else None for name, agg in sums.items()}
+    zero = {sum_: 0 if isinstance(agg, Count) else None for sum_, agg in sums.items()}
     out: dict[str, dict] = {"global": dict(zero)} if column is None else {}
     day_ = w.period_start
     while day_ <= w.as_of_date:
@@ -114,9 +114,9 @@ def grouped_in_window(
                 continue  # counts towards global only
             member = "global" if column is None else f"{scope_kind}:{row[column]}"
             totals = out.setdefault(member, dict(zero))
-            for name in sums:
-                if row[name] is not None:
-                    totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+            for sum_ in sums:
+                if row[sum_] is not None:
+                    totals[sum_] = row[sum_] if totals[sum_] is None else totals[sum_] + row[sum_]
         day_ += timedelta(days=1)
     return out
 
