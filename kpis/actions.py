@@ -126,8 +126,11 @@ def kpis_compute(
                 logger.exception("KPI %s failed in run %s", code, run.pk)
                 run.per_kpi[code] = f"error: {type(exc).__name__}: {exc}"[:500]
     finally:
-        for cleanup in memo.pop("cleanup", []):
-            cleanup()
+        for cleanup in memo.pop("cleanup", set()):
+            try:  # scratch tables; a lost connection must not keep the run from being recorded
+                cleanup()
+            except Exception:
+                logger.exception("KPI run %s: cleanup %s failed", run.pk, cleanup.__name__)
         errors = [v for v in run.per_kpi.values() if v.startswith("error")]
         run.status = (
             RunStatus.OK

@@ -164,7 +164,7 @@ def _ensure_totals(memo: dict, dates: list) -> None:
             FROM {TABLE} GROUP BY d"""
         )
     memo[TABLE] = dates
-    memo.setdefault("cleanup", []).append(drop_totals)
+    memo.setdefault("cleanup", set()).add(drop_totals)  # once, however often it is rebuilt
 
 
 def drop_totals() -> None:
