@@ -162,10 +162,8 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
         return count
     # (scope, period kind, period start) → [period end, value, target, status, extra]
     computed: dict[tuple, list] = {}
-    in_periods = Q()
     for window in windows:
         kind = window.kind
-        in_periods |= Q(period_kind=kind, period_start=window.period_start)
         # Members before global: a KPI may add global up from its members' rows.
         for scope_kind_ in sorted(kinds, key=lambda kind: kind == "global"):
             for scope, measure in definition.compute(window, scope_kind_).items():
@@ -182,6 +180,15 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
         in_kinds |= (
             Q(scope="global") if scope_kind_ == "global" else Q(scope__startswith=f"{scope_kind_}:")
         )
+    # The run's periods of each kind, as ranges (a few terms instead of one per period: the
+    # statement is cheaper to build); rows of periods in a range but not in the run are kept.
+    starts: dict[str, list] = {}
+    for window in windows:
+        starts.setdefault(window.kind, []).append(window.period_start)
+    in_periods = Q()
+    for kind, days in starts.items():
+        in_periods |= Q(period_kind=kind, period_start__range=(min(days), max(days)))
+    run_periods = {(window.kind, window.period_start) for window in windows}
     stored = KpiSnapshot.objects.filter(in_kinds, in_periods, code=definition.code)
     before, stale = {}, []
     for pk, scope, kind, start, *figures in stored.values_list(
@@ -190,7 +197,7 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
     ):  # fmt: skip
         if (scope, kind, start) in computed:
             before[(scope, kind, start)] = figures
-        else:
+        elif (kind, start) in run_periods:
             stale.append(pk)
     if stale:
         KpiSnapshot.objects.filter(pk__in=stale).delete()

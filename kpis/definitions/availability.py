@@ -77,40 +77,63 @@ def _exact_pct(part: timedelta, whole: timedelta) -> Decimal | None:
 
 def _availability_by_service(w: Window) -> dict[int, dict]:
     """The availability figures of every live service over the window (memoised per window):
-    one query for the services, one for the outages, then the interval arithmetic of
-    servicedesk.availability per service."""
+    the interval arithmetic of servicedesk.availability per service, over the services and
+    outages the run read once (`_services_and_outages`)."""
     key = ("availability", w.start, w.end)
     if key in w.memo:
         return w.memo[key]
-    outage = _require("servicedesk.models", "Outage", "outages")
     from servicedesk.availability import availability as availability_figures
-    from servicedesk.models import Service
-    from servicedesk.sla import builtin_24x7, calendar_for
 
-    services = list(
-        Service.objects.filter(status="live").select_related("service_hours").order_by("pk")
-    )
-    by_service: dict[int, list] = {s.pk: [] for s in services}
-    overlapping = (
-        outage.objects.filter(service_id__in=list(by_service), started_at__lt=w.end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=w.start))
-        .values_list("service_id", "started_at", "ended_at", "kind")
-    )
-    for service_id, started, ended, kind in overlapping:
-        by_service[service_id].append((started, ended, kind))
-    fallback = None
+    services, outages = _services_and_outages(w)
     out = {}
-    for service in services:  # a loop over services (the scope members), not over rows
-        row = service.service_hours
-        if row is None:
-            fallback = fallback or builtin_24x7()
-            row = fallback
-        out[service.pk] = availability_figures(
-            calendar_for(row),
+    for pk, calendar in services:  # a loop over services (the scope members), not over rows
+        overlapping = [
+            (started, ended, kind)
+            for started, ended, kind in outages.get(pk, ())
+            if started < w.end and (ended is None or ended > w.start)
+        ]
+        out[pk] = availability_figures(
+            calendar,
             window_start=w.start,
             window_end=w.end,
-            outages=by_service[service.pk],
+            outages=overlapping,
             now=w.end,
         )
     w.memo[key] = out
     return out
+
+
+def _services_and_outages(w: Window) -> tuple[list[tuple], dict[int, list]]:
+    """([(live service id, its service hours calendar)], {service id: [outage]}): the outages
+    overlapping the span of the run's windows (`memo["span"]`, else this window), read once
+    per run; each window keeps the ones overlapping it."""
+    start, end = w.memo.get("span", (w.start, w.end))
+    if not (start <= w.start and w.end <= end):
+        start, end = w.start, w.end  # a window outside the span is read on its own
+    key = ("availability inputs", start, end)
+    if key in w.memo:
+        return w.memo[key]
+    outage = _require("servicedesk.models", "Outage", "outages")
+    from servicedesk.models import Service
+    from servicedesk.sla import builtin_24x7, calendar_for
+
+    rows = Service.objects.filter(status="live").select_related("service_hours").order_by("pk")
+    fallback = None
+    services = []
+    for service in rows:
+        hours = service.service_hours
+        if hours is None:
+            fallback = fallback or builtin_24x7()
+            hours = fallback
+        services.append((service.pk, calendar_for(hours)))
+    outages: dict[int, list] = {}
+    overlapping = (
+        outage.objects.filter(service_id__in=[pk for pk, _ in services], started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .values_list("service_id", "started_at", "ended_at", "kind")
+        .order_by()
+    )
+    for service_id, started, ended, kind in overlapping:
+        outages.setdefault(service_id, []).append((started, ended, kind))
+    w.memo[key] = services, outages
+    return w.memo[key]

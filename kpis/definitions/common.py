@@ -107,8 +107,8 @@ def grouped_in_window(
     by_day = w.memo[key]
     zero = {sum_: 0 if isinstance(agg, Count) else None for sum_, agg in sums.items()}
     out: dict[str, dict] = {"global": dict(zero)} if column is None else {}
-    day_ = w.period_start
-    while day_ <= w.as_of_date:
+    day_, last = w.period_start, w.as_of_date
+    while day_ <= last:
         for row in by_day.get(day_, ()):
             if column is not None and row[column] is None:
                 continue  # counts towards global only

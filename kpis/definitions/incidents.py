@@ -25,7 +25,6 @@ from kpis.definitions.common import (
     INCIDENT_SCOPES,
     _incidents,
     _within,
-    grouped,
     grouped_in_window,
     members,
     minutes,
@@ -228,22 +227,25 @@ def backlog(w: Window, scope_kind: str) -> dict[str, Measure]:
         if old is not None:
             q &= Q(opened_at__gt=at - old)
         buckets[label] = Count("id", filter=q)
-    # The running day, week and month all end now: one count serves the three.
-    memo_key = ("backlog", at, scope_kind)
+    # The running day, week and month all end now: one count serves the three, and its team
+    # rows (with the incidents of no team) add up to global: one statement per moment.
+    memo_key = ("backlog", at)
     if memo_key not in w.memo:
-        w.memo[memo_key] = grouped(
-            Incident.objects.filter(open_at(at)),
-            scope_kind,
-            INCIDENT_SCOPE_FIELD,
-            total=Count("id"),
-            **buckets,
-        )
+        rows = Incident.objects.filter(open_at(at)).values("team_id")
+        w.memo[memo_key] = list(rows.annotate(total=Count("id"), **buckets).order_by())
+    rows = w.memo[memo_key]
+    if scope_kind == "global":
+        total = {name: sum(row[name] for row in rows) for name in ("total", *buckets)}
+        counted = {"global": total}
+    else:
+        column = INCIDENT_SCOPE_FIELD[scope_kind]
+        counted = {f"{scope_kind}:{row[column]}": row for row in rows if row[column] is not None}
     out = {
         key: Measure(Decimal(0), dict.fromkeys(buckets, 0)) for key in members(scope_kind, w.memo)
     }
-    for key, row in w.memo[memo_key].items():
-        ages = dict(row)
-        out[key] = Measure(Decimal(ages.pop("total")), ages)
+    for key, row in counted.items():
+        ages = {name: row[name] for name in buckets}
+        out[key] = Measure(Decimal(row["total"]), ages)
     return out
 
 

@@ -136,6 +136,34 @@ def test_a_rerun_removes_values_that_no_longer_exist(desk):
     assert KpiSnapshot.objects.filter(code="mttr", scope="global").count() == 3
 
 
+def test_a_run_over_some_periods_leaves_the_rows_of_the_others(desk):
+    """Stored rows are read by ranges of periods: a run over the 2nd and the 4th removes a
+    value no longer computed on the 4th but keeps the one on the 3rd, between them."""
+    from kpis.actions import _compute_one, run_create, targets_for
+
+    first = kpis_compute(as_of=DAY, backfill_days=2, codes=["incident_volume"], now=NOW)
+    rows = KpiSnapshot.objects.filter(code="incident_volume", period_kind="day")
+    for day in (3, 4):  # a service that has gone since
+        KpiSnapshot.objects.create(
+            code="incident_volume", scope="service:999999", period_kind="day",
+            period_start=d(2026, 3, day), period_end=d(2026, 3, day), value=D(1), run=first,
+        )  # fmt: skip
+    stored = set(rows.values_list("pk", "scope", "period_start", "value"))
+    definition = registry.get("incident_volume")
+    _compute_one(
+        definition,
+        list(definition.scopes),
+        [("day", d(2026, 3, 2)), ("day", d(2026, 3, 4))],
+        targets=targets_for(["incident_volume"]),
+        run=run_create(as_of=DAY, codes=["incident_volume"]),
+        now=NOW,
+        memo={},
+    )
+    gone = stored - set(rows.values_list("pk", "scope", "period_start", "value"))
+    assert [(scope, start) for _, scope, start, _ in gone] == [("service:999999", d(2026, 3, 4))]
+    assert rows.filter(scope="service:999999", period_start=d(2026, 3, 3)).exists()
+
+
 def test_a_failing_kpi_is_recorded_and_the_others_are_computed(desk):
     @kpi(code="test_broken", name="Broken", unit="count", direction="lower", scopes=("global",))
     def broken(w, scope_kind):

@@ -4,10 +4,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from kpis.periods import window_for
 from kpis.registry import KpiUnavailable
 from kpis.registry import get as registry_get
 from servicedesk.models import Incident
-from tests.kpis.conftest import NOW, at, extras, has_field, has_model, measure
+from tests.kpis.conftest import DAY, NOW, at, extras, has_field, has_model, measure
 
 pytestmark = pytest.mark.django_db
 
@@ -132,8 +133,9 @@ def test_backlog_of_periods_ending_at_the_same_moment_is_counted_once(
     desk, django_assert_num_queries
 ):
     """While the 4th runs (now 09:30), its day, its week and March all end now: the hourly
-    run counts the backlog once for the three (i1, i2 and i5 are open then, all T1). The 3rd
-    ends at midnight, a different moment, and is counted afresh (i3 and i5)."""
+    run counts the backlog once for the three (i1, i2 and i5 are open then, all T1), and for
+    global and team alike. The 3rd ends at midnight, a different moment, and is counted
+    afresh (i3 and i5), once for both kinds."""
     from datetime import date
 
     from kpis.periods import window_for
@@ -147,9 +149,13 @@ def test_backlog_of_periods_ending_at_the_same_moment_is_counted_once(
         for kind in ("week", "month"):
             window = window_for(kind, date(2026, 3, 4), now=now, memo=memo)
             assert backlog.compute(window, "team") == first
-    assert backlog.compute(day, "global")["global"].value == D(3)
+        # The team rows (with those of no team) add up to global: nothing more is read.
+        assert backlog.compute(day, "global")["global"].value == D(3)
     earlier = window_for("day", date(2026, 3, 3), now=now, memo=memo)
-    assert backlog.compute(earlier, "global")["global"].value == D(2)
+    with django_assert_num_queries(1):
+        assert backlog.compute(earlier, "global")["global"].value == D(2)
+        team = {key: m.value for key, m in backlog.compute(earlier, "team").items()}
+    assert team == {f"team:{t1}": 1, f"team:{t2}": 1}
 
 
 def test_first_contact_resolution_excludes_requester_replies_and_reopens(desk):
@@ -235,7 +241,7 @@ def test_sla_compliance_counts_resolutions_within_their_target(desk):
 
 
 @pytest.mark.skipif(not has_model("Outage"), reason="servicedesk.Outage not there yet")
-def test_availability_per_service_and_weighted_by_agreed_minutes(desk):
+def test_availability_per_service_and_weighted_by_agreed_minutes(desk, django_assert_num_queries):
     """Both services run 24x7: 1440 agreed minutes on the 4th.
 
     A: planned 02:00–04:00 (120 min off agreed time) and unplanned 10:00–10:36 (36 min down):
@@ -253,6 +259,21 @@ def test_availability_per_service_and_weighted_by_agreed_minutes(desk):
         f"service:{b.pk}": D("100.000"),
     }
     assert measure("availability", "global") == {"global": D("98.696")}
+    # A run over the day and its week reads the services and the span's outages once; the
+    # week (2nd–8th, 10,080 agreed minutes each) keeps the outages of the 4th as well.
+    # A: (10080 − 120 − 36) ÷ (10080 − 120) × 100 = 99.6385… → 99.639 %.
+    from kpis.registry import get
+
+    windows = [window_for(kind, DAY, now=NOW) for kind in ("day", "week")]
+    memo = {"span": (min(w.start for w in windows), max(w.end for w in windows))}
+    run = [window_for(kind, DAY, now=NOW, memo=memo) for kind in ("day", "week")]
+    get("availability").compute(run[0], "global")
+    with django_assert_num_queries(0):
+        week = {k: m.value for k, m in get("availability").compute(run[1], "service").items()}
+    assert week == {f"service:{a.pk}": D("99.639"), f"service:{b.pk}": D("100.000")}
+    assert get("availability").compute(run[0], "service") == get("availability").compute(
+        window_for("day", DAY, now=NOW), "service"
+    )
 
 
 @pytest.mark.skipif(not has_model("ServiceCost"), reason="servicedesk.ServiceCost not there yet")
@@ -293,6 +314,58 @@ def test_business_minute_variants_wait_for_their_data_source(desk):
         pytest.skip("the SLA clock stores business minutes now")
     with pytest.raises(KpiUnavailable, match="resolution_business_minutes"):
         registry.get("mttr_business").compute(window_for("day", DAY, now=NOW), "global")
+
+
+@pytest.mark.skipif(not has_model("Improvement"), reason="servicedesk.Improvement not there yet")
+def test_improvements_implemented_over_the_improvements_planned_in_the_period(
+    desk, django_assert_num_queries
+):
+    """Target dates: on the 4th A has one implemented and one in progress, B one approved (a
+    proposed and a rejected one are not planned); on the 5th A has one more implemented.
+
+    Day (the 4th): A 1 ÷ 2 = 50.00, B 0 ÷ 1 = 0.00, global 1 ÷ 3 = 33.33.
+    Week (2nd–8th): A 2 ÷ 3 = 66.67, B 0.00, global 2 ÷ 4 = 50.00.
+    A run reads the planned improvements of its span once; every window adds up its days.
+    """
+    from datetime import date
+
+    from kpis import registry
+    from servicedesk.models import Improvement
+    from tests.kpis.conftest import DAY
+    from tests.servicedesk.request_factories import ImprovementFactory
+
+    a, b = desk["a"], desk["b"]
+    for service, status, day in [
+        (a, "implemented", 4),
+        (a, "in_progress", 4),
+        (b, "approved", 4),
+        (b, "proposed", 4),
+        (a, "rejected", 4),
+        (a, "implemented", 5),
+    ]:
+        made = ImprovementFactory(service=service, status=status)
+        Improvement.objects.filter(pk=made.pk).update(target_date=date(2026, 3, day))
+    expected = {
+        "day": ({f"service:{a.pk}": D("50.00"), f"service:{b.pk}": D("0.00")}, D("33.33")),
+        "week": ({f"service:{a.pk}": D("66.67"), f"service:{b.pk}": D("0.00")}, D("50.00")),
+    }
+    for kind, (per_service, overall) in expected.items():
+        assert measure("improvements_implemented", "service", kind=kind) == per_service
+        assert measure("improvements_implemented", "global", kind=kind) == {"global": overall}
+    assert extras("improvements_implemented", "global")["global"] == {
+        "planned": 3,
+        "implemented": 1,
+    }
+    # One run over both windows: one statement for the span, the same figures.
+    definition = registry.get("improvements_implemented")
+    windows = [window_for(kind, DAY, now=NOW) for kind in ("day", "week")]
+    memo = {"span": (min(w.start for w in windows), max(w.end for w in windows))}
+    with django_assert_num_queries(1):
+        for kind, (per_service, overall) in expected.items():
+            window = window_for(kind, DAY, now=NOW, memo=memo)
+            figures = {k: m.value for k, m in definition.compute(window, "service").items()}
+            assert figures == per_service
+            assert definition.compute(window, "global")["global"].value == overall
 
 
 @pytest.mark.skipif(has_model("Improvement"), reason="the CSI register exists")
