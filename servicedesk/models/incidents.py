@@ -112,6 +112,14 @@ class Incident(models.Model):
             models.Index(fields=["service", "status", "-opened_at"], name="inc_service_status"),
             models.Index(fields=["priority", "status", "-opened_at"], name="inc_priority_status"),
             models.Index(fields=["-opened_at", "-id"], name="inc_opened"),
+            # The other orderings the console ("Priority", "Recently updated") and the API
+            # (`?ordering=` priority, updated_at or resolution_due, either way) offer, each
+            # ending in the primary key the keyset pages break ties on: without them a
+            # first page sorts every incident (~140 ms at 1M).
+            models.Index(fields=["priority", "-opened_at", "id"], name="inc_priority_opened"),
+            models.Index(fields=["priority", "id"], name="inc_priority_id"),
+            models.Index(fields=["-updated_at", "-id"], name="inc_updated"),
+            models.Index(fields=["resolution_due", "id"], name="inc_resolution_due_id"),
             models.Index(fields=["resolved_at"], name="inc_resolved"),
             models.Index(fields=["first_responded_at"], name="inc_responded"),
             # The backlog KPI (incidents open at a moment): the open ones by team, and those
