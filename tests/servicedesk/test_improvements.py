@@ -185,6 +185,25 @@ def test_the_register_page_shows_rows_and_quarters(
     assert per_service.status_code == 200 and proposed.title in per_service.content.decode()
 
 
+def test_the_registers_owner_filter_offers_the_owners_and_filters_by_any_user(
+    people, service, proposed, client
+):
+    """The owner select box lists who owns an improvement (not every user of the desk); the
+    filter takes any user's id, an owner of nothing matching nothing."""
+    import re
+
+    other = ImprovementFactory(service=service, owner=people["service_owner"])
+    client.force_login(people["service_owner"])
+    html = client.get("/improvements/").content.decode()
+    select = re.search(r'<select[^>]*name="owner".*?</select>', html, re.S).group(0)
+    offered = set(re.findall(r'<option value="(\d+)"', select))
+    assert offered == {str(people["agent"].pk), str(people["service_owner"].pk)}
+    mine = client.get(f"/improvements/?owner={people['service_owner'].pk}").content.decode()
+    assert other.title in mine and proposed.title not in mine
+    nobody = client.get(f"/improvements/?owner={people['manager'].pk}").content.decode()
+    assert other.title not in nobody and proposed.title not in nobody
+
+
 def test_requesters_get_403_on_the_register_pages(people, proposed, client):
     client.force_login(people["requester"])
     assert client.get("/improvements/").status_code == 403
