@@ -38,6 +38,9 @@ SERVICE_TABLE_CODES = [
 ]
 PORTFOLIO_PAGE_SIZE = 50
 DEVIATION_BARS = 20  # the largest budget deviations, either way
+# The scatter's points: the projects furthest from plan (SPI and CPI of 1). Thousands of dots
+# hide each other and made the page 700 kB; the table lists every project.
+SCATTER_POINTS = 500
 PROJECT_TABLE_CODES = [
     "spi",
     "cpi",
@@ -253,15 +256,20 @@ def portfolio(request):
         ident = scope.partition(":")[2]
         if ident.isdigit():
             values.setdefault(int(ident), {})[code] = value
+    plotted = [
+        (pk, v["spi"], v["cpi"])
+        for pk, v in values.items()
+        if pk in codes and v.get("spi") is not None and v.get("cpi") is not None
+    ]
+    off_plan = sorted(plotted, key=lambda p: (-((p[1] - 1) ** 2 + (p[2] - 1) ** 2), codes[p[0]]))
     scatter = [
         {
             "label": codes[pk],
-            "x": float(v["spi"]),
-            "y": float(v["cpi"]),
+            "x": float(spi),
+            "y": float(cpi),
             "url": cached_reverse("kpis:project_card", pk),
         }
-        for pk, v in sorted(values.items(), key=lambda item: codes.get(item[0], ""))
-        if pk in codes and v.get("spi") is not None and v.get("cpi") is not None
+        for pk, spi, cpi in sorted(off_plan[:SCATTER_POINTS], key=lambda p: codes[p[0]])
     ]
     deviations = [
         (codes[pk], v["budget_deviation"])
@@ -294,6 +302,7 @@ def portfolio(request):
         "project_rows": [(p, table.get(f"project:{p.pk}", {})) for p in page.items],
         "page": page,
         "deviation_bars": DEVIATION_BARS,
+        "scatter_total": len(plotted),
         "by_phase": by_phase,
         "as_of": as_of,
     }

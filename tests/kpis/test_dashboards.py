@@ -148,11 +148,42 @@ def test_the_portfolio_pages_its_table_and_charts_the_largest_deviations(people,
     deviation = [bar["value"] for bar in data["deviation"]]
     assert deviation[:3] == [-30.0, -29.0, 29.0] and len(deviation) == 20
     assert "The 20 projects furthest from their budget" in html
+    assert "furthest from plan, of" not in html  # every project plotted
     next_url = re.search(r'<a class="btn secondary" href="([^"]+)">Next</a>', table).group(1)
     second = manager.get(next_url.replace("&amp;", "&")).content.decode()
     rest = second[second.index('data-testid="project-table"') :]
     assert re.findall(r"<strong>(P\d\d)</strong>", rest) == [f"P{i:02d}" for i in range(50, 60)]
     assert "period=month" in next_url and ">Previous</a>" in rest
+
+
+def test_the_portfolio_scatter_plots_the_projects_furthest_from_plan(people, db, monkeypatch):
+    """With more projects than the scatter plots (here 8 of 12), it keeps those furthest from
+    SPI = CPI = 1, in code order, and says so."""
+    from kpis import views
+    from kpis.models import KpiSnapshot
+
+    monkeypatch.setattr(views, "SCATTER_POINTS", 8)
+    projects = [ProjectFactory(code=f"P{i:02d}", phase="execution") for i in range(12)]
+    # P00…P11: SPI 1.00, 0.95, …, 0.45 (further each time) but P03 and P07 right on plan.
+    spi = {p.pk: D(1) if i in (3, 7) else D(100 - 5 * i) / 100 for i, p in enumerate(projects)}
+    KpiSnapshot.objects.bulk_create(
+        KpiSnapshot(
+            code=code, scope=f"project:{pk}", period_kind="month",
+            period_start=datetime.date(2026, 3, 1), period_end=datetime.date(2026, 3, 31),
+            value=value,
+        )
+        for pk, value in spi.items()
+        for code, value in [("spi", value), ("cpi", D(1))]
+    )  # fmt: skip
+    html = logged_in(people["manager"]).get("/dashboards/portfolio/?period=month&date=2026-03-04")
+    html = html.content.decode()
+    data = json.loads(
+        re.search(r'id="kpi-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
+    assert [point["label"] for point in data["scatter"]] == [
+        "P02", "P04", "P05", "P06", "P08", "P09", "P10", "P11"
+    ]  # fmt: skip
+    assert "The 8 projects furthest from plan, of 12." in html
 
 
 def test_drilling_down_from_mttr_lists_the_incidents_behind_it(
