@@ -63,6 +63,41 @@ def test_the_list_has_every_definition_with_targets_and_the_latest_value_per_sco
     assert latest["global"]["status"] == "on_target"
 
 
+def test_the_lists_latest_values_equal_the_value_serializers(people, computed, settings):
+    """The list builds its (many) latest values from plain rows; they are what the declared
+    KpiValueSerializer gives for the same snapshots: decimals, dates, times in the current
+    time zone, JSON figures, nulls."""
+    from kpis.api.serializers import KpiValueSerializer
+    from kpis.api.views import latest_values
+    from kpis.models import KpiSnapshot
+    from kpis.queries import latest_snapshots
+
+    KpiSnapshot.objects.filter(code="mttr", scope="global").update(target=None)
+    for zone in ("UTC", "America/New_York"):
+        settings.TIME_ZONE = zone
+        for period in ("day", "week", "month"):
+            snapshots = latest_snapshots(period_kind=period)
+            built = latest_values(snapshots)
+            expected: dict = {}
+            for snap in snapshots:
+                expected.setdefault(snap.code, []).append(KpiValueSerializer(snap).data)
+            assert built == expected and len(built) >= 5, (zone, period)
+
+
+def test_the_list_keeps_one_kind_of_scope_on_request(people, computed):
+    """`?scope_kind=global` answers every KPI with its global value only; an unknown kind is a
+    400 naming the kinds."""
+    manager = client_for(people["manager"])
+    data = manager.get("/api/v1/kpis/?period=day&scope_kind=global").json()
+    scopes = {v["scope"] for k in data for v in k["latest"]}
+    assert scopes == {"global"}
+    services = manager.get("/api/v1/kpis/?period=day&scope_kind=service").json()
+    mttr = next(k for k in services if k["code"] == "mttr")
+    assert mttr["latest"] and all(v["scope"].startswith("service:") for v in mttr["latest"])
+    bad = assert_status(people["manager"], "GET", "/api/v1/kpis/?scope_kind=planet", 400).json()
+    assert "scope_kind" in str(bad) and "project" in str(bad)
+
+
 def test_a_series_per_scope_and_period(people, computed):
     a = computed["a"].pk
     url = f"/api/v1/kpis/mttr/series/?scope=service:{a}&period=day&start=2026-03-01&end=2026-03-10"
