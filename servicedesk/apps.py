@@ -15,3 +15,6 @@ class ServicedeskConfig(AppConfig):
 
         app.conf.beat_schedule.setdefault("servicedesk-sla-scan", SLA_SCAN_SCHEDULE)
         app.conf.beat_schedule.setdefault("servicedesk-mailbox-poll", MAILBOX_POLL_SCHEDULE)
+        from servicedesk import catalogue
+
+        catalogue.connect()

@@ -3,18 +3,18 @@
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core.roles import is_staff_member, works_tickets
 from servicedesk.availability import AvailabilityFigures, availability
+from servicedesk.catalogue import with_catalogue
 from servicedesk.choices import OPEN_INCIDENT_STATES, ServiceStatus
 from servicedesk.models import (
     Attachment,
     Incident,
     IncidentComment,
     Service,
-    SLAPolicy,
     Survey,
 )
 from servicedesk.sla import breaching_soon_q, service_hours_for
@@ -39,23 +39,14 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
     return qs.filter(requester_scope_q(user))
 
 
-def incident_list_for(user, *, organisation_names: bool = True) -> QuerySet[Incident]:
+def incident_list_for(user) -> QuerySet[Incident]:
     """The queue/portal list: visible incidents with what a row shows.
 
     People are joined; the small catalogue tables (services, teams, organisations, SLA
-    policies) are fetched once per page instead: a seven-table join costs PostgreSQL more
-    to plan than to run at a million rows (see docs/performance.md). The API's rows carry
-    the organisation's id only (`organisation_names=False` skips reading the names)."""
-    # An SLA policy with its calendar: one statement for the page's policies, not two.
-    policies = Prefetch("sla_policy", queryset=SLAPolicy.objects.select_related("calendar"))
-    catalogue = ["service", "team", policies]
-    if organisation_names:
-        catalogue.append("organisation")
-    return (
-        incidents_visible_to(user)
-        .select_related("assignee", "requester")
-        .prefetch_related(*catalogue)
-    )
+    policies with their calendars) come from each worker's memory (servicedesk.catalogue):
+    a seven-table join costs PostgreSQL more to plan than to run at a million rows, and
+    reading them per page cost four statements (see docs/performance.md)."""
+    return with_catalogue(incidents_visible_to(user).select_related("assignee", "requester"))
 
 
 def incident_details_for(user) -> QuerySet[Incident]:

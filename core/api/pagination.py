@@ -1,3 +1,4 @@
+from django.db.models.query import ModelIterable
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -20,6 +21,7 @@ class KeysetPagination(CursorPagination):
         Joined before the LIMIT, PostgreSQL joins every matching row (a team's whole open
         queue) to build one page; sorting and limiting the bare rows first, then reading the
         page's rows by primary key, costs the same for any queue size."""
+        iterable = queryset._iterable_class  # e.g. rows with their catalogue attached
         joins = bool(queryset.query.select_related) or bool(queryset._prefetch_related_lookups)
         query = queryset.query
         # Annotated lists (subqueries per row) would compute them twice: paged as they are.
@@ -29,6 +31,7 @@ class KeysetPagination(CursorPagination):
         ordering = {field.lstrip("-") for field in self.get_ordering(request, queryset, view)}
         keys = queryset.select_related(None).prefetch_related(None)
         keys = keys.only(*(ordering & columns))
+        keys._iterable_class = ModelIterable  # bare keys: nothing to attach
         page = super().paginate_queryset(keys, request, view)
         if not page:
             return page
@@ -37,6 +40,8 @@ class KeysetPagination(CursorPagination):
         rows_query = queryset.model._base_manager.filter(pk__in=[key.pk for key in page])
         rows_query.query.select_related = query.select_related
         rows_query.query.deferred_loading = query.deferred_loading
+        if issubclass(iterable, ModelIterable):
+            rows_query._iterable_class = iterable
         rows = rows_query.prefetch_related(*queryset._prefetch_related_lookups).in_bulk()
         self.page = [rows[key.pk] for key in page if key.pk in rows]
         return self.page

@@ -140,7 +140,7 @@ class IncidentViewSet(
 
     def get_queryset(self):
         if self.action == "list":
-            return incident_list_for(self.request.user, organisation_names=False)
+            return incident_list_for(self.request.user)
         if self.action in ("comments", "attachments", "history", "transitions", "partial_update"):
             # They need the visible row only (writes lock and re-read it themselves): no
             # eight-table join to plan. Replies are read through incident_records_for.

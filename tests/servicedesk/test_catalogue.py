@@ -1,0 +1,116 @@
+"""The incident lists' catalogue rows (services, teams, organisations, SLA policies) kept in
+the worker's memory: read once, shown as they are now after any change."""
+
+import pytest
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from servicedesk import catalogue
+from servicedesk.models import Service
+from tests.conftest import client_for
+from tests.servicedesk.factories import IncidentFactory, ServiceFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        isinstance(caches["default"], LocMemCache),
+        reason="rows are kept only with a cache the workers share (REDIS_URL)",
+    ),
+]
+URL = "/api/v1/incidents/"
+CATALOGUE = ["servicedesk_service", "core_team", "core_organisation", "servicedesk_slapolicy"]
+
+
+def catalogue_reads(queries) -> list[str]:
+    """The statements that read a catalogue table."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if any(f'FROM "{table}"' in q["sql"] for table in CATALOGUE)
+    ]
+
+
+def service_names(user) -> set[str]:
+    return {row["service_name"] for row in client_for(user).get(URL).json()["results"]}
+
+
+@pytest.fixture
+def listed(people):
+    vpn = ServiceFactory(name="VPN")
+    for _ in range(3):
+        IncidentFactory(service=vpn, team=people["team"])
+    return vpn
+
+
+def test_a_second_page_reads_no_catalogue_table(people, listed):
+    client = client_for(people["agent"])
+    client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        rows = client.get(URL).json()["results"]
+    assert {row["service_name"] for row in rows} == {"VPN"}
+    assert {row["team_name"] for row in rows} == {people["team"].name}
+    assert catalogue_reads(queries) == []
+
+
+def test_a_renamed_service_shows_at_once_in_the_api_and_the_console(people, listed, client):
+    assert service_names(people["agent"]) == {"VPN"}
+    listed.name = "Remote access"
+    listed.save()
+    assert service_names(people["agent"]) == {"Remote access"}
+    client.force_login(people["agent"])
+    html = client.get("/desk/?view=all").content.decode()
+    assert "Remote access" in html and ">VPN<" not in html
+
+
+def test_a_change_another_worker_made_is_seen_through_the_shared_stamp(people, listed):
+    """Another process changing a row sets a new stamp in the shared cache; this process,
+    whose kept row is now stale, reads the row again."""
+    assert service_names(people["agent"]) == {"VPN"}
+    Service.objects.filter(pk=listed.pk).update(name="Renamed elsewhere")  # no signal here
+    assert service_names(people["agent"]) == {"VPN"}  # what this process kept
+    cache.set(catalogue.VERSION_KEY, "set by another worker", timeout=None)
+    assert service_names(people["agent"]) == {"Renamed elsewhere"}
+
+
+def test_the_stamp_moves_again_when_the_change_commits(
+    people, listed, django_capture_on_commit_callbacks
+):
+    """Set at the save and again at the commit: a worker that read the old row between the
+    two keeps it only until the commit."""
+    before = catalogue.current_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        listed.name = "Remote access"
+        listed.save()
+    at_save = catalogue.current_version()
+    assert at_save != before
+    for callback in callbacks:
+        callback()
+    assert catalogue.current_version() not in (before, at_save)
+
+
+def test_without_a_shared_cache_the_lists_read_the_rows(people, listed, monkeypatch):
+    """A cache that does not answer costs the rows' statements, not the page."""
+
+    class Down:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+        add = set = get
+
+    service_names(people["agent"])
+    monkeypatch.setattr(catalogue, "cache", Down())
+    Service.objects.filter(pk=listed.pk).update(name="Read afresh")
+    with CaptureQueriesContext(connection) as queries:
+        assert service_names(people["agent"]) == {"Read afresh"}
+    assert catalogue_reads(queries)
+
+
+def test_kept_rows_are_read_again_after_a_while_whatever_the_stamp(people, listed, monkeypatch):
+    """A change that sent no signal (a bulk update) shows once the kept rows are too old."""
+    assert service_names(people["agent"]) == {"VPN"}
+    Service.objects.filter(pk=listed.pk).update(name="Bulk renamed")
+    assert service_names(people["agent"]) == {"VPN"}
+    monkeypatch.setattr(catalogue, "MAX_AGE", 0.0)
+    assert service_names(people["agent"]) == {"Bulk renamed"}
