@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.http import Http404
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from core.api.pagination import KeysetPagination
@@ -21,5 +23,8 @@ def keyset_page(request, queryset, *, ordering: tuple[str, ...], page_size: int 
     paginator.page_size = page_size
     paginator.strict_page_size = False
     drf_request = Request(request)
-    items = paginator.paginate_queryset(queryset, drf_request)
+    try:
+        items = paginator.paginate_queryset(queryset, drf_request)
+    except NotFound as exc:  # a malformed cursor in the address
+        raise Http404(str(exc.detail)) from None
     return KeysetPage(items, paginator.get_next_link(), paginator.get_previous_link())
