@@ -6,9 +6,11 @@ the same markup (tests/servicedesk/test_queue_row.py holds it equal to the templ
 replaced); the table around it stays a template.
 """
 
+import unicodedata
+
 from django import template
 from django.template.defaultfilters import truncatechars
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
@@ -17,6 +19,7 @@ from core.fast_html import escape as _e
 from servicedesk.templatetags.servicedesk_sla import sla_badge
 
 register = template.Library()
+TITLE_CHARS = 70
 
 
 def _select_cell(incident) -> str:
@@ -42,6 +45,13 @@ def _requester_cell(incident) -> str:
     return f"<td>{name}</td>"
 
 
+def _title(title: str) -> str:
+    """`truncatechars:70`: a title of 70 characters or fewer is shown whole (normalised, as
+    the filter does), without counting it character by character."""
+    text = unicodedata.normalize("NFC", title)
+    return text if len(text) <= TITLE_CHARS else truncatechars(title, TITLE_CHARS)
+
+
 @register.simple_tag
 def queue_row(incident, can_work: bool) -> str:
     """One `<tr>` of the queue table: select box (agents), number, title, priority, status,
@@ -49,11 +59,14 @@ def queue_row(incident, can_work: bool) -> str:
     opened = incident.opened_at
     url = cached_reverse("servicedesk:incident_detail", incident.number)
     number, priority = _e(incident.number), int(incident.priority)
-    opened_text = _e(dateformat.format(timezone.localtime(opened), "Y-m-d H:i"))
+    local = timezone.localtime(opened)  # the "Y-m-d H:i" date format, spelled out
+    opened_text = (
+        f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+    )
     cells = [
         _select_cell(incident) if can_work else "",
         f'<td><a href="{_e(url)}">{number}</a></td>',
-        f"<td>{_e(truncatechars(incident.title, 70))}</td>",
+        f"<td>{_e(_title(incident.title))}</td>",
         f'<td><span class="badge p{priority}">P{priority}</span></td>',
         f'<td><span class="badge">{_e(incident.get_status_display())}</span></td>',
         f"<td>{sla_badge(incident)}</td>",  # safe HTML, escaped where it is built

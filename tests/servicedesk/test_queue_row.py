@@ -56,6 +56,10 @@ def incidents(people):
     actions.incident_transition(
         incident=full, action="assign", actor=agent, data={"assignee": agent}
     )
+    # Decomposed accents (NFC-normalised by the filter), one 70 characters long, one 71.
+    actions.incident_open(actor=requester, title="Cafe\u0301 printer jams on re\u0301sume\u0301s")
+    actions.incident_open(actor=requester, title="x" * 69 + "e\u0301")
+    actions.incident_open(actor=requester, title="y" * 70 + "e\u0301")
     now = timezone.now()
     rows = list(incident_list_for(agent).order_by("pk"))
     for incident in rows:
@@ -66,7 +70,7 @@ def incidents(people):
 @pytest.mark.parametrize("can_work", [True, False])
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
 def test_a_queue_row_shows_what_the_row_template_showed(incidents, can_work, zone):
-    assert len(incidents) == 2
+    assert len(incidents) == 5
     with timezone.override(zone):
         for incident in incidents:
             context = {"incident": incident, "can_work": can_work}
