@@ -625,16 +625,18 @@ def test_an_incident_changed_while_its_page_is_read_stays_on_the_page(people):
     moving, *others = [IncidentFactory(status="new") for _ in range(3)]
     state = {"moved": False}
 
-    def move_after_the_keys(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        keys_read = sql.startswith('SELECT "servicedesk_incident"."id", "servicedesk_incident"')
-        keys_only = " FROM " in sql and "number" not in sql.split(" FROM ")[0]
-        if keys_read and keys_only and not state["moved"]:
+    def move_between_the_reads(execute, sql, params, many, context):
+        # Just before the page's rows are read by their keys (moving it while the keys are
+        # still being fetched would change the keys read itself on SQLite, which reads the
+        # rows of one connection as they are at each step).
+        incident_read = sql.startswith('SELECT "servicedesk_incident"."id", "servicedesk_incident"')
+        rows_read = incident_read and '"number"' in sql.split(" FROM ")[0] and " IN (" in sql
+        if rows_read and not state["moved"]:
             state["moved"] = True
             Incident.objects.filter(pk=moving.pk).update(status="in_progress")
-        return result
+        return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(move_after_the_keys):
+    with connection.execute_wrapper(move_between_the_reads):
         response = client_for(people["agent"]).get(f"{URL}?status=new")
     assert state["moved"] and response.status_code == 200, response.content[:300]
     rows = {row["id"]: row["status"] for row in response.json()["results"]}
