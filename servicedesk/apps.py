@@ -15,6 +15,12 @@ class ServicedeskConfig(AppConfig):
 
         app.conf.beat_schedule.setdefault("servicedesk-sla-scan", SLA_SCAN_SCHEDULE)
         app.conf.beat_schedule.setdefault("servicedesk-mailbox-poll", MAILBOX_POLL_SCHEDULE)
+        from core import choice_lists
+        from core.models import Team, User
         from servicedesk import catalogue
+        from servicedesk.models import Service
 
         catalogue.connect()
+        # The console's choice lists (services, teams, agents) kept per worker; a login
+        # stamping `last_login` changes no list.
+        choice_lists.KEPT.connect(Service, Team, User, ignore_fields=frozenset({"last_login"}))

@@ -3,42 +3,24 @@ with their calendars), kept in each worker's memory for the incident lists.
 
 A list page read them afresh for every page: four statements, each compiled, run and turned
 into model instances (~2 ms of a 50-row page's ~8 ms at a million incidents). They change
-rarely and number in the hundreds, so each process keeps the rows it has needed, and a
-version stamp in the shared cache (Redis) says when they are stale: every save or delete of
-one of these models, or of a calendar's hours and holidays, sets a new stamp — at once and
-again when its transaction commits (another worker may have read the old row in between).
-A list reads the stamp once (one cache round trip) and, when it moved, forgets what it kept.
-Without a shared cache (none reachable, or the per-process memory cache of the embedded
-mode) the rows are read from the database for every page, as before. What a process keeps
-is forgotten after five minutes whatever the stamp says (a bulk `QuerySet.update()` sends
-no signal; code doing one that changes what a list shows calls `bump()`).
+rarely and number in the hundreds, so each process keeps the rows it has needed while the
+catalogue's stamp in the shared cache says they are current (`core.kept`: every save or delete
+of one of these models, or of a calendar's hours and holidays, sets a new stamp; without a
+shared cache the rows are read for every page, as before).
 
 The kept instances are shared by the requests of a worker: lists only read them.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-import uuid
-
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
-from django.db.models import signals
 from django.db.models.query import ModelIterable
 
-logger = logging.getLogger(__name__)
+from core.kept import KeptRows
 
-VERSION_KEY = "servicedesk:catalogue:version"
 # The incident's foreign keys to the catalogue.
 _RELATIONS = ("service", "team", "organisation", "sla_policy")
 
-MAX_AGE = 300.0  # seconds a process keeps rows whatever the stamp says
-
-_lock = threading.Lock()
-_kept: dict = {"version": None, "since": 0.0, "rows": {name: {} for name in _RELATIONS}}
+KEPT = KeptRows("servicedesk:catalogue:version")
 
 
 def _loaders() -> dict:
@@ -53,35 +35,9 @@ def _loaders() -> dict:
     }
 
 
-def current_version() -> str | None:
-    """The shared stamp (set if there is none yet), or None when there is no shared cache or
-    it cannot answer."""
-    if isinstance(caches["default"], LocMemCache):  # one per process: not shared
-        return None
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(VERSION_KEY)
-        return version
-    except Exception:  # a cache that is down must not take the lists with it
-        logger.warning("catalogue version unavailable; reading the catalogue rows", exc_info=True)
-        return None
-
-
 def bump(**_kwargs) -> None:
-    """A new stamp now and once the current transaction commits."""
-    _set_new_version()
-    transaction.on_commit(_set_new_version)
-
-
-def _set_new_version() -> None:
-    try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:
-        logger.warning("could not mark the catalogue as changed", exc_info=True)
-    with _lock:  # this process knows at once, whatever the cache says
-        _kept["version"] = None
+    """Mark the catalogue as changed (after a bulk update, say)."""
+    KEPT.bump()
 
 
 def attach(incidents: list) -> None:
@@ -89,12 +45,8 @@ def attach(incidents: list) -> None:
     the kept rows, reading only the ones this process has not kept yet."""
     if not incidents:
         return
-    version, now = current_version(), time.monotonic()
-    with _lock:
-        stale = _kept["version"] != version or now - _kept["since"] > MAX_AGE
-        if version is None or stale:
-            _kept.update(version=version, since=now, rows={name: {} for name in _RELATIONS})
-        rows = _kept["rows"]
+    store = KEPT.store()
+    rows = {name: store.setdefault(name, {}) for name in _RELATIONS}
     wanted = {name: set() for name in _RELATIONS}
     for incident in incidents:
         for name in _RELATIONS:
@@ -137,7 +89,4 @@ def connect() -> None:
     from core.models import Organisation, Team
     from servicedesk.models import BusinessCalendar, Holiday, Service, SLAPolicy, WorkingInterval
 
-    models = (Service, Team, Organisation, SLAPolicy, BusinessCalendar, Holiday, WorkingInterval)
-    for model in models:
-        for name, signal in (("save", signals.post_save), ("delete", signals.post_delete)):
-            signal.connect(bump, sender=model, dispatch_uid=f"catalogue-{model.__name__}-{name}")
+    KEPT.connect(Service, Team, Organisation, SLAPolicy, BusinessCalendar, Holiday, WorkingInterval)

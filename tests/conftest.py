@@ -111,3 +111,14 @@ def page(browser, live_server):
     page.js_errors = errors
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_from_another_test():
+    """Rows a worker keeps (core.kept) survive a test's rollback, which sends no signal: each
+    test starts with none kept, as a new worker would."""
+    from core import choice_lists
+    from servicedesk import catalogue
+
+    for kept in (choice_lists.KEPT, catalogue.KEPT):
+        kept.forget()

@@ -7,6 +7,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import kept
 from servicedesk import catalogue
 from servicedesk.models import Service
 from tests.conftest import client_for
@@ -70,7 +71,7 @@ def test_a_change_another_worker_made_is_seen_through_the_shared_stamp(people, l
     assert service_names(people["agent"]) == {"VPN"}
     Service.objects.filter(pk=listed.pk).update(name="Renamed elsewhere")  # no signal here
     assert service_names(people["agent"]) == {"VPN"}  # what this process kept
-    cache.set(catalogue.VERSION_KEY, "set by another worker", timeout=None)
+    cache.set(catalogue.KEPT.key, "set by another worker", timeout=None)
     assert service_names(people["agent"]) == {"Renamed elsewhere"}
 
 
@@ -79,15 +80,15 @@ def test_the_stamp_moves_again_when_the_change_commits(
 ):
     """Set at the save and again at the commit: a worker that read the old row between the
     two keeps it only until the commit."""
-    before = catalogue.current_version()
+    before = catalogue.KEPT.current_version()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         listed.name = "Remote access"
         listed.save()
-    at_save = catalogue.current_version()
+    at_save = catalogue.KEPT.current_version()
     assert at_save != before
     for callback in callbacks:
         callback()
-    assert catalogue.current_version() not in (before, at_save)
+    assert catalogue.KEPT.current_version() not in (before, at_save)
 
 
 def test_without_a_shared_cache_the_lists_read_the_rows(people, listed, monkeypatch):
@@ -100,7 +101,7 @@ def test_without_a_shared_cache_the_lists_read_the_rows(people, listed, monkeypa
         add = set = get
 
     service_names(people["agent"])
-    monkeypatch.setattr(catalogue, "cache", Down())
+    monkeypatch.setattr(kept, "cache", Down())
     Service.objects.filter(pk=listed.pk).update(name="Read afresh")
     with CaptureQueriesContext(connection) as queries:
         assert service_names(people["agent"]) == {"Read afresh"}
@@ -112,5 +113,5 @@ def test_kept_rows_are_read_again_after_a_while_whatever_the_stamp(people, liste
     assert service_names(people["agent"]) == {"VPN"}
     Service.objects.filter(pk=listed.pk).update(name="Bulk renamed")
     assert service_names(people["agent"]) == {"VPN"}
-    monkeypatch.setattr(catalogue, "MAX_AGE", 0.0)
+    monkeypatch.setattr(catalogue.KEPT, "max_age", 0.0)
     assert service_names(people["agent"]) == {"Bulk renamed"}
