@@ -46,6 +46,8 @@ def _read(querysets: list[QuerySet]) -> list[list[tuple]]:
 def load_choices(*bindings: tuple[QuerySet, list]) -> None:
     """`bindings`: (queryset, [form fields shown with its rows]) pairs."""
     store = KEPT.store()
+    if store is None:  # nothing kept: every list is read
+        store = {}
     querysets = [qs.order_by() for qs, _fields in bindings]
     keys = [str(qs.query) if qs.model in KEPT.models else None for qs in querysets]
     lists = {n: store[key] for n, key in enumerate(keys) if key in store}

@@ -52,13 +52,13 @@ class KeptRows:
             logger.warning("%s unavailable; reading the rows", self.key, exc_info=True)
             return None
 
-    def store(self) -> dict:
+    def store(self) -> dict | None:
         """This process's store of kept rows, empty when the stamp moved or the rows grew too
-        old; a fresh dict, kept by nobody, when there is no shared stamp."""
+        old; None when there is no shared stamp (nothing can be kept)."""
         version, now = self.current_version(), time.monotonic()
         with self._lock:
             if version is None:
-                return {}
+                return None
             if self._version != version or now - self._since > self.max_age:
                 self._version, self._since, self._store = version, now, {}
             return self._store

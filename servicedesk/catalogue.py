@@ -19,6 +19,7 @@ from core.kept import KeptRows
 
 # The incident's foreign keys to the catalogue.
 _RELATIONS = ("service", "team", "organisation", "sla_policy")
+_JOINED = ("service", "team", "organisation", "sla_policy__calendar")
 
 KEPT = KeptRows("servicedesk:catalogue:version")
 
@@ -40,12 +41,9 @@ def bump(**_kwargs) -> None:
     KEPT.bump()
 
 
-def attach(incidents: list) -> None:
+def attach(incidents: list, store: dict) -> None:
     """Give each incident its service, team, organisation and SLA policy (with calendar) from
     the kept rows, reading only the ones this process has not kept yet."""
-    if not incidents:
-        return
-    store = KEPT.store()
     rows = {name: store.setdefault(name, {}) for name in _RELATIONS}
     wanted = {name: set() for name in _RELATIONS}
     for incident in incidents:
@@ -67,11 +65,18 @@ def attach(incidents: list) -> None:
 
 
 class WithCatalogue(ModelIterable):
-    """Incidents with their catalogue rows attached (see `attach`)."""
+    """Incidents with their catalogue rows attached from the kept rows (see `attach`), or
+    joined in the same statement when nothing can be kept (no shared cache)."""
 
     def __iter__(self):
+        store = KEPT.store()
+        if store is None:
+            self.queryset = self.queryset.select_related(*_JOINED)
+            yield from super().__iter__()
+            return
         incidents = list(super().__iter__())
-        attach(incidents)
+        if incidents:
+            attach(incidents, store)
         yield from incidents
 
 

@@ -50,26 +50,18 @@ def incident_list_for(user) -> QuerySet[Incident]:
 
 
 def incident_details_for(user) -> QuerySet[Incident]:
-    """Visible incidents with everything one incident's page or API detail shows, joined in
-    one statement (for one row the join is cheap to plan and to run)."""
-    return incidents_visible_to(user).select_related(
-        "assignee",
-        "requester",
-        "service",
-        "team",
-        "organisation",
-        "sla_policy__calendar",
-        "survey",
+    """Visible incidents with everything one incident's page shows: people and survey joined,
+    the catalogue rows from the worker's memory as for the lists (an eight-table join took
+    PostgreSQL ~4 ms to plan for a 0.3 ms read of one row)."""
+    return with_catalogue(
+        incidents_visible_to(user).select_related("assignee", "requester", "survey")
     )
 
 
 def incident_records_for(user) -> QuerySet[Incident]:
-    """Visible incidents with what the API's incident object shows: people, service, team,
-    SLA policy and its calendar. Six tables instead of the ticket page's eight (no
-    organisation row, no survey): PostgreSQL plans it in half the time."""
-    return incidents_visible_to(user).select_related(
-        "assignee", "requester", "service", "team", "sla_policy__calendar"
-    )
+    """Visible incidents with what the API's incident object shows: people joined, the
+    catalogue rows (service, team, SLA policy and its calendar) as for the lists."""
+    return with_catalogue(incidents_visible_to(user).select_related("assignee", "requester"))
 
 
 def incident_detail_for(user, **lookup) -> Incident:
