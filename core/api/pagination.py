@@ -62,6 +62,9 @@ class KeysetPagination(CursorPagination):
             source = queryset.select_related(None).prefetch_related(None)
             source = source.only(*(ordered & columns))
             source._iterable_class = ModelIterable  # bare keys: nothing to attach
+            # A related manager's rows know their parent and would read its key column,
+            # deferred here, row by row (`endpoint.deliveries`: one statement per row).
+            source._known_related_objects = {}
         if position is not None:
             source = source.filter(self._beyond(queryset, position, reverse))
         found = list(source.order_by(*self._order(queryset, reverse))[: self.page_size + 1])

@@ -3,15 +3,17 @@
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from core.models import WebhookDelivery, WebhookEndpoint
 from core.webhooks import MAX_ATTEMPTS, sign, verify_signature
 from servicedesk.actions import incident_transition
-from tests.conftest import assert_status
+from tests.conftest import assert_status, client_for
 from tests.servicedesk.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +253,25 @@ def test_internal_endpoint_also_hears_internal_notes(
         )
     ((_, body),) = r.requests
     assert json.loads(body)["data"]["comment"]["internal"] is True
+
+
+def test_the_deliveries_list_costs_the_same_statements_for_any_number_of_rows(people):
+    """A related manager's rows used to read their endpoint's key one row at a time in the
+    keyset keys query (one statement per delivery on the page)."""
+    endpoint = WebhookEndpoint.objects.create(
+        name="erp", url="http://127.0.0.1:9/hook", secret="s", created_by=people["admin"]
+    )
+    client, url = client_for(people["admin"]), f"/api/v1/webhooks/{endpoint.pk}/deliveries/"
+
+    def statements(deliveries: int) -> int:
+        for _ in range(deliveries - WebhookDelivery.objects.count()):
+            delivery = WebhookDelivery.objects.create(
+                endpoint=endpoint, event_id=uuid.uuid4(), event="incident.updated", payload={}
+            )
+            delivery.tries.create(status_code=500)
+        with CaptureQueriesContext(connection) as queries:
+            rows = client.get(url).json()["results"]
+        assert len(rows) == deliveries and rows[0]["tries"][0]["status_code"] == 500
+        return sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
+
+    assert statements(2) == statements(12) <= 8
