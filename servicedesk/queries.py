@@ -78,16 +78,22 @@ def conversation_for(user, incident: Incident) -> tuple[list[IncidentComment], l
     """The ticket page's comments, each with its visible attachments, and the attachments of
     the ticket itself: two statements (the attachments are read once and shared out)."""
     comments = list(comments_visible_to(user, incident).prefetch_related(None))
-    by_comment: dict[int, list[Attachment]] = {c.pk: [] for c in comments}
+    return comments, share_out_attachments(comments, attachments_visible_to(user, incident))
+
+
+def share_out_attachments(comments: list, attachments) -> list:
+    """Give each comment its `visible_attachments` from one read of a ticket's attachments;
+    returns those of the ticket itself (no comment)."""
+    by_comment: dict[int, list] = {c.pk: [] for c in comments}
     own = []
-    for attachment in attachments_visible_to(user, incident):
+    for attachment in attachments:
         if attachment.comment_id is None:
             own.append(attachment)
         elif attachment.comment_id in by_comment:
             by_comment[attachment.comment_id].append(attachment)
     for comment in comments:
         comment.visible_attachments = by_comment[comment.pk]
-    return comments, own
+    return own
 
 
 def attachments_visible_to(user, incident: Incident) -> QuerySet[Attachment]:

@@ -19,7 +19,7 @@ from servicedesk.catalog_forms import CatalogItemForm
 from servicedesk.choices import RequestStatus, ServiceStatus
 from servicedesk.forms import CommentForm
 from servicedesk.models import RequestAttachment, ServiceRequest
-from servicedesk.queries import requester_scope_q
+from servicedesk.queries import requester_scope_q, share_out_attachments
 from servicedesk.request_filtersets import ServiceRequestFilter
 from servicedesk.request_lifecycle import REQUEST_LIFECYCLE, REQUEST_MANUAL_ACTIONS
 from servicedesk.request_queries import (
@@ -139,6 +139,7 @@ def request_detail(request, number: str):
         if t.action in REQUEST_MANUAL_ACTIONS and t.action not in {"approve", "reject"}
     ]
     names = _answer_users(obj)
+    comments = list(request_comments_visible_to(request.user, obj).prefetch_related(None))
     answers = [
         {
             "label": f["label"],
@@ -153,12 +154,13 @@ def request_detail(request, number: str):
     context = {
         "req": obj,
         "answers": answers,
-        "approvals": list(obj.approvals.select_related("approver")),
+        # Approvals are written with the request's decision: none before it, no statement.
+        "approvals": list(obj.approvals.select_related("approver")) if obj.decided_at else [],
         "tasks": list(obj.tasks.select_related("done_by")),
-        "comments": list(request_comments_visible_to(request.user, obj)),
-        "attachments": [
-            a for a in request_attachments_visible_to(request.user, obj) if a.comment_id is None
-        ],
+        "comments": comments,
+        "attachments": share_out_attachments(
+            comments, request_attachments_visible_to(request.user, obj)
+        ),
         "history": list(history_for(obj, include_internal=staff)),
         "transitions": allowed,
         "can_decide": obj.status == RequestStatus.AWAITING_APPROVAL

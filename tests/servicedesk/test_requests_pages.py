@@ -124,3 +124,47 @@ def test_lists_cost_the_same_for_many_rows(people, desk, client, django_assert_m
     assert page.content.decode().count("/requests/REQ") == 10
     client.force_login(people["requester"])
     assert client.get("/desk/requests/").status_code == 403
+
+
+def _page_statements(client, url: str) -> tuple[str, int]:
+    """The page and its SQL statements, not counting the test transaction's savepoints."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm the session and calendar caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
+
+
+def test_the_request_page_costs_the_same_for_any_conversation(people, desk, client):
+    """Comments with attachments read the attachments once (they were read twice); the
+    approvals are read once the request is decided. A ticket page's budget: six statements
+    (seven once a decision adds its approvals)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    created = actions.request_submit(
+        actor=people["requester"], catalog_item=desk["laptop"], answers=ANSWERS
+    )
+    url = f"/requests/{created.number}/"
+
+    def converse(replies: int) -> None:
+        for n in range(created.comments.count(), created.comments.count() + replies):
+            upload = SimpleUploadedFile(f"log{n}.txt", b"log", content_type="text/plain")
+            actions.request_comment_add(
+                request=created, actor=people["requester"], body=f"Reply {n}", files=[upload]
+            )
+
+    client.force_login(people["requester"])
+    converse(2)
+    html, few = _page_statements(client, url)
+    converse(8)
+    html, many = _page_statements(client, url)
+    assert few == many <= 6
+    assert html.count("📎") == 10 and "Reply 9" in html
+    actions.request_transition(
+        request=created, action="approve", actor=people["manager"], data={"comment": "Fine"}
+    )
+    html, decided = _page_statements(client, f"/approvals/{created.number}/")
+    assert decided <= 7 and "Fine" in html
