@@ -309,23 +309,17 @@ def health(spi: Decimal | None, cpi: Decimal | None) -> str:
 
 
 def load_evm_data(project_ids: Sequence[int]) -> dict[int, EvmData]:
-    """The EVM inputs of many projects in a fixed number of queries (5, whatever the count).
+    """The EVM inputs of many projects in four statements, whatever the count: the projects
+    with their newest baseline, their leaf work, their spend, their milestones.
 
     Leaf work comes from each project's newest baseline (progress from the live task), or
-    from the live leaf tasks when the project has no baseline. Spend is aggregated in SQL
-    per project and day.
+    from the live leaf tasks when the project has no baseline (one UNION ALL). Spend is
+    aggregated in SQL per project and day (costs and labour in one UNION ALL); a milestone
+    carries its due date in the newest baseline.
     """
-    from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Sum
+    from django.db.models import DateField, OuterRef, Subquery, Value
 
-    from projects.models import (
-        Baseline,
-        BaselineMilestone,
-        CostEntry,
-        Milestone,
-        Project,
-        Task,
-        TimeEntry,
-    )
+    from projects.models import Baseline, BaselineMilestone, Milestone, Project
 
     ids = list(project_ids)
     out = {pid: EvmData() for pid in ids}
@@ -343,76 +337,97 @@ def load_evm_data(project_ids: Sequence[int]) -> dict[int, EvmData]:
             baseline_of[baseline_id] = pid
     unbaselined = [pid for pid in ids if pid not in baseline_of.values()]
 
-    from projects.models import BaselineTask
+    for pid, start, finish, cost, percent in _leaf_work(baseline_of, unbaselined):
+        out[pid].work.append(PlannedWork(start, finish, cost or ZERO, percent or 0))
 
-    for row in BaselineTask.objects.filter(baseline_id__in=baseline_of, is_leaf=True).values(
-        "baseline_id", "planned_start", "planned_finish", "planned_cost", "task__percent_complete"
-    ):
-        out[baseline_of[row["baseline_id"]]].work.append(
-            PlannedWork(
-                row["planned_start"],
-                row["planned_finish"],
-                row["planned_cost"] or ZERO,
-                row["task__percent_complete"] or 0,
-            )
-        )
-    if unbaselined:
-        leaves = Task.objects.filter(project_id__in=unbaselined).filter(
-            ~Exists(Task.objects.filter(parent=OuterRef("pk")))
-        )
-        for row in leaves.values(
-            "project_id", "planned_start", "planned_finish", "planned_cost", "percent_complete"
-        ):
-            out[row["project_id"]].work.append(
-                PlannedWork(
-                    row["planned_start"],
-                    row["planned_finish"],
-                    row["planned_cost"] or ZERO,
-                    row["percent_complete"],
-                )
-            )
-
-    spend: dict[tuple[int, datetime.date], Decimal] = defaultdict(lambda: ZERO)
-    for row in (
-        CostEntry.objects.filter(project_id__in=ids)
-        .values("project_id", "incurred_on")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        spend[(row["project_id"], row["incurred_on"])] += row["total"]
-    labour = ExpressionWrapper(
-        F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=20, decimal_places=4)
-    )
-    for row in (
-        TimeEntry.objects.filter(project_id__in=ids, hourly_rate__isnull=False)
-        .values("project_id", "date")
-        .annotate(total=Sum(labour))
-        .order_by()
-    ):
-        spend[(row["project_id"], row["date"])] += Decimal(row["total"]).quantize(
-            CENTS, rounding=ROUND_HALF_UP
-        )
-    for (pid, day), amount in sorted(spend.items()):
+    for (pid, day), amount in sorted(_spend_by_day(ids).items()):
         out[pid].spend.append(Spend(day, amount))
 
-    baseline_due = dict(
-        BaselineMilestone.objects.filter(
-            baseline_id__in=baseline_of, milestone__isnull=False
-        ).values_list("milestone_id", "due_date")
+    baseline_due = BaselineMilestone.objects.filter(
+        baseline_id__in=list(baseline_of), milestone=OuterRef("pk")
+    ).values("due_date")[:1]
+    milestones = Milestone.objects.filter(project_id__in=ids).order_by(
+        "project_id", "due_date", "pk"
     )
-    for m in Milestone.objects.filter(project_id__in=ids).values(
-        "pk", "project_id", "name", "due_date", "completed_on", "waived"
+    if baseline_of:
+        milestones = milestones.annotate(baseline_due=Subquery(baseline_due))
+    else:  # no baseline, no baseline dates: nothing to look up
+        milestones = milestones.annotate(baseline_due=Value(None, output_field=DateField()))
+    for m in milestones.values(
+        "project_id", "name", "due_date", "completed_on", "waived", "baseline_due"
     ):
         out[m["project_id"]].milestones.append(
             MilestoneDate(
                 name=m["name"],
-                baseline_due=baseline_due.get(m["pk"], m["due_date"]),
+                baseline_due=m["baseline_due"] or m["due_date"],
                 due_date=m["due_date"],
                 completed_on=m["completed_on"],
                 waived=m["waived"],
             )
         )
     return out
+
+
+def _leaf_work(baseline_of: dict[int, int], unbaselined: list[int]) -> list[tuple]:
+    """(project id, planned start, planned finish, planned cost, percent complete) of each
+    leaf: a baselined project's from its newest baseline, another's from its live tasks."""
+    from django.db.models import BooleanField, Exists, F, OuterRef, Value
+
+    from projects.models import BaselineTask, Task
+
+    columns = ("planned_start", "planned_finish", "planned_cost", "progress", "baselined")
+    parts = []
+    if baseline_of:
+        parts.append(
+            BaselineTask.objects.filter(baseline_id__in=list(baseline_of), is_leaf=True)
+            .annotate(progress=F("task__percent_complete"), baselined=Value(True, BooleanField()))
+            .values_list("baseline_id", *columns)
+            .order_by()
+        )
+    if unbaselined:
+        leaves = Task.objects.filter(project_id__in=unbaselined).filter(
+            ~Exists(Task.objects.filter(parent=OuterRef("pk")))
+        )
+        parts.append(
+            leaves.annotate(progress=F("percent_complete"), baselined=Value(False, BooleanField()))
+            .values_list("project_id", *columns)
+            .order_by()
+        )
+    if not parts:
+        return []
+    return [
+        (baseline_of[owner] if baselined else owner, start, finish, cost, progress)
+        for owner, start, finish, cost, progress, baselined in parts[0].union(*parts[1:], all=True)
+    ]
+
+
+def _spend_by_day(ids: list[int]) -> dict[tuple[int, datetime.date], Decimal]:
+    """Cost entries and labour (hours × rate) summed per project and day, to the cent (cost
+    entries are in cents already), in one statement."""
+    from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+
+    from projects.models import CostEntry, TimeEntry
+
+    amount = DecimalField(max_digits=20, decimal_places=4)
+    labour = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=amount)
+    costs = (
+        CostEntry.objects.filter(project_id__in=ids)
+        .values("project_id", "incurred_on")
+        .annotate(total=Sum("amount", output_field=amount))
+        .values_list("project_id", "incurred_on", "total")
+        .order_by()
+    )
+    hours = (
+        TimeEntry.objects.filter(project_id__in=ids, hourly_rate__isnull=False)
+        .values("project_id", "date")
+        .annotate(total=Sum(labour))
+        .values_list("project_id", "date", "total")
+        .order_by()
+    )
+    spend: dict[tuple[int, datetime.date], Decimal] = defaultdict(lambda: ZERO)
+    for pid, day, total in costs.union(hours, all=True):
+        spend[(pid, day)] += Decimal(total).quantize(CENTS, rounding=ROUND_HALF_UP)
+    return spend
 
 
 def project_evm(project, as_of: datetime.date) -> EarnedValue:

@@ -73,8 +73,11 @@ class ProjectViewSet(
         )
         return self.get_paginated_response(serializer.data)
 
-    def _detail(self, project, code=status.HTTP_200_OK):
-        project = self.get_queryset().get(pk=project.pk)
+    def _detail(self, project, code=status.HTTP_200_OK, *, fresh=False):
+        """The project object; a project just written is read again with its annotations
+        unless it was read that way (`fresh`)."""
+        if not fresh:
+            project = self.get_queryset().get(pk=project.pk)
         measures = portfolio_measures([project], timezone.localdate())
         context = {**self.get_serializer_context(), "measures": measures}
         response = Response(s.ProjectDetailSerializer(project, context=context).data, status=code)
@@ -82,7 +85,7 @@ class ProjectViewSet(
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.get_object())
+        return self._detail(self.get_object(), fresh=True)
 
     @extend_schema(responses={201: s.ProjectDetailSerializer, **ERRORS})
     def create(self, request, *args, **kwargs):
