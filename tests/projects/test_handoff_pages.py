@@ -115,3 +115,33 @@ def test_requesters_find_no_handoff_pages_and_no_delivery_on_the_service(people,
 def test_the_portfolio_links_the_inbox_with_a_count(people, project):
     page = browser_for(people["service_owner"]).get("/projects/")
     assert b'data-testid="handoff-inbox-link"' in page.content
+
+
+def test_the_draft_handoff_page_reads_its_choice_lists_in_one_statement(people, project):
+    """The editor's five choice lists (services, owners, teams, SLA policies, service hours)
+    come from one statement, sorted by what they show; the page costs the same for more
+    services and owners."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.core.factories import UserFactory
+
+    pm = browser_for(people["project_manager"])
+    pm.post(f"/projects/{project.pk}/handoff/start/")
+    url = f"/projects/{project.pk}/handoff/"
+
+    def statements() -> tuple[str, int]:
+        pm.get(url)  # warm the session and calendar caches
+        with CaptureQueriesContext(connection) as queries:
+            html = pm.get(url).content.decode()
+        return html, sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
+
+    html, few = statements()
+    assert 'name="service_owner"' in html and ">Payroll</option>" in html
+    for n in range(5):
+        ServiceFactory(name=f"Zeta service {n}", status="live")
+        UserFactory(role="service_owner", first_name="Owner", last_name=f"Number {n}")
+    html, many = statements()
+    assert few == many <= 6  # a detail page's budget
+    assert html.index(">Payroll</option>") < html.index(">Zeta service 4</option>")
+    assert ">Owner Number 4</option>" in html
