@@ -60,3 +60,12 @@ def load_choices(*bindings: tuple[QuerySet, list]) -> None:
     for n, (_qs, fields) in enumerate(bindings):
         for field in fields:
             field.widget = ListedSelect.replacing(field.widget, lists[n], field.empty_label)
+
+
+def show_choices(rows: list[tuple], *fields) -> None:
+    """Give `fields` a select over (pk, label) rows the page has read already, in their
+    order (a plan's tasks in tree order, say): no statement. The fields keep their querysets
+    for validation."""
+    listed = Listed(rows)
+    for field in fields:
+        field.widget = ListedSelect.replacing(field.widget, listed, field.empty_label)

@@ -308,128 +308,202 @@ def health(spi: Decimal | None, cpi: Decimal | None) -> str:
 # ---------------------------------------------------------------- loading from the database
 
 
-def load_evm_data(project_ids: Sequence[int]) -> dict[int, EvmData]:
-    """The EVM inputs of many projects in four statements, whatever the count: the projects
-    with their newest baseline, their leaf work, their spend, their milestones.
+def load_evm_data(
+    project_ids: Sequence[int], known: dict[int, tuple[Decimal, int | None]] | None = None
+) -> dict[int, EvmData]:
+    """The EVM inputs of many projects in two statements, whatever the count: the projects
+    (budget and newest baseline; skipped when the caller `known`s them as {id: (budget,
+    newest baseline id or None)}), then every input in one UNION ALL (`_inputs`).
 
     Leaf work comes from each project's newest baseline (progress from the live task), or
-    from the live leaf tasks when the project has no baseline (one UNION ALL). Spend is
-    aggregated in SQL per project and day (costs and labour in one UNION ALL); a milestone
-    carries its due date in the newest baseline.
+    from the live leaf tasks when the project has no baseline. Spend is aggregated in SQL per
+    project and day; a milestone carries its due date in the newest baseline.
     """
-    from django.db.models import DateField, OuterRef, Subquery, Value
+    from django.db.models import OuterRef
 
-    from projects.models import Baseline, BaselineMilestone, Milestone, Project
+    from projects.models import Baseline, Project
 
     ids = list(project_ids)
     out = {pid: EvmData() for pid in ids}
     if not ids:
         return out
-    projects = Project.objects.filter(pk__in=ids).annotate(
-        current_baseline=Baseline.objects.filter(project=OuterRef("pk"))
-        .order_by("-number")
-        .values("pk")[:1]
-    )
+    if known is None:
+        newest = Baseline.objects.filter(project=OuterRef("pk")).order_by("-number").values("pk")
+        rows = (
+            Project.objects.filter(pk__in=ids)
+            .annotate(current_baseline=newest[:1])
+            .values_list("pk", "budget", "current_baseline")
+            .order_by()
+        )
+        known = {pid: (budget, baseline_id) for pid, budget, baseline_id in rows}
     baseline_of = {}
-    for pid, budget, baseline_id in projects.values_list("pk", "budget", "current_baseline"):
+    for pid, (budget, baseline_id) in known.items():
         out[pid].budget = budget
         if baseline_id:
             baseline_of[baseline_id] = pid
     unbaselined = [pid for pid in ids if pid not in baseline_of.values()]
 
-    for pid, start, finish, cost, percent in _leaf_work(baseline_of, unbaselined):
-        out[pid].work.append(PlannedWork(start, finish, cost or ZERO, percent or 0))
-
-    for (pid, day), amount in sorted(_spend_by_day(ids).items()):
-        out[pid].spend.append(Spend(day, amount))
-
-    baseline_due = BaselineMilestone.objects.filter(
-        baseline_id__in=list(baseline_of), milestone=OuterRef("pk")
-    ).values("due_date")[:1]
-    milestones = Milestone.objects.filter(project_id__in=ids).order_by(
-        "project_id", "due_date", "pk"
-    )
-    if baseline_of:
-        milestones = milestones.annotate(baseline_due=Subquery(baseline_due))
-    else:  # no baseline, no baseline dates: nothing to look up
-        milestones = milestones.annotate(baseline_due=Value(None, output_field=DateField()))
-    for m in milestones.values(
-        "project_id", "name", "due_date", "completed_on", "waived", "baseline_due"
+    spend: dict[tuple[int, datetime.date], Decimal] = defaultdict(lambda: ZERO)
+    for kind, owner, day, other_day, amount, percent, done_on, waived, name in _inputs(
+        ids, baseline_of, unbaselined
     ):
-        out[m["project_id"]].milestones.append(
-            MilestoneDate(
-                name=m["name"],
-                baseline_due=m["baseline_due"] or m["due_date"],
-                due_date=m["due_date"],
-                completed_on=m["completed_on"],
-                waived=m["waived"],
+        if kind in (_BASELINE_WORK, _LIVE_WORK):
+            pid = baseline_of[owner] if kind == _BASELINE_WORK else owner
+            cost = amount.quantize(CENTS) if amount is not None else ZERO
+            out[pid].work.append(PlannedWork(day, other_day, cost, percent or 0))
+        elif kind == _SPEND:  # costs in cents already; labour (hours × rate) to the cent
+            spend[(owner, day)] += amount.quantize(CENTS, rounding=ROUND_HALF_UP)
+        else:
+            out[owner].milestones.append(
+                MilestoneDate(
+                    name=name,
+                    baseline_due=other_day or day,
+                    due_date=day,
+                    completed_on=done_on,
+                    waived=waived,
+                )
             )
-        )
+    for (pid, day), amount in sorted(spend.items()):
+        out[pid].spend.append(Spend(day, amount))
     return out
 
 
-def _leaf_work(baseline_of: dict[int, int], unbaselined: list[int]) -> list[tuple]:
-    """(project id, planned start, planned finish, planned cost, percent complete) of each
-    leaf: a baselined project's from its newest baseline, another's from its live tasks."""
-    from django.db.models import BooleanField, Exists, F, OuterRef, Value
+_BASELINE_WORK, _LIVE_WORK, _SPEND, _MILESTONE = range(4)
 
-    from projects.models import BaselineTask, Task
 
-    columns = ("planned_start", "planned_finish", "planned_cost", "progress", "baselined")
+def _inputs(ids: list[int], baseline_of: dict[int, int], unbaselined: list[int]):
+    """One UNION ALL of the projects' EVM inputs, each row (kind, owner, day, other day,
+    amount, percent, completed on, waived, name), the columns a kind lacks left NULL:
+
+    - baseline work: the newest baseline's leaves (owner: the baseline), start and finish,
+      planned cost, the live task's percent complete;
+    - live work (projects without a baseline): leaf tasks, the same columns;
+    - spend: per project and day, cost entries and labour (hours × rate), each summed;
+    - milestones: due date, its date in the newest baseline, completion, waiver, name.
+    """
+    from django.db.models import (
+        BooleanField,
+        CharField,
+        DateField,
+        DecimalField,
+        Exists,
+        ExpressionWrapper,
+        F,
+        IntegerField,
+        OuterRef,
+        Subquery,
+        Sum,
+        Value,
+    )
+    from django.db.models.functions import Cast
+
+    from projects.models import (
+        BaselineMilestone,
+        BaselineTask,
+        CostEntry,
+        Milestone,
+        Task,
+        TimeEntry,
+    )
+
+    money = DecimalField(max_digits=20, decimal_places=4)
+
+    def none(field):  # typed: PostgreSQL resolves a union's bare NULLs as text
+        return Cast(Value(None), output_field=field)
+
+    def row(queryset, kind: int, owner: str, **columns):
+        """`queryset` as the union's columns: its own where named, NULL elsewhere."""
+        typed = {
+            "day": DateField(),
+            "other_day": DateField(),
+            "amount": money,
+            "percent": IntegerField(),
+            "done_on": DateField(),
+            "waived": BooleanField(),
+            "name": CharField(),
+        }
+        values = {f"evm_{name}": columns.get(name, none(field)) for name, field in typed.items()}
+        return (
+            queryset.annotate(evm_kind=Value(kind, IntegerField()), evm_owner=F(owner), **values)
+            .values_list("evm_kind", "evm_owner", *values)
+            .order_by()
+        )
+
+    def planned(name: str):
+        return ExpressionWrapper(F(name), output_field=money)
+
     parts = []
     if baseline_of:
+        leaves = BaselineTask.objects.filter(baseline_id__in=list(baseline_of), is_leaf=True)
         parts.append(
-            BaselineTask.objects.filter(baseline_id__in=list(baseline_of), is_leaf=True)
-            .annotate(progress=F("task__percent_complete"), baselined=Value(True, BooleanField()))
-            .values_list("baseline_id", *columns)
-            .order_by()
+            row(
+                leaves,
+                _BASELINE_WORK,
+                "baseline_id",
+                day=F("planned_start"),
+                other_day=F("planned_finish"),
+                amount=planned("planned_cost"),
+                percent=F("task__percent_complete"),
+            )
         )
     if unbaselined:
         leaves = Task.objects.filter(project_id__in=unbaselined).filter(
             ~Exists(Task.objects.filter(parent=OuterRef("pk")))
         )
         parts.append(
-            leaves.annotate(progress=F("percent_complete"), baselined=Value(False, BooleanField()))
-            .values_list("project_id", *columns)
-            .order_by()
+            row(
+                leaves,
+                _LIVE_WORK,
+                "project_id",
+                day=F("planned_start"),
+                other_day=F("planned_finish"),
+                amount=planned("planned_cost"),
+                percent=F("percent_complete"),
+            )
         )
-    if not parts:
-        return []
-    return [
-        (baseline_of[owner] if baselined else owner, start, finish, cost, progress)
-        for owner, start, finish, cost, progress, baselined in parts[0].union(*parts[1:], all=True)
-    ]
-
-
-def _spend_by_day(ids: list[int]) -> dict[tuple[int, datetime.date], Decimal]:
-    """Cost entries and labour (hours × rate) summed per project and day, to the cent (cost
-    entries are in cents already), in one statement."""
-    from django.db.models import DecimalField, ExpressionWrapper, F, Sum
-
-    from projects.models import CostEntry, TimeEntry
-
-    amount = DecimalField(max_digits=20, decimal_places=4)
-    labour = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=amount)
-    costs = (
-        CostEntry.objects.filter(project_id__in=ids)
-        .values("project_id", "incurred_on")
-        .annotate(total=Sum("amount", output_field=amount))
-        .values_list("project_id", "incurred_on", "total")
-        .order_by()
+    costs = CostEntry.objects.filter(project_id__in=ids).values("project_id", "incurred_on")
+    parts.append(
+        row(
+            costs.annotate(total=Sum("amount", output_field=money)),
+            _SPEND,
+            "project_id",
+            day=F("incurred_on"),
+            amount=F("total"),
+        )
     )
-    hours = (
-        TimeEntry.objects.filter(project_id__in=ids, hourly_rate__isnull=False)
-        .values("project_id", "date")
-        .annotate(total=Sum(labour))
-        .values_list("project_id", "date", "total")
-        .order_by()
+    labour = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=money)
+    hours = TimeEntry.objects.filter(project_id__in=ids, hourly_rate__isnull=False)
+    parts.append(
+        row(
+            hours.values("project_id", "date").annotate(total=Sum(labour)),
+            _SPEND,
+            "project_id",
+            day=F("date"),
+            amount=F("total"),
+        )
     )
-    spend: dict[tuple[int, datetime.date], Decimal] = defaultdict(lambda: ZERO)
-    for pid, day, total in costs.union(hours, all=True):
-        spend[(pid, day)] += Decimal(total).quantize(CENTS, rounding=ROUND_HALF_UP)
-    return spend
+    in_baseline = BaselineMilestone.objects.filter(
+        baseline_id__in=list(baseline_of), milestone=OuterRef("pk")
+    ).values("due_date")[:1]
+    parts.append(
+        row(
+            Milestone.objects.filter(project_id__in=ids),
+            _MILESTONE,
+            "project_id",
+            day=F("due_date"),
+            other_day=Subquery(in_baseline) if baseline_of else none(DateField()),
+            done_on=F("completed_on"),
+            waived=F("waived"),
+            name=F("name"),
+        )
+    )
+    return parts[0].union(*parts[1:], all=True)
 
 
 def project_evm(project, as_of: datetime.date) -> EarnedValue:
-    """The EVM measures of one project as of a date."""
-    return earned_value_measures(load_evm_data([project.pk])[project.pk], as_of)
+    """The EVM measures of one project as of a date (its budget and newest baseline taken
+    from the row when it carries them, as `projects.queries.portfolio` rows do)."""
+    known = None
+    if hasattr(project, "current_baseline"):
+        known = {project.pk: (project.budget, project.current_baseline)}
+    return earned_value_measures(load_evm_data([project.pk], known=known)[project.pk], as_of)

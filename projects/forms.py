@@ -79,6 +79,7 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = project.tasks.all()
         self.fields["assignee"].queryset = _staff()
+        load_choices((_staff(), [self.fields["assignee"]]))  # kept per worker, sorted by name
 
 
 class TaskProgressForm(forms.Form):
@@ -145,6 +146,7 @@ class RiskForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _staff()
+        load_choices((_staff(), [self.fields["owner"]]))  # kept per worker, sorted by name
 
 
 class MemberForm(forms.Form):
@@ -154,6 +156,7 @@ class MemberForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = _staff()
+        load_choices((_staff(), [self.fields["user"]]))  # kept per worker, sorted by name
 
 
 class TransitionForm(forms.Form):

@@ -10,6 +10,8 @@ control to execution. The approver is the audit row's actor.
 
 from collections.abc import Callable
 
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+
 from core.exceptions import GateNotMet
 from core.lifecycle import Lifecycle, Transition
 from core.roles import Role, has_role
@@ -39,62 +41,70 @@ def _budget_set(project) -> bool:
     return project.budget > 0
 
 
-def _has_task(project) -> bool:
-    return project.tasks.exists()
+class InDatabase:
+    """A criterion the database answers: `expression()` is a boolean expression over a
+    project row (`OuterRef("pk")` is the project). A gate's such criteria are answered
+    together, in one statement (`gate_checklist`); called alone it asks for itself."""
+
+    def __init__(self, expression: Callable[[], object]):
+        self.expression = expression
+
+    def __call__(self, project) -> bool:
+        return bool(_answers(project, {"met": self.expression()}).get("met"))
 
 
-def _has_milestone(project) -> bool:
-    return project.milestones.exists()
+def _answers(project, expressions: dict) -> dict:
+    from projects.models import Project
+
+    row = Project.objects.filter(pk=project.pk).values(**expressions).order_by().first()
+    return row or {}
 
 
-def _leaves_planned(project) -> bool:
-    from django.db.models import Exists, OuterRef, Q
+def _rows(model_name: str):
+    from django.apps import apps
 
-    from projects.models import Task
-
-    leaves = project.tasks.filter(~Exists(Task.objects.filter(parent=OuterRef("pk"))))
-    return not leaves.filter(
-        Q(planned_start__isnull=True)
-        | Q(planned_finish__isnull=True)
-        | Q(planned_cost__isnull=True)
-    ).exists()
+    return apps.get_model("projects", model_name).objects
 
 
-def _baseline_captured(project) -> bool:
-    return project.baselines.exists()
+def _of_project(model_name: str):
+    return _rows(model_name).filter(project=OuterRef("pk"))
 
 
-def _progress_reported(project) -> bool:
-    return project.tasks.filter(percent_complete__gt=0).exists() or (
-        project.tasks.filter(actual_start__isnull=False).exists()
-    )
+def _leaves():
+    return _of_project("Task").filter(~Exists(_rows("Task").filter(parent=OuterRef("pk"))))
 
 
-def _work_complete(project) -> bool:
-    from django.db.models import Exists, OuterRef
+UNPLANNED = Q(planned_start__isnull=True) | Q(planned_finish__isnull=True)
+UNPLANNED |= Q(planned_cost__isnull=True)
+STARTED = Q(percent_complete__gt=0) | Q(actual_start__isnull=False)
 
-    from projects.models import Task
-
-    leaves = project.tasks.filter(~Exists(Task.objects.filter(parent=OuterRef("pk"))))
-    return not leaves.filter(percent_complete__lt=100).exists()
-
-
-def _milestones_done(project) -> bool:
-    return not project.milestones.filter(completed_on__isnull=True, waived=False).exists()
+_has_task = InDatabase(lambda: Exists(_of_project("Task")))
+_has_milestone = InDatabase(lambda: Exists(_of_project("Milestone")))
+_leaves_planned = InDatabase(lambda: ~Exists(_leaves().filter(UNPLANNED)))
+_baseline_captured = InDatabase(lambda: Exists(_of_project("Baseline")))
+_progress_reported = InDatabase(lambda: Exists(_of_project("Task").filter(STARTED)))
+_work_complete = InDatabase(lambda: ~Exists(_leaves().filter(percent_complete__lt=100)))
+_milestones_done = InDatabase(
+    lambda: ~Exists(_of_project("Milestone").filter(completed_on__isnull=True, waived=False))
+)
 
 
 def _lessons_learned(project) -> bool:
     return bool(project.lessons_learned.strip())
 
 
-def _handoff_accepted(project) -> bool:
+def _handoff_accepted_expression():
     """A project with a target service (its own, or a new one in a handoff) needs the
     service owner's acceptance; a project with no service closes without one."""
     from projects.choices import HandoffStatus
 
-    if project.service_id is None and not project.handoffs.exists():
-        return True
-    return project.handoffs.filter(status=HandoffStatus.ACCEPTED).exists()
+    handoffs = _of_project("Handoff")
+    no_service = Q(service__isnull=True) & ~Exists(handoffs)
+    accepted = Q(Exists(handoffs.filter(status=HandoffStatus.ACCEPTED)))
+    return ExpressionWrapper(no_service | accepted, output_field=BooleanField())
+
+
+_handoff_accepted = InDatabase(_handoff_accepted_expression)
 
 
 Criterion = tuple[str, Callable[[object], bool]]
@@ -130,8 +140,19 @@ GATE_CRITERIA: dict[str, list[Criterion]] = {
 
 
 def gate_checklist(project) -> list[tuple[str, bool]]:
-    """The criteria to leave the project's current phase, each with whether it is met."""
-    return [(label, bool(check(project))) for label, check in GATE_CRITERIA.get(project.phase, [])]
+    """The criteria to leave the project's current phase, each with whether it is met (those
+    the database answers, in one statement)."""
+    criteria = GATE_CRITERIA.get(project.phase, [])
+    asked = {
+        f"gate_{n}": check.expression()
+        for n, (_label, check) in enumerate(criteria)
+        if isinstance(check, InDatabase)
+    }
+    answers = _answers(project, asked) if asked else {}
+    return [
+        (label, bool(answers.get(f"gate_{n}")) if f"gate_{n}" in asked else bool(check(project)))
+        for n, (label, check) in enumerate(criteria)
+    ]
 
 
 def gate_unmet(project) -> list[str]:

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from core.roles import STAFF_ROLES, Role, has_role
 from projects import evm
 from projects.choices import OPEN_PHASES, HandoffStatus
-from projects.models import CostEntry, Handoff, Milestone, Project, Task, TimeEntry
+from projects.models import Baseline, CostEntry, Handoff, Milestone, Project, Task, TimeEntry
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -88,6 +88,7 @@ def portfolio(user) -> QuerySet[Project]:
     next_milestone = Milestone.objects.filter(
         project=OuterRef("pk"), completed_on__isnull=True, waived=False
     ).order_by("due_date", "id")
+    newest_baseline = Baseline.objects.filter(project=OuterRef("pk")).order_by("-number")
     return (
         projects_visible_to(user)
         .select_related("manager", "sponsor", "service", "improvement")
@@ -95,8 +96,18 @@ def portfolio(user) -> QuerySet[Project]:
             next_milestone_name=Subquery(next_milestone.values("name")[:1]),
             next_milestone_due=Subquery(next_milestone.values("due_date")[:1]),
             spent=_spent_subqueries(),
+            current_baseline=Subquery(newest_baseline.values("pk")[:1]),
+            current_baseline_number=Subquery(newest_baseline.values("number")[:1]),
         )
     )
+
+
+def evm_known(projects) -> dict | None:
+    """What `evm.load_evm_data` would read first (budget, newest baseline), when `projects`
+    came from `portfolio`; None otherwise."""
+    if all(hasattr(p, "current_baseline") for p in projects):
+        return {p.pk: (p.budget, p.current_baseline) for p in projects}
+    return None
 
 
 @dataclass
@@ -110,7 +121,7 @@ class PortfolioMeasures:
 def portfolio_measures(projects, as_of: datetime.date) -> dict[int, PortfolioMeasures]:
     """SPI, CPI, health and budget used for a page of projects (a fixed number of queries)."""
     projects = list(projects)
-    data = evm.load_evm_data([p.pk for p in projects])
+    data = evm.load_evm_data([p.pk for p in projects], known=evm_known(projects))
     out = {}
     for p in projects:
         measures = evm.earned_value_measures(data[p.pk], as_of)

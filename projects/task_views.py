@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.choice_lists import show_choices
 from core.exceptions import DomainError
 from projects import task_actions
 from projects.forms import DependencyForm, TaskForm, TaskProgressForm
@@ -29,6 +30,13 @@ def plan(request, pk: int):
         r.predecessor_wbs = [
             names.get(link.predecessor_id) for link in r.task.predecessor_links.all()
         ]
+    task_form, dependency_form = TaskForm(project=project), DependencyForm(project=project)
+    show_choices(  # the tasks just read, in plan order
+        [(r.task.pk, str(r.task)) for r in rows],
+        task_form.fields["parent"],
+        dependency_form.fields["predecessor"],
+        dependency_form.fields["successor"],
+    )
     return render(
         request,
         "projects/plan.html",
@@ -37,8 +45,8 @@ def plan(request, pk: int):
             project,
             "plan",
             rows=rows,
-            task_form=TaskForm(project=project),
-            dependency_form=DependencyForm(project=project),
+            task_form=task_form,
+            dependency_form=dependency_form,
             baselines=project.baselines.select_related("captured_by").order_by("-number"),
         ),
     )

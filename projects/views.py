@@ -28,6 +28,7 @@ from projects.outcome import project_outcome
 from projects.queries import (
     can_create_projects,
     can_edit,
+    evm_known,
     handoffs_awaiting,
     portfolio,
     portfolio_measures,
@@ -215,7 +216,7 @@ def overview(request, pk: int):
     """Phase and gate checklist, the moves on offer, EVM tiles and the S-curve."""
     project = _project(request, pk)
     today = timezone.localdate()
-    data = evm.load_evm_data([project.pk])[project.pk]
+    data = evm.load_evm_data([project.pk], known=evm_known([project]))[project.pk]
     measures = evm.earned_value_measures(data, today)
     allowed = {t.action for t in PROJECT_LIFECYCLE.allowed_for(project, request.user)}
     moves = [
@@ -239,7 +240,6 @@ def overview(request, pk: int):
             s_curve=evm.s_curve(data, today),
             members=project.memberships.select_related("user"),
             member_form=MemberForm(),
-            baseline=project.baselines.order_by("-number").first(),
             history=history,
             outcome=project_outcome(project) if project.hypercare_start else None,
         ),

@@ -36,6 +36,19 @@ def _loaders() -> dict:
     }
 
 
+def kept_row(name: str, read):
+    """One catalogue row found by a rule rather than a key (the default SLA policy, the
+    built-in 24x7 hours), kept like the others: `read()` once per stamp, or every time when
+    nothing can be kept."""
+    store = KEPT.store()
+    if store is None:
+        return read()
+    singles = store.setdefault("singles", {})
+    if name not in singles:
+        singles[name] = read()
+    return singles[name]
+
+
 def bump(**_kwargs) -> None:
     """Mark the catalogue as changed (after a bulk update, say)."""
     KEPT.bump()

@@ -20,7 +20,7 @@ from core.choice_lists import load_choices
 from core.exceptions import DomainError
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
-from servicedesk import actions, survey_actions
+from servicedesk import actions, catalogue, survey_actions
 from servicedesk.availability import availability
 from servicedesk.choices import IncidentStatus, Priority
 from servicedesk.errors import SurveyAlreadyAnswered
@@ -44,7 +44,7 @@ from servicedesk.queries import (
     queue_counts,
     services_visible_to,
 )
-from servicedesk.sla import policy_for, service_hours_for, sla_state
+from servicedesk.sla import builtin_24x7, calendar_for, policy_for, sla_state
 
 SORTS = {
     "opened": ("-opened_at", "-id"),
@@ -376,7 +376,11 @@ def service_detail(request, pk: int):
     recent = incident_list_for(request.user).filter(service=service)[:10]
     now = timezone.now()
     span = timedelta(days=TIMELINE_DAYS)
-    hours_row, cal = service_hours_for(service)
+    # The default policy and the built-in hours, when the service has none of its own, are
+    # kept rows of the catalogue (a statement each otherwise).
+    hours_row = service.service_hours or catalogue.kept_row("builtin_24x7", builtin_24x7)
+    cal = calendar_for(hours_row)
+    policy = service.sla_policy or catalogue.kept_row("default_policy", lambda: policy_for(None))
     outages = list(
         outages_overlapping(service, start=now - span, end=now).select_related("incident")
     )
@@ -403,7 +407,7 @@ def service_detail(request, pk: int):
             "outages": outages,
             "show_outages": is_staff_member(request.user),
             "service_hours": hours_row,
-            "policy": service.sla_policy or policy_for(None),
+            "policy": policy,
             "policy_is_default": service.sla_policy_id is None,
             "timeline_days": TIMELINE_DAYS,
         },

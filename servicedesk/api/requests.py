@@ -275,18 +275,21 @@ class ServiceRequestViewSet(
             return RequestDetailSerializer
         return RequestSerializer
 
-    def _detail(self, request_obj, code=status.HTTP_200_OK) -> Response:
-        fresh = (
-            request_list_for(self.request.user)
-            .prefetch_related("approvals__approver", "tasks")
-            .get(pk=request_obj.pk)
-        )
-        response = Response(RequestDetailSerializer(fresh).data, status=code)
-        response["ETag"] = etag_for(fresh)
+    def _detail(self, request_obj, code=status.HTTP_200_OK, *, fresh=False) -> Response:
+        """The request object; one just written is read again with its approvals and tasks
+        unless it was read that way (`fresh`)."""
+        if not fresh:
+            request_obj = (
+                request_list_for(self.request.user)
+                .prefetch_related("approvals__approver", "tasks")
+                .get(pk=request_obj.pk)
+            )
+        response = Response(RequestDetailSerializer(request_obj).data, status=code)
+        response["ETag"] = etag_for(request_obj)
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.get_object())
+        return self._detail(self.get_object(), fresh=True)
 
     @extend_schema(request=RequestCreateSerializer, responses={201: RequestDetailSerializer})
     def create(self, request, *args, **kwargs):

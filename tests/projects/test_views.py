@@ -219,3 +219,51 @@ def test_pm_opens_and_edits_a_project_with_version_check(people):
     assert "changed by someone else" in stale.content.decode()
     project.refresh_from_db()
     assert (project.name, project.version) == ("Renamed", 2)
+
+
+@pytest.mark.parametrize("phase", [Phase.INITIATION, Phase.PLANNING, Phase.EXECUTION])
+def test_the_overview_costs_the_same_for_any_plan(people, project, phase):
+    """A project's overview (gate, EVM tiles and S-curve, baseline, members, history) within
+    a detail page's budget: six statements, the EVM inputs in one; seven when the people list
+    cannot be kept (no shared cache). The gate's criteria are answered in one statement. The
+    same for a larger plan, spend and team."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects import actions
+    from projects.models import ProjectMember
+    from tests.core.factories import AgentFactory
+
+    Project.objects.filter(pk=project.pk).update(phase=phase)
+    client = browser_for(people["project_manager"])
+    url = f"/projects/{project.pk}/"
+
+    def grow(n: int) -> None:
+        start = project.tasks.count()
+        for i in range(start, start + n):
+            TaskFactory(project=project, name=f"Task {i}", planned_cost=Decimal("100"))
+            MilestoneFactory(project=project, due_date=datetime.date(2099, 1, 1))
+            CostEntryFactory(project=project, amount=Decimal("10"))
+            ProjectMember.objects.create(
+                project=project, user=AgentFactory(first_name=f"Member{i}"), role="member"
+            )
+
+    def statements() -> tuple[str, int]:
+        client.get(url)  # warm the session, calendar and kept lists
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        queries_seen.append(queries.captured_queries)
+        assert response.status_code == 200
+        return response.content.decode(), sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
+
+    queries_seen = []
+    grow(2)
+    actions.baseline_capture(project=project, actor=people["project_manager"])
+    _html, few = statements()
+    grow(6)
+    html, many = statements()
+    kept = not isinstance(caches["default"], LocMemCache)
+    assert few == many <= (6 if kept else 7), [q["sql"][:80] for q in queries_seen[-1]]
+    assert "Member7" in html and "against baseline 1" in html
