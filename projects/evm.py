@@ -429,38 +429,27 @@ def _inputs(ids: list[int], baseline_of: dict[int, int], unbaselined: list[int])
             .order_by()
         )
 
-    def planned(name: str):
-        return ExpressionWrapper(F(name), output_field=money)
+    def work(leaves, kind: int, owner: str, progress: str):
+        planned_cost = ExpressionWrapper(F("planned_cost"), output_field=money)
+        return row(
+            leaves,
+            kind,
+            owner,
+            day=F("planned_start"),
+            other_day=F("planned_finish"),
+            amount=planned_cost,
+            percent=F(progress),
+        )
 
     parts = []
     if baseline_of:
         leaves = BaselineTask.objects.filter(baseline_id__in=list(baseline_of), is_leaf=True)
-        parts.append(
-            row(
-                leaves,
-                _BASELINE_WORK,
-                "baseline_id",
-                day=F("planned_start"),
-                other_day=F("planned_finish"),
-                amount=planned("planned_cost"),
-                percent=F("task__percent_complete"),
-            )
-        )
+        parts.append(work(leaves, _BASELINE_WORK, "baseline_id", "task__percent_complete"))
     if unbaselined:
         leaves = Task.objects.filter(project_id__in=unbaselined).filter(
             ~Exists(Task.objects.filter(parent=OuterRef("pk")))
         )
-        parts.append(
-            row(
-                leaves,
-                _LIVE_WORK,
-                "project_id",
-                day=F("planned_start"),
-                other_day=F("planned_finish"),
-                amount=planned("planned_cost"),
-                percent=F("percent_complete"),
-            )
-        )
+        parts.append(work(leaves, _LIVE_WORK, "project_id", "percent_complete"))
     costs = CostEntry.objects.filter(project_id__in=ids).values("project_id", "incurred_on")
     parts.append(
         row(
