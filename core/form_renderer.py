@@ -98,7 +98,7 @@ class ListedSelect(forms.Select):
 
     @classmethod
     def replacing(cls, widget: forms.Select, listed: Listed, blank_label: str | None):
-        new = cls(listed, blank_label, attrs=widget.attrs)
+        new = cls(listed, blank_label, attrs=dict(widget.attrs))
         new.is_required, new.is_localized = widget.is_required, widget.is_localized
         return new
 

@@ -36,6 +36,7 @@ class KeptRows:
         self._since = 0.0
         self._store: dict = {}
         self.models: set = set()  # those connected: their rows may be kept
+        self._receivers: list = []  # the signals hold their receivers weakly
 
     def current_version(self) -> str | None:
         """The shared stamp (set if there is none yet), or None when there is no shared cache
@@ -87,7 +88,7 @@ class KeptRows:
             if update_fields is None or not set(update_fields) <= ignore_fields:
                 self.bump()
 
-        self._receivers = [*getattr(self, "_receivers", []), saved]  # signals hold weak refs
+        self._receivers.append(saved)
         for model in models:
             self.models.add(model)
             uid = f"{self.key}-{model._meta.label}"
