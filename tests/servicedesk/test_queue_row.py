@@ -84,3 +84,41 @@ def test_the_queue_escapes_what_people_typed(incidents):
     html = PYTHON_ROW.render(Context({"incident": incidents[1], "can_work": True}))
     assert "Payroll &amp; &lt;HR&gt;" in html
     assert 'class="badge p1">P1<' in html and 'data-testid="sla-badge"' in html
+
+
+# The portal's row as it was written in templates/servicedesk/portal.html.
+PORTAL_TEMPLATE_ROW = Template(
+    """<tr>
+      <td><a href="{% url 'servicedesk:portal_incident' incident.number %}">{{ incident.number }}</a></td>
+      <td>{{ incident.title|truncatechars:80 }}</td>
+      <td>{{ incident.service.name|default:"—" }}</td>
+      <td><span class="badge {% if incident.status == 'resolved' %}ok{% endif %}">{{ incident.get_status_display }}</span></td>
+      {% if shared %}<td>{{ incident.requester.display_name }}</td>{% endif %}
+      <td class="small">{{ incident.opened_at|date:"Y-m-d H:i" }}</td>
+    </tr>"""  # noqa: E501
+)
+PORTAL_PYTHON_ROW = Template("{% load servicedesk_queue %}{% portal_row incident shared %}")
+
+
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_a_portal_row_shows_what_the_row_template_showed(incidents, people, shared, zone):
+    resolved = incidents[1]
+    actions.incident_transition(incident=resolved, action="start", actor=people["agent"], data={})
+    actions.incident_transition(
+        incident=resolved,
+        action="resolve",
+        actor=people["agent"],
+        data={"resolution_code": "fixed", "resolution_note": "Rerun."},
+    )
+    actions.incident_open(actor=people["requester"], title="z" * 79 + "e\u0301")
+    actions.incident_open(actor=people["requester"], title="w" * 80 + "e\u0301")
+    rows = list(incident_list_for(people["agent"]).order_by("pk"))
+    assert any(row.status == "resolved" for row in rows) and len(rows) == 7
+    with timezone.override(zone):
+        for incident in rows:
+            context = {"incident": incident, "shared": shared}
+            expected = _between_tags(PORTAL_TEMPLATE_ROW.render(Context(context)))
+            assert _between_tags(PORTAL_PYTHON_ROW.render(Context(context))) == expected
+    html = PORTAL_PYTHON_ROW.render(Context({"incident": rows[0], "shared": True}))
+    assert "&lt;script&gt;" in html and "<script>" not in html
