@@ -7,6 +7,7 @@ link to the records behind it; trends carry the last periods of the same snapsho
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
@@ -122,6 +123,9 @@ def trend_since(kind: str, today: datetime.date) -> datetime.date:
     return start
 
 
+_quoted = functools.lru_cache(maxsize=65536)(quote_plus)
+
+
 def records_url(definition, snapshot_or_period, scope: str) -> str | None:
     """Where the records behind a number are: the drill-down list, or the project's page."""
     if definition.records is None:
@@ -129,8 +133,9 @@ def records_url(definition, snapshot_or_period, scope: str) -> str | None:
     if definition.group == "project":
         return definition.records(None, scope)
     kind, start = snapshot_or_period
-    # What urlencode gives for these four, spelled out: a table links ~1,500 cells.
-    query = f"kpi={quote_plus(definition.code)}&scope={quote_plus(scope)}&period={quote_plus(kind)}"
+    # What urlencode gives for these four, spelled out: a table links ~1,500 cells, whose
+    # codes, scopes and period kinds repeat (quoted once each).
+    query = f"kpi={_quoted(definition.code)}&scope={_quoted(scope)}&period={_quoted(kind)}"
     return f"{cached_reverse('kpis:records')}?{query}&start={start.isoformat()}"
 
 

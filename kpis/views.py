@@ -108,15 +108,16 @@ def _table(codes, scope_prefix: str, kind: str, start: datetime.date, scopes=Non
     )
     if scopes is not None:
         snaps = snaps.filter(scope__in=scopes)
-    for snap in snaps:
-        definition = registry.get(snap.code)
+    columns = ("code", "scope", "value", "status", "period_start", "extra")  # no instances
+    for code, scope, value, status, period_start, extra in snaps.values_list(*columns):
+        definition = registry.get(code)
         if definition is None:
             continue
-        currency = (snap.extra or {}).get("currency", "")
-        rows.setdefault(snap.scope, {})[snap.code] = {
-            "value": format_value(snap.value, definition.unit, definition.decimals, currency),
-            "css": dashboards.STATUS_CSS.get(snap.status, ""),
-            "url": dashboards.records_url(definition, (kind, snap.period_start), snap.scope),
+        currency = (extra or {}).get("currency", "")
+        rows.setdefault(scope, {})[code] = {
+            "value": format_value(value, definition.unit, definition.decimals, currency),
+            "css": dashboards.STATUS_CSS.get(status, ""),
+            "url": dashboards.records_url(definition, (kind, period_start), scope),
         }
     return rows
 

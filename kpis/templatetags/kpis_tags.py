@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.fast_html import cached_reverse
+from core.fast_html import conditional_escape as _esc
 from kpis.choices import STATUS_CSS
 
 register = template.Library()
@@ -62,21 +62,9 @@ def kpi_cells(cells: dict, columns: list[dict]) -> str:
         cell = cells.get(column["code"]) if cells else None
         if not cell:
             out.append(NO_VALUE)
-        elif cell["url"]:
-            out.append(
-                format_html(
-                    '<td class="num"><span class="kpi-dot {}"></span><a href="{}">{}</a></td>',
-                    cell["css"],
-                    cell["url"],
-                    cell["value"],
-                )
-            )
-        else:
-            out.append(
-                format_html(
-                    '<td class="num"><span class="kpi-dot {}"></span>{}</td>',
-                    cell["css"],
-                    cell["value"],
-                )
-            )
+        else:  # what format_html gave, without its lazy-string wrappers
+            css, value = _esc(cell["css"]), _esc(cell["value"])
+            if cell["url"]:
+                value = f'<a href="{_esc(cell["url"])}">{value}</a>'
+            out.append(f'<td class="num"><span class="kpi-dot {css}"></span>{value}</td>')
     return mark_safe("".join(out))  # noqa: S308 - every part escaped above
