@@ -83,22 +83,30 @@ def _spent_subqueries():
     ) + Coalesce(Subquery(labour, output_field=MONEY), Value(Decimal("0")), output_field=MONEY)
 
 
-def portfolio(user) -> QuerySet[Project]:
-    """Projects with their people, next open milestone and money spent, in one query."""
-    next_milestone = Milestone.objects.filter(
-        project=OuterRef("pk"), completed_on__isnull=True, waived=False
-    ).order_by("due_date", "id")
+def workspace_projects(user) -> QuerySet[Project]:
+    """Projects with their people and newest baseline (id and number), in one query: what a
+    project's own pages show and what `evm.load_evm_data` would otherwise read first."""
     newest_baseline = Baseline.objects.filter(project=OuterRef("pk")).order_by("-number")
     return (
         projects_visible_to(user)
         .select_related("manager", "sponsor", "service", "improvement")
         .annotate(
-            next_milestone_name=Subquery(next_milestone.values("name")[:1]),
-            next_milestone_due=Subquery(next_milestone.values("due_date")[:1]),
-            spent=_spent_subqueries(),
             current_baseline=Subquery(newest_baseline.values("pk")[:1]),
             current_baseline_number=Subquery(newest_baseline.values("number")[:1]),
         )
+    )
+
+
+def portfolio(user) -> QuerySet[Project]:
+    """Workspace rows with the next open milestone and money spent, in one query: what a
+    row of the portfolio (page and API) shows."""
+    next_milestone = Milestone.objects.filter(
+        project=OuterRef("pk"), completed_on__isnull=True, waived=False
+    ).order_by("due_date", "id")
+    return workspace_projects(user).annotate(
+        next_milestone_name=Subquery(next_milestone.values("name")[:1]),
+        next_milestone_due=Subquery(next_milestone.values("due_date")[:1]),
+        spent=_spent_subqueries(),
     )
 
 

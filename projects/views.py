@@ -33,6 +33,7 @@ from projects.queries import (
     portfolio,
     portfolio_measures,
     projects_visible_to,
+    workspace_projects,
 )
 
 TABS = [
@@ -54,7 +55,7 @@ def _staff_only(request):
 
 def _project(request, pk: int) -> Project:
     _staff_only(request)
-    return get_object_or_404(portfolio(request.user), pk=pk)
+    return get_object_or_404(workspace_projects(request.user), pk=pk)
 
 
 def _editable(request, pk: int) -> Project:
