@@ -1,8 +1,11 @@
+import logging
 import socket
 
 from celery import shared_task
 
 from core.task_policy import task_policy
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(**task_policy(time_limit=30, max_retries=0))
@@ -18,9 +21,13 @@ def deliver_webhook(self, delivery_id: int) -> bool:
     from core.models import WebhookDelivery
     from core.webhooks import MAX_ATTEMPTS, attempt_delivery
 
-    if attempt_delivery(delivery_id):
-        return True
-    attempts = WebhookDelivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
+    try:
+        if attempt_delivery(delivery_id):
+            return True
+        attempts = WebhookDelivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
+    except WebhookDelivery.DoesNotExist:  # deleted with its endpoint meanwhile
+        logger.info("webhook delivery %s no longer exists; nothing to deliver", delivery_id)
+        return False
     if attempts >= MAX_ATTEMPTS or self.app.conf.task_always_eager:
         return False  # in-process mode does not sleep through backoff; admins can re-send
     raise self.retry(countdown=min(10 * 2 ** (attempts - 1), 3600))

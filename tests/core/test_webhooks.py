@@ -275,3 +275,21 @@ def test_the_deliveries_list_costs_the_same_statements_for_any_number_of_rows(pe
         return sum(1 for q in queries if "SAVEPOINT" not in q["sql"])
 
     assert statements(2) == statements(12) <= 8
+
+
+def test_a_delivery_deleted_before_it_is_sent_is_dropped_quietly(people):
+    """An endpoint deleted (with its deliveries) while a delivery waits in the queue: the
+    task finds nothing to send and says so, instead of failing."""
+    from core.tasks import deliver_webhook
+
+    endpoint = WebhookEndpoint.objects.create(
+        name="erp", url="http://127.0.0.1:9/hook", secret="s", created_by=people["admin"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_id=uuid.uuid4(), event="incident.updated", payload={}
+    )
+    gone = delivery.pk
+    endpoint.delete()
+    result = deliver_webhook.apply(args=(gone,))
+    assert result.successful() and result.get() is False
+    assert not WebhookDelivery.objects.filter(pk=gone).exists()
