@@ -58,14 +58,16 @@ def load_choices(*bindings: tuple[QuerySet, list]) -> None:
             if keys[n] is not None:
                 store[keys[n]] = lists[n]
     for n, (_qs, fields) in enumerate(bindings):
-        for field in fields:
-            field.widget = ListedSelect.replacing(field.widget, lists[n], field.empty_label)
+        _show(lists[n], fields)
 
 
 def show_choices(rows: list[tuple], *fields) -> None:
     """Give `fields` a select over (pk, label) rows the page has read already, in their
     order (a plan's tasks in tree order, say): no statement. The fields keep their querysets
     for validation."""
-    listed = Listed(rows)
+    _show(Listed(rows), fields)
+
+
+def _show(listed: Listed, fields) -> None:
     for field in fields:
         field.widget = ListedSelect.replacing(field.widget, listed, field.empty_label)

@@ -27,6 +27,11 @@ from django.db.models import signals
 logger = logging.getLogger(__name__)
 
 
+def shared_cache() -> bool:
+    """Whether the default cache is shared by the workers (Redis), not one per process."""
+    return not isinstance(caches["default"], LocMemCache)
+
+
 class KeptRows:
     def __init__(self, key: str, *, max_age: float = 300.0):
         self.key = key  # the stamp's key in the shared cache
@@ -41,7 +46,7 @@ class KeptRows:
     def current_version(self) -> str | None:
         """The shared stamp (set if there is none yet), or None when there is no shared cache
         or it cannot answer."""
-        if isinstance(caches["default"], LocMemCache):  # one per process: not shared
+        if not shared_cache():
             return None
         try:
             version = cache.get(self.key)

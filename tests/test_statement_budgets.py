@@ -28,13 +28,12 @@ from decimal import Decimal
 from functools import cached_property
 
 import pytest
-from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.kept import shared_cache
 from core.models import ApiToken, WebhookEndpoint
 from kpis.models import KpiRun, KpiSnapshot
 from projects import handoff_actions
@@ -76,7 +75,7 @@ pytestmark = pytest.mark.django_db
 
 LIST, DETAIL = 8, 6  # statements of one GET, savepoints not counted
 # Rows a worker keeps (core.kept) need a cache the workers share (REDIS_URL).
-KEPT = not isinstance(caches["default"], LocMemCache)
+KEPT = shared_cache()
 SAVEPOINTS = 2  # SAVEPOINT + RELEASE SAVEPOINT: ATOMIC_REQUESTS inside the test transaction
 N = 3  # rows made before the first count; 2 × N more before the second
 SAVEPOINT_SQL = re.compile(r"^\s*(RELEASE\s+|ROLLBACK\s+TO\s+)?SAVEPOINT\b", re.IGNORECASE)

@@ -227,11 +227,10 @@ def test_the_overview_costs_the_same_for_any_plan(people, project, phase):
     a detail page's budget: six statements, the EVM inputs in one; seven when the people list
     cannot be kept (no shared cache). The gate's criteria are answered in one statement. The
     same for a larger plan, spend and team."""
-    from django.core.cache import caches
-    from django.core.cache.backends.locmem import LocMemCache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from core.kept import shared_cache
     from projects import actions
     from projects.models import ProjectMember
     from tests.core.factories import AgentFactory
@@ -264,6 +263,6 @@ def test_the_overview_costs_the_same_for_any_plan(people, project, phase):
     _html, few = statements()
     grow(6)
     html, many = statements()
-    kept = not isinstance(caches["default"], LocMemCache)
+    kept = shared_cache()
     assert few == many <= (6 if kept else 7), [q["sql"][:80] for q in queries_seen[-1]]
     assert "Member7" in html and "against baseline 1" in html

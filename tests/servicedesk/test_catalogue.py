@@ -2,12 +2,12 @@
 the worker's memory: read once, shown as they are now after any change."""
 
 import pytest
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import kept
+from core.kept import shared_cache
 from servicedesk import catalogue
 from servicedesk.models import Service
 from tests.conftest import client_for
@@ -16,7 +16,7 @@ from tests.servicedesk.factories import IncidentFactory, ServiceFactory
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        isinstance(caches["default"], LocMemCache),
+        not shared_cache(),
         reason="rows are kept only with a cache the workers share (REDIS_URL)",
     ),
 ]

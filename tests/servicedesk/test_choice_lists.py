@@ -2,13 +2,13 @@
 worker's memory: read once, shown as they are now after any change (core.choice_lists)."""
 
 import pytest
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core import choice_lists, kept
+from core.kept import shared_cache
 from core.models import User
 from servicedesk.models import Service
 from tests.core.factories import AgentFactory
@@ -17,7 +17,7 @@ from tests.servicedesk.factories import IncidentFactory, ServiceFactory
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        isinstance(caches["default"], LocMemCache),
+        not shared_cache(),
         reason="lists are kept only with a cache the workers share (REDIS_URL)",
     ),
 ]
