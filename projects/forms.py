@@ -188,7 +188,10 @@ class HandoffForm(forms.Form):
         queryset=SLAPolicy.objects.none(), required=False, empty_label="Default policy"
     )
     service_hours = forms.ModelChoiceField(
-        queryset=BusinessCalendar.objects.none(), required=False, empty_label="24x7"
+        queryset=BusinessCalendar.objects.none(),
+        required=False,
+        empty_label="24x7 (built in)",
+        help_text="Empty: the built-in 24x7 calendar.",
     )
     go_live_on = forms.DateField(widget=DATE, required=False, label="Go-live date")
     hypercare_days = forms.IntegerField(min_value=1, max_value=365, initial=30)
@@ -206,7 +209,8 @@ class HandoffForm(forms.Form):
             "service_owner": User.objects.filter(role__in=[Role.SERVICE_OWNER, Role.ADMIN]),
             "support_team": Team.objects.all(),
             "sla_policy": SLAPolicy.objects.all(),
-            "service_hours": BusinessCalendar.objects.all(),
+            # The built-in 24x7 row is the blank choice, not listed a second time.
+            "service_hours": BusinessCalendar.objects.filter(is_builtin=False),
         }
         for name, queryset in choices.items():
             self.fields[name].queryset = queryset  # what a submitted value is checked against

@@ -145,3 +145,20 @@ def test_the_draft_handoff_page_reads_its_choice_lists_in_one_statement(people, 
     assert few == many <= 6  # a detail page's budget
     assert html.index(">Payroll</option>") < html.index(">Zeta service 4</option>")
     assert ">Owner Number 4</option>" in html
+
+
+def test_the_editor_offers_the_built_in_24x7_calendar_once(people, project):
+    """Service hours: blank means the built-in 24x7 calendar, so that row is not listed again;
+    the organisation's own calendars are."""
+    from servicedesk.models import BusinessCalendar
+    from servicedesk.sla import builtin_24x7
+
+    builtin_24x7()
+    BusinessCalendar.objects.create(name="Office hours", time_zone="Europe/Berlin")
+    pm = browser_for(people["project_manager"])
+    pm.post(f"/projects/{project.pk}/handoff/start/")
+    html = pm.get(f"/projects/{project.pk}/handoff/").content.decode()
+    hours = html[html.index('name="service_hours"') :]
+    hours = hours[: hours.index("</select>")]
+    assert hours.count("24x7") == 1 and ">24x7 (built in)</option>" in hours
+    assert ">Office hours</option>" in hours
