@@ -1,7 +1,33 @@
 from django.contrib.auth import authenticate
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from core.models import Organisation, Team, User
+
+
+class WholeItem:
+    """Mixin for the item serializer of a nested list (`many=True`) written in one piece.
+
+    DRF lets a PATCH of the parent skip whatever it leaves out, inside the list's items too:
+    an item without a required field reached the code that saves it (a KeyError, a 500) or
+    was stored incomplete. An item is always whole: its required fields are required and its
+    defaults applied, whether the parent is created, replaced or patched."""
+
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        if not getattr(self.root, "partial", False):
+            return attrs
+        missing = {}
+        for field in self._writable_fields:
+            if field.source in attrs:
+                continue
+            if field.default is not empty:
+                attrs[field.source] = field.default() if callable(field.default) else field.default
+            elif field.required:
+                missing[field.field_name] = [field.error_messages["required"]]
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 class OrganisationSerializer(serializers.ModelSerializer):

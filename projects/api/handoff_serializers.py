@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import WholeItem
 from core.models import Team, User
 from core.roles import Role
 from projects.handoff_lifecycle import HANDOFF_LIFECYCLE
@@ -11,7 +12,7 @@ from servicedesk.choices import Criticality
 from servicedesk.models import BusinessCalendar, Service, SLAPolicy
 
 
-class HandoffDocumentSerializer(serializers.Serializer):
+class HandoffDocumentSerializer(WholeItem, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     url = serializers.URLField(max_length=500)
 

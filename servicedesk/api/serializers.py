@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import rows
-from core.api.serializers import UserBriefSerializer
+from core.api.serializers import UserBriefSerializer, WholeItem
 from core.models import Team, User
 from core.text import render_markdown
 from servicedesk import business_time, sla
@@ -319,7 +319,7 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-class WorkingIntervalSerializer(serializers.Serializer):
+class WorkingIntervalSerializer(WholeItem, serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6")
     start = serializers.CharField(max_length=5, help_text='Local wall time "HH:MM".')
     end = serializers.CharField(max_length=5, help_text='Local wall time "HH:MM"; "24:00" ok.')
@@ -345,7 +345,7 @@ class WorkingIntervalSerializer(serializers.Serializer):
         return {"weekday": attrs["weekday"], "start": minutes["start"], "end": minutes["end"]}
 
 
-class HolidaySerializer(serializers.Serializer):
+class HolidaySerializer(WholeItem, serializers.Serializer):
     date = serializers.DateField()
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
@@ -373,7 +373,7 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
         return value
 
 
-class SLATargetSerializer(serializers.ModelSerializer):
+class SLATargetSerializer(WholeItem, serializers.ModelSerializer):
     priority = serializers.IntegerField(min_value=1, max_value=5)
     response_minutes = serializers.IntegerField(min_value=1, max_value=1_000_000)
     resolution_minutes = serializers.IntegerField(min_value=1, max_value=1_000_000)

@@ -204,6 +204,20 @@ def test_only_the_pm_edits_a_draft_and_only_while_it_is_a_draft(people, project,
     assert assert_status(people["project_manager"], "PATCH", _url(handoff), 409, later)
 
 
+def test_a_patch_of_the_documents_needs_each_one_whole(people, project, support):
+    """A PATCH may leave out the handoff's fields, not a document's title or link."""
+    handoff = _draft(people, project)
+    pm = people["project_manager"]
+    body = {"version": handoff.version, "documents": [{"title": "Runbook"}]}
+    assert "url" in str(assert_status(pm, "PATCH", _url(handoff), 400, body).data)
+    handoff.refresh_from_db()
+    assert handoff.documents == []
+    body["documents"] = [{"title": "Runbook", "url": "https://wiki.example/runbook"}]
+    assert assert_status(pm, "PATCH", _url(handoff), 200, body).data["documents"] == [
+        {"title": "Runbook", "url": "https://wiki.example/runbook"}
+    ]
+
+
 def test_a_reject_needs_a_note_and_the_pm_redrafts(people, project, support):
     handoff = _ready(people, project, support)
     _move(handoff, "submit", people["project_manager"])

@@ -139,6 +139,41 @@ def test_patch_policy_targets_replaces_them(people):
     assert body["targets"][0] == {"priority": 1, "response_minutes": 15, "resolution_minutes": 120}
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {"targets": [{k: v for k, v in t.items() if k != "priority"} for t in TARGETS]},
+            "priority",
+        ),
+        ({"targets": [{"priority": p} for p in range(1, 6)]}, "response_minutes"),
+    ],
+)
+def test_a_patch_with_incomplete_targets_is_400_and_keeps_the_old_ones(people, change, field):
+    """A PATCH may leave out the policy's fields, not a target's: each target is whole."""
+    policy = sla_policy("Std", office_calendar())
+    before = list(policy.targets.values_list("priority", "response_minutes"))
+    body = assert_status(people["admin"], "patch", f"{POLICIES}{policy.pk}/", 400, change).json()
+    assert field in str(body)
+    assert list(policy.targets.values_list("priority", "response_minutes")) == before
+
+
+def test_a_patch_of_a_calendar_needs_whole_intervals_and_fills_a_holidays_name(people):
+    """An interval without its end is 400 and changes nothing; a holiday without a name gets
+    the empty name a new calendar's would."""
+    cal = assert_status(people["admin"], "post", CALENDARS, 201, OFFICE).json()
+    url = f"{CALENDARS}{cal['id']}/"
+    body = assert_status(
+        people["admin"], "patch", url, 400, {"intervals": [{"weekday": 0, "start": "08:00"}]}
+    ).json()
+    assert "end" in str(body)
+    assert assert_status(people["admin"], "get", url, 200).json()["intervals"] == cal["intervals"]
+    body = assert_status(
+        people["admin"], "patch", url, 200, {"holidays": [{"date": "2026-12-26"}]}
+    ).json()
+    assert body["holidays"] == [{"date": "2026-12-26", "name": ""}]
+
+
 def test_owner_assigns_a_policy_and_service_hours_to_their_service(people):
     service = ServiceFactory(name="Mail", owner=people["service_owner"])
     cal = office_calendar()
