@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.api.tokens import token_issue, token_revoke
 from core.audit import audit_record
 from core.context_processors import nav_items_for
+from core.form_status import form_status
 from core.forms import ApiTokenForm
 from core.models import ApiToken, CalendarFeed, NotificationEvent, NotificationSetting
 from core.roles import Role
@@ -90,7 +91,12 @@ def api_tokens(request):
         )
         form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "core/tokens.html", {"tokens": tokens, "form": form, "new_key": new_key})
+    return render(
+        request,
+        "core/tokens.html",
+        {"tokens": tokens, "form": form, "new_key": new_key},
+        status=form_status(form),
+    )
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError
+from core.form_status import errors_onto_form, form_status
 from core.models import User
 from core.pagination import keyset_page
 from core.roles import STAFF_ROLES
@@ -107,19 +108,24 @@ def _prefill(request) -> dict:
 @_agent_required
 def improvement_new(request):
     form = ImprovementForm(request.POST or None, initial=_prefill(request))
+    refused = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
             created = actions.improvement_create(actor=request.user, **data)
             messages.success(request, "Improvement proposed.")
             return redirect("servicedesk:improvement_detail", pk=created.pk)
-        except (DomainError, ValidationError) as exc:
+        except ValidationError as exc:
+            refused = exc
+            errors_onto_form(form, exc)
+        except DomainError as exc:
+            refused = exc
             _errors_to_messages(request, exc)
     return render(
         request,
         "servicedesk/improvements/form.html",
         {"form": form, "improvement": None},
-        status=400 if request.method == "POST" else 200,
+        status=form_status(form, refused),
     )
 
 
@@ -150,6 +156,7 @@ def improvement_edit(request, pk: int):
     form = ImprovementForm(
         request.POST or None, instance=improvement, initial={"version": improvement.version}
     )
+    refused = None
     if request.method == "POST" and form.is_valid():
         changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
         try:
@@ -161,10 +168,17 @@ def improvement_edit(request, pk: int):
             )
             messages.success(request, "Saved.")
             return redirect("servicedesk:improvement_detail", pk=pk)
-        except (DomainError, ValidationError) as exc:
+        except ValidationError as exc:
+            refused = exc
+            errors_onto_form(form, exc)
+        except DomainError as exc:
+            refused = exc
             _errors_to_messages(request, exc)
     return render(
-        request, "servicedesk/improvements/form.html", {"form": form, "improvement": improvement}
+        request,
+        "servicedesk/improvements/form.html",
+        {"form": form, "improvement": improvement},
+        status=form_status(form, refused),
     )
 
 

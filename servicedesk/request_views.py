@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError, GateNotMet
+from core.form_status import form_status
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import request_actions as actions
@@ -66,27 +67,27 @@ def catalog_item(request, pk: int):
         pk=pk,
     )
     form = CatalogItemForm(item.form_definition, request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                created = actions.request_submit(
-                    actor=request.user, catalog_item=item, answers=form.answers()
-                )
-                messages.success(request, f"Thank you — {created.number} was submitted.")
-                return redirect("servicedesk:request_detail", number=created.number)
-            except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    name = field.removeprefix("answers.")
-                    form.add_error(name if name in form.fields else None, errs)
-            except DomainError as exc:
-                _errors_to_messages(request, exc)
-        status = 400
+    refused = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.request_submit(
+                actor=request.user, catalog_item=item, answers=form.answers()
+            )
+            messages.success(request, f"Thank you — {created.number} was submitted.")
+            return redirect("servicedesk:request_detail", number=created.number)
+        except ValidationError as exc:
+            refused = exc
+            for field, errs in getattr(exc, "message_dict", {"": exc.messages}).items():
+                name = field.removeprefix("answers.")
+                form.add_error(name if name in form.fields else None, errs)
+        except DomainError as exc:
+            refused = exc
+            _errors_to_messages(request, exc)
     return render(
         request,
         "servicedesk/requests/catalog_item.html",
         {"item": item, "form": form},
-        status=status,
+        status=form_status(form, refused),
     )
 
 

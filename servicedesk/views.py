@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from core.audit import history_for
 from core.choice_lists import load_choices
 from core.exceptions import DomainError
+from core.form_status import errors_onto_form, form_status
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import actions, catalogue, survey_actions
@@ -200,10 +201,11 @@ def incident_detail(request, number: str):
 @_agent_required
 @require_POST
 def incident_fields(request, number: str):
-    """Inline edit of the side panel; answers the panel partial for htmx."""
+    """Inline edit of the side panel; answers the panel partial for htmx. A refused edit shows
+    the panel as typed with its reasons: 400 bad input, 412 saved by someone else meanwhile."""
     incident = _visible_incident(request, number)
     form = IncidentFieldsForm(request.POST, instance=Incident.objects.get(pk=incident.pk))
-    status = 200
+    refused = None
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
         try:
@@ -216,23 +218,24 @@ def incident_fields(request, number: str):
             incident = _visible_incident(request, number)
             form = IncidentFieldsForm(instance=incident, initial={"version": incident.version})
             messages.success(request, "Saved.")
-        except (DomainError, ValidationError) as exc:
+        except ValidationError as exc:
+            refused = exc
+            errors_onto_form(form, exc)
+        except DomainError as exc:
+            refused = exc
             _errors_to_messages(request, exc)
-            status = 409 if isinstance(exc, DomainError) else 400
-    else:
-        status = 400
+    status = form_status(form, refused)
     if request.headers.get("HX-Request"):
         context = {
             "incident": incident,
             "fields_form": form,
             "can_work": works_tickets(request.user),
+            "panel_messages": True,
         }
-        return render(
-            request,
-            "servicedesk/partials/_incident_fields.html",
-            context,
-            status=status if status != 409 else 200,
-        )
+        return render(request, "servicedesk/partials/_incident_fields.html", context, status=status)
+    if status != 200:
+        context = {**_ticket_context(request, incident), "fields_form": form}
+        return render(request, "servicedesk/incident_detail.html", context, status=status)
     return redirect("servicedesk:incident_detail", number=number)
 
 
@@ -313,6 +316,7 @@ def portal(request):
 @login_required
 def portal_report(request):
     form = ReportIncidentForm(request.POST or None, initial={"service": request.GET.get("service")})
+    refused = None
     if request.method == "POST" and form.is_valid():
         try:
             incident = actions.incident_open(actor=request.user, **form.cleaned_data)
@@ -323,9 +327,17 @@ def portal_report(request):
             )
             return redirect("servicedesk:portal_incident", number=incident.number)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-    return render(request, "servicedesk/portal_report.html", {"form": form})
+            refused = exc
+            errors_onto_form(form, exc)
+        except DomainError as exc:
+            refused = exc
+            _errors_to_messages(request, exc)
+    return render(
+        request,
+        "servicedesk/portal_report.html",
+        {"form": form},
+        status=form_status(form, refused),
+    )
 
 
 @login_required

@@ -75,3 +75,14 @@ def test_token_page_creates_shows_key_once_and_revokes(people, client):
     client.post(f"/account/tokens/{token.pk}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_token_page_refuses_a_zero_day_expiry_with_400_and_creates_no_token(people, client):
+    client.force_login(people["requester"])
+    audit = AuditEvent.objects.count()
+    response = client.post("/account/tokens/", {"name": "script", "expires_in_days": 0})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "greater than or equal to 1" in html and 'value="script"' in html
+    assert 'data-testid="new-key"' not in html
+    assert not ApiToken.objects.exists() and AuditEvent.objects.count() == audit

@@ -270,3 +270,81 @@ def test_the_improvement_table_includes_return_to_approved():
         ("return", ("in_progress",), "approved"),
         ("reject", ("approved", "proposed"), "rejected"),
     }
+
+
+def _form_data(improvement, **changes) -> dict:
+    data = {
+        "title": improvement.title,
+        "service": improvement.service_id,
+        "problem_statement": improvement.problem_statement,
+        "metric": improvement.metric,
+        "baseline_value": improvement.baseline_value,
+        "target_value": improvement.target_value,
+        "owner": improvement.owner_id,
+        "priority": improvement.priority,
+        "planned_quarter": improvement.planned_quarter,
+        "version": improvement.version,
+    }
+    return {**data, **changes}
+
+
+def _audit_rows() -> int:
+    from core.models import AuditEvent
+
+    return AuditEvent.objects.count()
+
+
+def test_a_proposal_without_a_title_is_shown_again_with_400_and_nothing_saved(
+    people, service, client
+):
+    client.force_login(people["agent"])
+    audit = _audit_rows()
+    response = client.post(
+        "/improvements/new/",
+        {"title": "", "service": service.pk, "problem_statement": "VPN drops daily"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This field is required." in html and "VPN drops daily" in html
+    assert not Improvement.objects.exists() and _audit_rows() == audit
+
+
+def test_editing_with_a_malformed_quarter_answers_400_and_changes_nothing(people, proposed, client):
+    client.force_login(people["agent"])
+    title, audit = proposed.title, _audit_rows()
+    response = client.post(
+        f"/improvements/{proposed.pk}/edit/",
+        _form_data(proposed, title="Renamed", planned_quarter="next spring"),
+    )
+    assert response.status_code == 400
+    assert 'value="next spring"' in response.content.decode()
+    proposed.refresh_from_db()
+    assert (proposed.title, proposed.planned_quarter, proposed.version) == (title, "2026-Q2", 1)
+    assert _audit_rows() == audit
+
+
+def test_editing_an_improvement_someone_saved_meanwhile_answers_412(people, proposed, client):
+    client.force_login(people["agent"])
+    client.post(f"/improvements/{proposed.pk}/edit/", _form_data(proposed, title="First"))
+    audit = _audit_rows()
+    response = client.post(
+        f"/improvements/{proposed.pk}/edit/", _form_data(proposed, title="Second")
+    )
+    html = response.content.decode()
+    assert response.status_code == 412
+    assert "changed by someone else" in html and 'value="Second"' in html
+    proposed.refresh_from_db()
+    assert (proposed.title, proposed.version) == ("First", 2) and _audit_rows() == audit
+
+
+def test_a_final_improvement_cannot_be_edited_and_the_form_says_why(people, proposed, client):
+    Improvement.objects.filter(pk=proposed.pk).update(status="rejected")
+    client.force_login(people["agent"])
+    audit = _audit_rows()
+    response = client.post(
+        f"/improvements/{proposed.pk}/edit/", _form_data(proposed, title="Revived")
+    )
+    assert response.status_code == 400
+    assert "An implemented or rejected improvement is final." in response.content.decode()
+    proposed.refresh_from_db()
+    assert proposed.title != "Revived" and _audit_rows() == audit

@@ -4,6 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import AuditEvent
+from servicedesk.models import Incident
+from tests.core.factories import TeamFactory
 from tests.servicedesk.factories import CommentFactory, IncidentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,12 +68,39 @@ def test_agent_ticket_page_offers_exactly_the_allowed_actions(client, people, in
     assert 'data-testid="action-close"' not in html and 'data-testid="action-resume"' not in html
 
 
+def _written() -> tuple[int, int]:
+    """Incidents and audit rows: what a refused form must leave as it was."""
+    return Incident.objects.count(), AuditEvent.objects.count()
+
+
 def test_report_form_shows_errors_next_to_fields_and_creates_nothing(client, people):
     client.force_login(people["requester"])
-    response = client.post("/portal/report/", {"title": ""})
+    before = _written()
+    response = client.post("/portal/report/", {"title": "", "description": "Printer jams"})
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'data-testid="error-title"' in html and 'data-testid="error-service"' in html
+    assert "Printer jams" in html  # what they typed is still there
+    assert _written() == before
+
+
+def test_report_on_a_retired_service_is_refused_beside_the_service(client, people):
+    retired = ServiceFactory(name="Fax", status="retired")
+    client.force_login(people["requester"])
+    before = _written()
+    response = client.post(
+        "/portal/report/",
+        {
+            "service": retired.pk,
+            "title": "Fax down",
+            "impact": 2,
+            "urgency": 2,
+            "category": "other",
+        },
+    )
+    assert response.status_code == 400
+    assert 'data-testid="error-service"' in response.content.decode()
+    assert _written() == before
 
 
 def test_report_form_opens_an_incident_and_shows_it(client, people):
@@ -92,16 +122,86 @@ def test_report_form_opens_an_incident_and_shows_it(client, people):
     assert "VPN down" in html and "was opened" in html
 
 
-def test_inline_edit_with_stale_version_changes_nothing(client, people, incident):
+def _inline_edit(client, incident, htmx=True, **fields):
+    data = {
+        "service": incident.service_id,
+        "team": incident.team_id or "",
+        "impact": incident.impact,
+        "urgency": incident.urgency,
+        "category": incident.category,
+        "version": incident.version,
+        **fields,
+    }
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(f"/desk/incidents/{incident.number}/fields/", data, **headers)
+
+
+def test_inline_edit_saves_and_answers_the_panel(client, people, incident):
     client.force_login(people["agent"])
-    response = client.post(
-        f"/desk/incidents/{incident.number}/fields/",
-        {"impact": 1, "urgency": 1, "category": "other", "version": 99},
-        HTTP_HX_REQUEST="true",
-    )
-    assert "changed by someone else" in response.content.decode()
+    response = _inline_edit(client, incident, urgency=1)
+    assert response.status_code == 200 and "Saved." in response.content.decode()
     incident.refresh_from_db()
-    assert incident.priority == 3
+    assert (incident.urgency, incident.version) == (1, 2)
+
+
+def test_inline_edit_with_stale_version_answers_412_and_changes_nothing(client, people, incident):
+    client.force_login(people["agent"])
+    before = _written()
+    response = _inline_edit(client, incident, impact=1, urgency=1, version=99)
+    assert response.status_code == 412
+    html = response.content.decode()
+    assert "changed by someone else" in html and html.startswith('<form id="fields-panel"')
+    incident.refresh_from_db()
+    assert (incident.priority, incident.version) == (3, 1)
+    assert _written() == before
+
+
+def test_inline_edit_with_an_unknown_team_answers_400_beside_the_field(client, people, incident):
+    client.force_login(people["agent"])
+    before = _written()
+    response = _inline_edit(client, incident, team=999_999)
+    assert response.status_code == 400
+    assert 'class="field-error">Select a valid choice.' in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.team == people["team"]
+    assert _written() == before
+
+
+def test_rerouting_a_resolved_incident_answers_400_with_the_reason(client, people, incident):
+    other = TeamFactory(name="Network Ops")
+    Incident.objects.filter(pk=incident.pk).update(status="resolved")
+    client.force_login(people["agent"])
+    before = _written()
+    response = _inline_edit(client, incident, team=other.pk)
+    assert response.status_code == 400
+    assert "A resolved or closed incident cannot be re-routed." in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.team == people["team"]
+    assert _written() == before
+
+
+def test_without_javascript_a_refused_inline_edit_shows_the_ticket_with_the_error(
+    client, people, incident
+):
+    """The panel's Save button (noscript) posts a plain form: refused, the ticket page comes
+    back with the panel as typed and the error, instead of a redirect that drops both."""
+    client.force_login(people["agent"])
+    before = _written()
+    response = _inline_edit(client, incident, htmx=False, team=999_999)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "<html" in html and "Printer on fire" in html and "Select a valid choice." in html
+    assert _written() == before
+    saved = _inline_edit(client, incident, htmx=False, urgency=1)
+    assert saved.status_code == 302
+
+
+def test_a_staff_member_who_does_not_work_tickets_may_not_edit_the_panel(client, people, incident):
+    client.force_login(people["manager"])
+    before = _written()
+    response = _inline_edit(client, incident, urgency=1)
+    assert response.status_code == 403
+    assert _written() == before
 
 
 def test_bulk_assign_moves_new_incidents_to_assigned(client, people):
