@@ -3,12 +3,24 @@
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
-from core.audit import audit_record, versioned_update
+from core.api.concurrency import check_version
+from core.audit import audit_record, versioned_apply, versioned_update
+from core.roles import Role, has_role, works_tickets
 from servicedesk.audit_changes import created_changes
+from servicedesk.errors import Conflict
 from servicedesk.models import Incident, Outage, Service
 
 OUTAGE_FIELDS = ("started_at", "ended_at", "kind", "description", "incident")
+
+
+def outage_may_write(actor, service: Service) -> bool:
+    """Who records, ends and edits a service's outages (the API and the service page alike):
+    the service's owner, service desk agents and admins."""
+    return works_tickets(actor) or (
+        has_role(actor, Role.SERVICE_OWNER) and service.owner_id == actor.pk
+    )
 
 
 @transaction.atomic
@@ -44,8 +56,11 @@ def outage_record(
 
 
 @transaction.atomic
-def outage_update(*, outage: Outage, actor, changes: dict) -> Outage:
-    """Change an outage, typically to end it (`ended_at`)."""
+def outage_update(
+    *, outage: Outage, actor, changes: dict, expected_version: int | None = None
+) -> Outage:
+    """Change an outage, typically to end it (`ended_at`); a stale `expected_version`
+    answers 412 and changes nothing."""
     return versioned_update(
         model=Outage,
         pk=outage.pk,
@@ -53,4 +68,23 @@ def outage_update(*, outage: Outage, actor, changes: dict) -> Outage:
         action="outage.updated",
         changes=changes,
         allowed=OUTAGE_FIELDS,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def outage_end(
+    *, outage: Outage, actor, ended_at: datetime, expected_version: int | None = None
+) -> Outage:
+    """End an ongoing outage at `ended_at` (the service page's "End now"): 412 when it
+    changed since `expected_version`, 409 when it has already ended."""
+    locked = Outage.objects.select_for_update().get(pk=outage.pk)
+    if expected_version is not None:
+        check_version(locked, expected_version)
+    if not locked.ongoing:
+        raise Conflict(
+            f"This outage already ended ({timezone.localtime(locked.ended_at):%Y-%m-%d %H:%M %Z})."
+        )
+    return versioned_apply(
+        locked, actor=actor, action="outage.updated", fields={"ended_at": ended_at}
     )

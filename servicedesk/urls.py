@@ -1,6 +1,6 @@
 from django.urls import path
 
-from servicedesk import improvement_views, request_views, views
+from servicedesk import improvement_views, outage_views, request_views, views
 
 app_name = "servicedesk"
 urlpatterns = [
@@ -18,6 +18,17 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("services/", views.service_list, name="service_list"),
     path("services/<int:pk>/", views.service_detail, name="service_detail"),
+    path("services/<int:service_pk>/outages/", outage_views.outage_record, name="outage_record"),
+    path(
+        "services/<int:service_pk>/outages/<int:outage_pk>/end/",
+        outage_views.outage_end,
+        name="outage_end",
+    ),
+    path(
+        "services/<int:service_pk>/outages/<int:outage_pk>/edit/",
+        outage_views.outage_edit,
+        name="outage_edit",
+    ),
     path("survey/<str:token>/", views.survey, name="survey"),
     # Service catalog and requests
     path("catalog/", request_views.catalog, name="catalog"),

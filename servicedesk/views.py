@@ -36,6 +36,8 @@ from servicedesk.forms import (
 )
 from servicedesk.lifecycle import INCIDENT_LIFECYCLE
 from servicedesk.models import Attachment, Incident, Survey
+from servicedesk.outage_actions import outage_may_write
+from servicedesk.outage_forms import OutageForm
 from servicedesk.queries import (
     attachments_visible_to,
     conversation_for,
@@ -379,12 +381,22 @@ def service_list(request):
     return render(request, "servicedesk/service_list.html", {"services": qs, "q": q})
 
 
+def service_page_service(user, pk: int):
+    """The service a service page shows, with what the page reads of it (404 if not visible)."""
+    return get_object_or_404(
+        services_visible_to(user).select_related("sla_policy", "service_hours"), pk=pk
+    )
+
+
 @login_required
 def service_detail(request, pk: int):
     """A service: availability over the last 7/30/90 days, outage timeline, SLA terms."""
-    service = get_object_or_404(
-        services_visible_to(request.user).select_related("sla_policy", "service_hours"), pk=pk
-    )
+    return service_page(request, service_page_service(request.user, pk))
+
+
+def service_page(request, service, *, outage_form: OutageForm | None = None, status: int = 200):
+    """The service page; servicedesk/outage_views.py re-renders it with a refused outage form
+    (its errors shown) or after a refused "End now" (status 4xx, the message on top)."""
     recent = incident_list_for(request.user).filter(service=service)[:10]
     now = timezone.now()
     span = timedelta(days=TIMELINE_DAYS)
@@ -409,6 +421,9 @@ def service_detail(request, pk: int):
         end = min(o.ended_at or now, now)
         o.left_pct = f"{(start - timeline_start) / span * 100:.3f}"
         o.width_pct = f"{max((end - start) / span * 100, 0.4):.3f}"
+    may_write = outage_may_write(request.user, service)
+    if may_write and outage_form is None:
+        outage_form = OutageForm(user=request.user, initial={"started_at": now})
     return render(
         request,
         "servicedesk/service_detail.html",
@@ -422,7 +437,10 @@ def service_detail(request, pk: int):
             "policy": policy,
             "policy_is_default": service.sla_policy_id is None,
             "timeline_days": TIMELINE_DAYS,
+            "may_write_outages": may_write,
+            "outage_form": outage_form,
         },
+        status=status,
     )
 
 

@@ -456,15 +456,19 @@ class OutageViewSet(
             return Outage.objects.none()
         return Outage.objects.filter(service=self.service()).select_related("incident")
 
+    def _check_outage_writer(self) -> None:
+        if not outage_actions.outage_may_write(self.request.user, self.service()):
+            raise NotAllowed("Only this service's owner, an agent or an admin may do this.")
+
     def perform_create(self, serializer):
-        self._check_owner_or_admin(agents=True)
+        self._check_outage_writer()
         serializer.instance = outage_actions.outage_record(
             actor=self.request.user, service=self.service(), **serializer.validated_data
         )
 
     def partial_update(self, request, *args, **kwargs):
         outage = self.get_object()
-        self._check_owner_or_admin(agents=True)
+        self._check_outage_writer()
         serializer = self.get_serializer(outage, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         updated = outage_actions.outage_update(

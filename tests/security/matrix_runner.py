@@ -100,7 +100,8 @@ def call(client, method: str, url: str, data, as_json: bool):
     Returns the response and how many audit rows it wrote."""
     with transaction.atomic():
         before = AuditEvent.objects.count()
-        kwargs = {"format": "json"} if as_json else {}
+        # Forms post multipart (the test settings make JSON the default format).
+        kwargs = {"format": "json" if as_json else "multipart"}
         if data is not None:
             kwargs["data"] = data
         response = getattr(client, method.lower())(url, **kwargs)

@@ -86,6 +86,24 @@ def project_form(writers=PROJECT_EDITORS, **extra) -> Row:
 
 
 NOT_ALLOWED = 405
+OUTAGE_WRITERS = ("agent", *SERVICE_RUNNERS)  # servicedesk.outage_actions.outage_may_write
+
+
+def _ongoing_outage_url(w, name: str) -> str:
+    """An ongoing outage of the fixture service (the fixture's own has ended): made once
+    before the calls, each of which is rolled back, so every role finds it ongoing."""
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from servicedesk.models import Outage
+
+    ongoing = Outage.objects.create(
+        service=w.service, started_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    return reverse(name, kwargs={"service_pk": w.service.pk, "outage_pk": ongoing.pk})
+
 
 RULES: dict[str, Row] = {
     # --- core pages -------------------------------------------------------------------
@@ -533,6 +551,33 @@ RULES: dict[str, Row] = {
     ),
     "servicedesk:service_list": Row(expect={"GET": page(200), "POST": page(200)}),
     "servicedesk:service_detail": Row(expect={"GET": page(200), "POST": page(200)}),
+    # The service page's outage controls: who may is the outage API's rule.
+    "servicedesk:outage_record": Row(
+        expect={"GET": page(NOT_ALLOWED), "POST": page(302, OUTAGE_WRITERS)},
+        kw=lambda w: {"service_pk": w.service.pk},
+        body={"POST": {"kind": "unplanned", "started_at": "2026-01-10T10:00"}},
+        json=False,
+    ),
+    "servicedesk:outage_end": Row(
+        expect={"GET": page(NOT_ALLOWED), "POST": page(302, OUTAGE_WRITERS)},
+        url=lambda w: _ongoing_outage_url(w, "servicedesk:outage_end"),
+        body={"POST": {"version": "1"}},
+        json=False,
+    ),
+    "servicedesk:outage_edit": Row(
+        expect={"GET": page(200, OUTAGE_WRITERS), "POST": page(302, OUTAGE_WRITERS)},
+        kw=lambda w: {"service_pk": w.service.pk, "outage_pk": w.outage.pk},
+        body={
+            "POST": lambda w: {
+                "version": w.outage.version,
+                "kind": "unplanned",
+                "started_at": "2026-01-10T10:00",
+                "ended_at": "2026-01-10T11:00",
+                "description": "Mail queue stuck",
+            }
+        },
+        json=False,
+    ),
     # The unguessable token is the credential; an empty answer is 400.
     "servicedesk:survey": Row(expect={"GET": every(200), "POST": every(400)}, json=False),
     # --- catalog, request and improvement pages ---------------------------------------------

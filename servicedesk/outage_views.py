@@ -1,0 +1,154 @@
+"""The service page's outage controls: record an outage, end an ongoing one now, edit one.
+
+Who may is outage_actions.outage_may_write, the REST API's rule (the service's owner, agents,
+admins); others get 403, and 404 for a service they cannot see. Writes go through
+outage_actions (audited). A refused write answers 4xx with the page re-rendered: 400 with the
+form's errors, 409 for ending an outage that has ended, 412 for a change based on an old
+version; nothing is written.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.exceptions import DomainError, StaleVersion
+from core.form_status import errors_onto_form, form_status
+from servicedesk import outage_actions
+from servicedesk.models import Outage, Service
+from servicedesk.outage_forms import OutageEditForm, OutageForm
+from servicedesk.views import service_page, service_page_service
+
+STALE = (
+    "Someone else changed this outage after you opened it, so nothing was saved. "
+    "The page now shows it as it is; check it and try again."
+)
+
+
+def _writable_service(request, service_pk: int) -> Service:
+    service = service_page_service(request.user, service_pk)
+    if not outage_actions.outage_may_write(request.user, service):
+        raise PermissionDenied("Only this service's owner, an agent or an admin may do this.")
+    return service
+
+
+def _outages_of_page(service: Service):
+    return redirect(reverse("servicedesk:service_detail", args=[service.pk]) + "#outages")
+
+
+@login_required
+@require_POST
+def outage_record(request, service_pk: int):
+    """Record an outage of the service from the form on its page."""
+    service = _writable_service(request, service_pk)
+    form = OutageForm(request.POST, user=request.user)
+    refused = None
+    if form.is_valid():
+        try:
+            outage = outage_actions.outage_record(
+                actor=request.user, service=service, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            refused = exc
+            errors_onto_form(form, exc)
+        else:
+            note = " It is ongoing until you end it." if outage.ongoing else ""
+            if outage.started_at > timezone.now():
+                note += " It starts in the future, so the page shows it from then on."
+            messages.success(request, f"Outage recorded.{note}")
+            return _outages_of_page(service)
+    messages.error(request, "The outage was not recorded: see the form below.")
+    return service_page(request, service, outage_form=form, status=form_status(form, refused))
+
+
+def _posted_version(request) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def outage_end(request, service_pk: int, outage_pk: int):
+    """End now: the ongoing outage ends at this moment."""
+    service = _writable_service(request, service_pk)
+    outage = get_object_or_404(Outage, pk=outage_pk, service=service)
+    version = _posted_version(request)
+    try:
+        if version is None:
+            raise ValidationError("Reload the page and try again (the form was incomplete).")
+        outage_actions.outage_end(
+            outage=outage, actor=request.user, ended_at=timezone.now(), expected_version=version
+        )
+    except StaleVersion:
+        messages.error(request, STALE)
+        status = StaleVersion.status_code
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        status = exc.status_code
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        status = 400
+    else:
+        messages.success(request, "Outage ended.")
+        return _outages_of_page(service)
+    return service_page(request, service, status=status)
+
+
+@login_required
+def outage_edit(request, service_pk: int, outage_pk: int):
+    """Correct an outage's kind, times, description or incident (based on its version)."""
+    service = _writable_service(request, service_pk)
+    outage = get_object_or_404(
+        Outage.objects.select_related("incident", "created_by"), pk=outage_pk, service=service
+    )
+    posted = request.method == "POST"
+    form = OutageEditForm.of(outage, user=request.user, data=request.POST if posted else None)
+    refused = None
+    if posted and form.is_valid():
+        try:
+            outage_actions.outage_update(
+                outage=outage,
+                actor=request.user,
+                changes=form.changes(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleVersion as exc:
+            refused = exc
+            outage = Outage.objects.select_related("incident", "created_by").get(pk=outage.pk)
+            form = _rebased(form, outage)
+        except ValidationError as exc:
+            refused = exc
+            errors_onto_form(form, exc)
+        else:
+            messages.success(request, "Outage saved.")
+            return _outages_of_page(service)
+    return render(
+        request,
+        "servicedesk/outage_form.html",
+        {"service": service, "outage": outage, "form": form},
+        status=form_status(form, refused),
+    )
+
+
+def _rebased(form: OutageEditForm, current: Outage) -> OutageEditForm:
+    """The user's input again, now based on the `current` version, with how the outage reads
+    now named: a second save overwrites knowingly."""
+    data = form.data.copy()
+    data["version"] = str(current.version)
+    rebased = OutageEditForm.of(current, user=form.user, data=data)
+    rebased.is_valid()
+    ended = timezone.localtime(current.ended_at) if current.ended_at else None
+    now_reads = (
+        f"{current.get_kind_display()}, started "
+        f"{timezone.localtime(current.started_at):%Y-%m-%d %H:%M}, "
+        + (f"ended {ended:%Y-%m-%d %H:%M}" if ended else "ongoing")
+    )
+    rebased.add_error(
+        None,
+        "Someone else changed this outage after you opened it, so nothing was saved. It now "
+        f"reads: {now_reads}. Save again to replace it with what you entered below.",
+    )
+    return rebased
