@@ -14,6 +14,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
@@ -38,6 +39,15 @@ def _cell(value):
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
+def _sheet_cell(value):
+    """A cell of a worksheet: control characters other than tab and line breaks cannot be
+    stored in one (openpyxl refuses the row), so they are left out."""
+    if isinstance(value, bool):
+        return str(value)
+    value = _cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -59,7 +69,7 @@ def export_response(*, header: Sequence[str], rows: Iterable[Sequence], filename
         sheet = workbook.create_sheet(title=filename[:31])
         sheet.append(list(header))
         for row in rows:
-            sheet.append([_cell(v) if not isinstance(v, bool) else str(v) for v in row])
+            sheet.append([_sheet_cell(v) for v in row])
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
         workbook.save(handle)
         handle.seek(0)

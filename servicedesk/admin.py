@@ -20,6 +20,8 @@ from servicedesk.models import (
 class WorkingIntervalInline(admin.TabularInline):
     model = WorkingInterval
     extra = 0
+    min_num = 1  # a calendar without working time would give no due time at all
+    validate_min = True
 
 
 class HolidayInline(admin.TabularInline):

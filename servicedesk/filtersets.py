@@ -6,7 +6,7 @@ import django_filters as df
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filtersets import FilterSet, MultipleChoiceFilter, RelatedFilter
+from core.filtersets import FilterSet, MomentFilter, MultipleChoiceFilter, RelatedFilter
 from core.models import Organisation, Team, User
 from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
 from servicedesk.models import Incident, Service
@@ -37,8 +37,8 @@ class IncidentFilter(FilterSet):
     assignee = df.CharFilter(method="filter_assignee", help_text="A user id, `me`, or `none`.")
     requester = RelatedFilter(queryset=User.objects.all())
     organisation = RelatedFilter(queryset=Organisation.objects.all())
-    opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = MomentFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = MomentFilter(field_name="opened_at", lookup_expr="lt")
     q = df.CharFilter(method="filter_q", help_text="Number, or words in title/description.")
     sla = df.ChoiceFilter(
         choices=[

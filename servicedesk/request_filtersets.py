@@ -3,7 +3,7 @@
 import django_filters as df
 from django.db.models import Q
 
-from core.filtersets import FilterSet, MultipleChoiceFilter, RelatedFilter
+from core.filtersets import FilterSet, MomentFilter, MultipleChoiceFilter, RelatedFilter
 from core.models import Team, User
 from servicedesk.choices import (
     ImprovementPriority,
@@ -37,8 +37,8 @@ class ServiceRequestFilter(FilterSet):
     assignee = RelatedFilter(queryset=User.objects.all())
     requester = RelatedFilter(queryset=User.objects.all())
     approver = RelatedFilter(queryset=User.objects.all())
-    opened_after = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = df.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_after = MomentFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = MomentFilter(field_name="opened_at", lookup_expr="lt")
     q = df.CharFilter(method="filter_q", help_text="Number or item name.")
 
     class Meta:

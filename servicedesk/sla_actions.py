@@ -98,6 +98,11 @@ def sla_escalate(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _check_business_calendar(time_zone: str, intervals) -> None:
+    if not intervals:
+        # An incident under such a calendar could never be given a due time (a 500).
+        raise ValidationError(
+            {"intervals": ["Give at least one working interval: without one, no clock runs."]}
+        )
     try:
         business_time.Calendar(tz=time_zone, intervals=tuple(intervals or ()))
     except ValueError as exc:

@@ -156,9 +156,13 @@ class KeysetPagination(CursorPagination):
                 typed.append(value)
                 continue
             try:
-                typed.append(None if value is None else column.to_python(value))
-            except (ValidationError, DjangoValidationError, TypeError, ValueError):
+                value = None if value is None else column.to_python(value)
+                if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+                    # In UTC: PostgreSQL refuses offsets beyond ±15:59, Python allows ±23:59.
+                    value = value.astimezone(datetime.UTC)
+            except (ValidationError, DjangoValidationError, TypeError, ValueError, OverflowError):
                 raise NotFound(self.invalid_cursor_message) from None
+            typed.append(value)
             if typed[-1] is None and not column.null:
                 raise NotFound(self.invalid_cursor_message)
         return typed

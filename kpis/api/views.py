@@ -222,6 +222,13 @@ class KpiSeriesView(APIView):
         ).data
         return Response(data)
 
+    def options(self, request, *args, **kwargs):
+        # What the endpoint takes is described in JSON, whichever format its series is asked
+        # in (`OPTIONS …?format=csv` handed the description to the CSV writer: a 500).
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+        return super().options(request, *args, **kwargs)
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         renderer = getattr(request, "accepted_renderer", None)

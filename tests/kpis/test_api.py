@@ -132,6 +132,16 @@ def test_bad_series_parameters_are_a_400_not_a_500(people, query):
     assert response.json()["code"] == "invalid"
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_options_of_a_series_in_a_file_format_describe_it_in_json(people, fmt):
+    """OPTIONS describes the endpoint whatever format is asked (a 500 before)."""
+    client = client_for(people["manager"])
+    response = client.options(f"/api/v1/kpis/mttr/series/?format={fmt}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response.json()["name"]
+    assert client.get(f"/api/v1/kpis/mttr/series/?format={fmt}").status_code == 200
+
+
 def test_an_unknown_kpi_is_a_404(people):
     assert_status(people["manager"], "GET", "/api/v1/kpis/nope/series/", 404)
 

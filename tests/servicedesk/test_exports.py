@@ -52,6 +52,17 @@ def test_xlsx_export_opens_in_a_spreadsheet_library(people):
     assert values[0][0] == "Number" and values[1][1] == "printer"
 
 
+def test_xlsx_export_leaves_out_what_a_worksheet_cannot_hold(people):
+    """A title with a control character (the API stores it) is exported without it, not a
+    500; CSV keeps the text as stored."""
+    IncidentFactory(title="print\x16er\tqueue")
+    response = client_for(people["agent"]).get(f"{URL}?type=xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert list(workbook.active.values)[1][1] == "printer\tqueue"
+    assert csv_rows(client_for(people["agent"]).get(URL))[1][1] == "print\x16er\tqueue"
+
+
 def test_unknown_type_is_400(people):
     response = client_for(people["agent"]).get(f"{URL}?type=pdf")
     assert response.status_code == 400 and "type" in response.json()["fields"]

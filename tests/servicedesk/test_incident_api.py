@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -670,3 +672,50 @@ def test_create_runs_a_fixed_handful_of_statements(people, django_assert_max_num
     body = response.json()
     assert body["number"] == "INC0000002" and body["team_name"] == people["team"].name
     assert AuditEvent.objects.filter(action="incident.opened").count() == 2
+
+
+def test_a_cursor_with_an_offset_postgresql_cannot_hold_still_finds_its_place(people):
+    """Python takes offsets up to ±23:59, PostgreSQL only ±15:59 (a 500 before): the moment is
+    compared in UTC, on the console too."""
+    import base64
+    from datetime import timedelta
+    from urllib.parse import quote, urlencode
+
+    from django.utils import timezone
+
+    start = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    made = [IncidentFactory(opened_at=start + timedelta(hours=n)) for n in range(6)]
+    moment = (start + timedelta(hours=3)).astimezone(
+        datetime.timezone(-timedelta(hours=18, minutes=50))
+    )
+    cursor = quote(base64.b64encode(urlencode({"p": moment.isoformat()}).encode()).decode())
+    body = client_for(people["agent"]).get(f"{URL}?cursor={cursor}").json()
+    assert [row["id"] for row in body["results"]] == [i.pk for i in made[:3]][::-1]
+    far = quote(base64.b64encode(urlencode({"p": "0001-01-01T00:00:00+18:50"}).encode()).decode())
+    assert client_for(people["agent"]).get(f"{URL}?cursor={far}").status_code == 404
+
+
+@pytest.mark.parametrize("url", [URL, "/api/v1/requests/"])
+def test_a_moment_filter_takes_any_offset_python_reads(people, url):
+    """`?opened_after=` with an offset PostgreSQL cannot hold (a 500 before) filters in UTC;
+    a moment with no UTC value is a 400 naming the filter."""
+    from datetime import timedelta
+    from urllib.parse import quote
+
+    from django.utils import timezone
+
+    start = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    if url == URL:
+        made = [IncidentFactory(opened_at=start + timedelta(hours=n)) for n in range(4)]
+    else:
+        made = []
+    moment = (start + timedelta(hours=1, minutes=30)).astimezone(
+        datetime.timezone(-timedelta(hours=18, minutes=50))
+    )
+    agent = client_for(people["agent"])
+    response = agent.get(f"{url}?opened_after={quote(moment.isoformat())}")
+    assert response.status_code == 200
+    assert {row["id"] for row in response.json()["results"]} >= {i.pk for i in made[2:]}
+    assert not {row["id"] for row in response.json()["results"]} & {i.pk for i in made[:2]}
+    response = agent.get(f"{url}?opened_before={quote('0001-01-01T00:00:00+18:50')}")
+    assert response.status_code == 400 and "opened_before" in response.json()["fields"]

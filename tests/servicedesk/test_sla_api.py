@@ -53,6 +53,7 @@ def test_admin_creates_a_calendar_with_split_days_and_holidays(people):
     ("change", "field"),
     [
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"intervals": []}, "intervals"),
         ({"intervals": [{"weekday": 7, "start": "09:00", "end": "17:00"}]}, "intervals"),
         ({"intervals": [{"weekday": 1, "start": "17:00", "end": "09:00"}]}, "intervals"),
         ({"intervals": [{"weekday": 1, "start": "9am", "end": "17:00"}]}, "intervals"),
@@ -167,6 +168,7 @@ def test_a_patch_of_a_calendar_needs_whole_intervals_and_fills_a_holidays_name(p
         people["admin"], "patch", url, 400, {"intervals": [{"weekday": 0, "start": "08:00"}]}
     ).json()
     assert "end" in str(body)
+    assert_status(people["admin"], "patch", url, 400, {"intervals": []})
     assert assert_status(people["admin"], "get", url, 200).json()["intervals"] == cal["intervals"]
     body = assert_status(
         people["admin"], "patch", url, 200, {"holidays": [{"date": "2026-12-26"}]}
