@@ -9,6 +9,7 @@ from core.api.concurrency import check_version
 from core.audit import audit_record, versioned_apply, versioned_update
 from core.roles import Role, has_role, works_tickets
 from servicedesk.audit_changes import created_changes
+from servicedesk.choices import OutageKind
 from servicedesk.errors import Conflict
 from servicedesk.models import Incident, Outage, Service
 
@@ -29,7 +30,7 @@ def outage_record(
     actor,
     service: Service,
     started_at: datetime,
-    kind: str,
+    kind: str = OutageKind.UNPLANNED,
     ended_at: datetime | None = None,
     description: str = "",
     incident: Incident | None = None,

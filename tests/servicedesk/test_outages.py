@@ -172,6 +172,13 @@ def test_record_an_ongoing_outage_then_end_it(people, service):
     assert AuditEvent.objects.filter(action__startswith="outage.").count() == 2
 
 
+def test_an_outage_recorded_without_a_kind_is_unplanned(people, service):
+    """The kind is optional, as the schema says (a 500 before)."""
+    url = f"/api/v1/services/{service.pk}/outages/"
+    body = {"started_at": "2025-01-06T10:00:00Z"}
+    assert assert_status(people["agent"], "post", url, 201, body).json()["kind"] == "unplanned"
+
+
 def test_an_outage_must_end_after_it_starts(people, service):
     response = assert_status(
         people["agent"],
