@@ -7,14 +7,15 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects import cost_actions, evm
 from projects.forms import CostEntryForm, TimeEntryForm
 from projects.queries import can_log_time
-from projects.views import _editable, _form_errors, _project, _run, _workspace
+from projects.views import _editable, _project, _submitted, _workspace
 
 # ---------------------------------------------------------------- budget and costs
 
@@ -22,7 +23,10 @@ from projects.views import _editable, _form_errors, _project, _run, _workspace
 @login_required
 def costs(request, pk: int):
     """Budget against spend and forecast, spend by category, and the cost ledger."""
-    project = _project(request, pk)
+    return _costs_page(request, _project(request, pk))
+
+
+def _costs_page(request, project, *, form=None, status: int = 200):
     today = timezone.localdate()
     measures = evm.project_evm(project, today)
     by_category = {
@@ -50,8 +54,9 @@ def costs(request, pk: int):
             remaining=project.budget - measures.ac,
             by_category=sorted(by_category.items()),
             entries=entries,
-            form=CostEntryForm(project=project, initial={"incurred_on": today}),
+            form=form or CostEntryForm(project=project, initial={"incurred_on": today}),
         ),
+        status=status,
     )
 
 
@@ -60,17 +65,16 @@ def costs(request, pk: int):
 def cost_add(request, pk: int):
     project = _editable(request, pk)
     form = CostEntryForm(request.POST, project=project)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: cost_actions.cost_entry_add(
-                project=project, actor=request.user, **form.cleaned_data
-            ),
-            "Cost recorded.",
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:costs", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: cost_actions.cost_entry_add(
+            project=project, actor=request.user, **form.cleaned_data
+        ),
+        "Cost recorded.",
+        done=reverse("projects:costs", args=[pk]),
+        again=lambda status: _costs_page(request, _project(request, pk), form=form, status=status),
+    )
 
 
 # ---------------------------------------------------------------- time
@@ -79,7 +83,10 @@ def cost_add(request, pk: int):
 @login_required
 def time(request, pk: int):
     """Log hours on tasks; the table shows the last entries and hours per person."""
-    project = _project(request, pk)
+    return _time_page(request, _project(request, pk))
+
+
+def _time_page(request, project, *, form=None, status: int = 200):
     entries = list(project.time_entries.select_related("task", "person")[:100])
     per_person: dict = defaultdict(Decimal)
     for row in project.time_entries.values("person__username").annotate(h=Sum("hours")).order_by():
@@ -94,8 +101,9 @@ def time(request, pk: int):
             entries=entries,
             per_person=sorted(per_person.items()),
             can_log=can_log_time(project, request.user),
-            form=TimeEntryForm(project=project, initial={"date": timezone.localdate()}),
+            form=form or TimeEntryForm(project=project, initial={"date": timezone.localdate()}),
         ),
+        status=status,
     )
 
 
@@ -104,14 +112,13 @@ def time(request, pk: int):
 def time_add(request, pk: int):
     project = _editable(request, pk)
     form = TimeEntryForm(request.POST, project=project)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: cost_actions.time_entry_add(
-                project=project, actor=request.user, **form.cleaned_data
-            ),
-            "Time logged.",
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:time", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: cost_actions.time_entry_add(
+            project=project, actor=request.user, **form.cleaned_data
+        ),
+        "Time logged.",
+        done=reverse("projects:time", args=[pk]),
+        again=lambda status: _time_page(request, _project(request, pk), form=form, status=status),
+    )

@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError
+from core.form_status import form_status
 from projects import handoff_actions
 from projects.forms import ChecklistItemForm, HandoffDecisionForm, HandoffForm
 from projects.handoff_lifecycle import (
@@ -20,7 +22,7 @@ from projects.handoff_lifecycle import (
 )
 from projects.models import Handoff, HandoffChecklistItem
 from projects.queries import can_edit, handoffs_awaiting, handoffs_visible_to
-from projects.views import _editable, _form_errors, _project, _run, _staff_only, _workspace
+from projects.views import _editable, _project, _run, _staff_only, _submitted, _workspace
 
 _CHECKLIST = Prefetch("checklist", queryset=HandoffChecklistItem.objects.select_related("done_by"))
 
@@ -47,7 +49,10 @@ def _checklist_context(request, handoff) -> dict:
 def handoff(request, pk: int):
     """The handoff tab: start one, edit the draft and its checklist, submit; the target
     service's owner accepts or rejects it here."""
-    project = _project(request, pk)
+    return _handoff_page(request, _project(request, pk))
+
+
+def _handoff_page(request, project, *, form=None, item_form=None, status: int = 200):
     current = _handoff_of(request, project)
     context = {"handoff": current}
     if current is not None:
@@ -55,10 +60,10 @@ def handoff(request, pk: int):
         allowed = {t.action for t in HANDOFF_LIFECYCLE.allowed_for(current, request.user)}
         context.update(
             _checklist_context(request, current),
-            form=HandoffForm(initial=HandoffForm.initial_for(current))
+            form=(form or HandoffForm(initial=HandoffForm.initial_for(current)))
             if current.status == "draft" and manages
             else None,
-            item_form=ChecklistItemForm(),
+            item_form=item_form or ChecklistItemForm(),
             allowed=allowed,
             decides=bool(allowed & {"accept", "reject"}),
             unmet=checklist_open(current),
@@ -68,6 +73,7 @@ def handoff(request, pk: int):
         request,
         "projects/handoff.html",
         _workspace(request, project, "handoff", **context),
+        status=status,
     )
 
 
@@ -93,20 +99,21 @@ def _own_handoff(request, pk: int) -> Handoff:
 def handoff_edit(request, pk: int):
     current = _own_handoff(request, pk)
     form = HandoffForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: handoff_actions.handoff_update(
-                handoff=current,
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.domain_data(),
-            ),
-            "Handoff saved.",
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:handoff", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: handoff_actions.handoff_update(
+            handoff=current,
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            **form.domain_data(),
+        ),
+        "Handoff saved.",
+        done=reverse("projects:handoff", args=[pk]),
+        again=lambda status: _handoff_page(
+            request, _project(request, pk), form=form, status=status
+        ),
+    )
 
 
 @login_required
@@ -114,16 +121,18 @@ def handoff_edit(request, pk: int):
 def handoff_item_add(request, pk: int):
     current = _own_handoff(request, pk)
     form = ChecklistItemForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: handoff_actions.checklist_item_add(
-                handoff=current, actor=request.user, label=form.cleaned_data["label"]
-            ),
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:handoff", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: handoff_actions.checklist_item_add(
+            handoff=current, actor=request.user, label=form.cleaned_data["label"]
+        ),
+        "",
+        done=reverse("projects:handoff", args=[pk]),
+        again=lambda status: _handoff_page(
+            request, _project(request, pk), item_form=form, status=status
+        ),
+    )
 
 
 @login_required
@@ -132,12 +141,13 @@ def handoff_item_toggle(request, pk: int, item_pk: int):
     """htmx: tick or untick one checklist item; answers the refreshed checklist."""
     current = _own_handoff(request, pk)
     item = get_object_or_404(HandoffChecklistItem, pk=item_pk, handoff=current)
-    error = ""
+    error, refused = "", None
     try:
         handoff_actions.checklist_item_update(
             item=item, actor=request.user, done=request.POST.get("done") == "1"
         )
     except (DomainError, ValidationError) as exc:
+        refused = exc
         error = getattr(exc, "detail", None) or " ".join(exc.messages)
     if not request.headers.get("HX-Request"):
         if error:
@@ -148,6 +158,7 @@ def handoff_item_toggle(request, pk: int, item_pk: int):
         request,
         "projects/partials/_handoff_checklist.html",
         {**_checklist_context(request, current), "project": current.project, "error": error},
+        status=form_status(refused=refused),
     )
 
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects import evm, milestone_actions
 from projects.forms import MilestoneForm, MilestoneStatusForm
 from projects.models import BaselineMilestone, Milestone
-from projects.views import _editable, _form_errors, _project, _run, _workspace
+from projects.views import _editable, _project, _run, _submitted, _workspace
 
 
 @login_required
 def milestones(request, pk: int):
     """Milestones against the baseline: slip in days, completed, waived."""
-    project = _project(request, pk)
+    return _milestones_page(request, _project(request, pk))
+
+
+def _milestones_page(request, project, *, form=None, status: int = 200):
     today = timezone.localdate()
     baseline = project.baselines.order_by("-number").first()
     baseline_due = (
@@ -49,7 +53,7 @@ def milestones(request, pk: int):
             project,
             "milestones",
             rows=rows,
-            form=MilestoneForm(),
+            form=form or MilestoneForm(),
             baseline=baseline,
             missed=evm.fmt(
                 evm.milestones_missed_pct(
@@ -68,6 +72,7 @@ def milestones(request, pk: int):
                 evm.MILLIS,
             ),
         ),
+        status=status,
     )
 
 
@@ -76,17 +81,18 @@ def milestones(request, pk: int):
 def milestone_add(request, pk: int):
     project = _editable(request, pk)
     form = MilestoneForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: milestone_actions.milestone_create(
-                project=project, actor=request.user, **form.cleaned_data
-            ),
-            "Milestone added.",
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:milestones", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: milestone_actions.milestone_create(
+            project=project, actor=request.user, **form.cleaned_data
+        ),
+        "Milestone added.",
+        done=reverse("projects:milestones", args=[pk]),
+        again=lambda status: _milestones_page(
+            request, _project(request, pk), form=form, status=status
+        ),
+    )
 
 
 @login_required

@@ -6,18 +6,22 @@ from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projects import risk_actions
 from projects.forms import RiskForm
 from projects.models import Risk
-from projects.views import _editable, _form_errors, _project, _run, _workspace
+from projects.views import _editable, _project, _run, _submitted, _workspace
 
 
 @login_required
 def risks(request, pk: int):
     """The risk register and a 5 × 5 heat map of open risks (probability × impact)."""
-    project = _project(request, pk)
+    return _risks_page(request, _project(request, pk))
+
+
+def _risks_page(request, project, *, form=None, status: int = 200):
     register = list(project.risks.select_related("owner"))
     cells = Counter((r.probability, r.impact) for r in register if r.status != "closed")
     heat = [
@@ -39,8 +43,9 @@ def risks(request, pk: int):
             "risks",
             risks=sorted(register, key=lambda r: (-r.score, r.pk)),
             heat=heat,
-            form=RiskForm(),
+            form=form or RiskForm(),
         ),
+        status=status,
     )
 
 
@@ -53,17 +58,14 @@ def _risk_level(score: int) -> str:
 def risk_add(request, pk: int):
     project = _editable(request, pk)
     form = RiskForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: risk_actions.risk_create(
-                project=project, actor=request.user, **form.cleaned_data
-            ),
-            "Risk added.",
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:risks", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: risk_actions.risk_create(project=project, actor=request.user, **form.cleaned_data),
+        "Risk added.",
+        done=reverse("projects:risks", args=[pk]),
+        again=lambda status: _risks_page(request, _project(request, pk), form=form, status=status),
+    )
 
 
 @login_required

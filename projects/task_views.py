@@ -6,16 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.choice_lists import show_choices
 from core.exceptions import DomainError
+from core.form_status import form_status
 from projects import task_actions
 from projects.forms import DependencyForm, TaskForm, TaskProgressForm
 from projects.models import BaselineTask, Project, Task
 from projects.queries import plan_rows
-from projects.views import _editable, _form_errors, _project, _run, _workspace
+from projects.views import _editable, _project, _submitted, _workspace
 
 # ---------------------------------------------------------------- WBS
 
@@ -23,14 +25,18 @@ from projects.views import _editable, _form_errors, _project, _run, _workspace
 @login_required
 def plan(request, pk: int):
     """The WBS editor: rows in tree order with roll-ups, progress inline, add tasks and links."""
-    project = _project(request, pk)
+    return _plan_page(request, _project(request, pk))
+
+
+def _plan_page(request, project, *, task_form=None, dependency_form=None, status: int = 200):
     rows = plan_rows(project)
     names = {r.task.pk: r.wbs for r in rows}
     for r in rows:
         r.predecessor_wbs = [
             names.get(link.predecessor_id) for link in r.task.predecessor_links.all()
         ]
-    task_form, dependency_form = TaskForm(project=project), DependencyForm(project=project)
+    task_form = task_form or TaskForm(project=project)
+    dependency_form = dependency_form or DependencyForm(project=project)
     show_choices(  # the tasks just read, in plan order
         [(r.task.pk, str(r.task)) for r in rows],
         task_form.fields["parent"],
@@ -49,6 +55,7 @@ def plan(request, pk: int):
             dependency_form=dependency_form,
             baselines=project.baselines.select_related("captured_by").order_by("-number"),
         ),
+        status=status,
     )
 
 
@@ -57,16 +64,20 @@ def plan(request, pk: int):
 def task_add(request, pk: int):
     project = _editable(request, pk)
     form = TaskForm(request.POST, project=project)
-    if form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        _run(
-            request,
-            lambda: task_actions.task_create(project=project, actor=request.user, **data),
-            "Task added.",
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:plan", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: task_actions.task_create(
+            project=project,
+            actor=request.user,
+            **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")},
+        ),
+        "Task added.",
+        done=reverse("projects:plan", args=[pk]),
+        again=lambda status: _plan_page(
+            request, _project(request, pk), task_form=form, status=status
+        ),
+    )
 
 
 @login_required
@@ -76,7 +87,7 @@ def task_progress(request, pk: int, task_pk: int):
     project = _editable(request, pk)
     task = get_object_or_404(Task, pk=task_pk, project=project)
     form = TaskProgressForm(request.POST)
-    error = ""
+    error, refused = "", None
     if form.is_valid():
         try:
             task_actions.task_update(
@@ -86,6 +97,7 @@ def task_progress(request, pk: int, task_pk: int):
                 percent_complete=form.cleaned_data["percent_complete"],
             )
         except (DomainError, ValidationError) as exc:
+            refused = exc
             error = getattr(exc, "detail", None) or " ".join(exc.messages)
     else:
         error = "Enter a whole number from 0 to 100."
@@ -98,6 +110,7 @@ def task_progress(request, pk: int, task_pk: int):
         request,
         "projects/partials/_task_row.html",
         {"row": row, "project": project, "can_edit": True, "error": error},
+        status=form_status(form, refused),
     )
 
 
@@ -106,13 +119,16 @@ def task_progress(request, pk: int, task_pk: int):
 def dependency_add(request, pk: int):
     project = _editable(request, pk)
     form = DependencyForm(request.POST, project=project)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: task_actions.dependency_add(actor=request.user, **form.cleaned_data),
-            "Dependency added.",
-        )
-    return redirect("projects:plan", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: task_actions.dependency_add(actor=request.user, **form.cleaned_data),
+        "Dependency added.",
+        done=reverse("projects:plan", args=[pk]),
+        again=lambda status: _plan_page(
+            request, _project(request, pk), dependency_form=form, status=status
+        ),
+    )
 
 
 # ---------------------------------------------------------------- Gantt

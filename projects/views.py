@@ -11,13 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError, GateNotMet
+from core.form_status import form_status
 from core.roles import is_staff_member
 from projects import actions, evm
 from projects.filtersets import ProjectFilterSet
@@ -77,19 +79,42 @@ def _report(request, exc: Exception) -> None:
 
 def _form_errors(request, form) -> None:
     for field, errors in form.errors.items():
-        label = form.fields[field].label or field.replace("_", " ") if field in form.fields else ""
+        label = ""  # a non-field error (__all__) has none
+        if field in form.fields:
+            label = form.fields[field].label or field.replace("_", " ")
         messages.error(request, f"{label.capitalize()}: {' '.join(errors)}".strip(": "))
 
 
-def _run(request, fn, success: str | None = None) -> bool:
+def _refusal(request, fn, success: str | None = None) -> Exception | None:
+    """Run a write; None when it went through (with `success` as a message), else the
+    refusal, reported as a message."""
     try:
         fn()
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
-        return False
+        return exc
     if success:
         messages.success(request, success)
-    return True
+    return None
+
+
+def _run(request, fn, success: str | None = None) -> bool:
+    return _refusal(request, fn, success) is None
+
+
+def _submitted(request, form, write, success: str, *, done: str, again) -> HttpResponse:
+    """A workspace form's POST. When the form is valid and `write()` goes through, redirect to
+    `done` (post/redirect/get). Otherwise `again(status)` shows the tab with the form as typed
+    and the reasons on top: 400 for bad input, the refusal's own status (403, 409, 412) for
+    a write the project refused. Nothing is written either way."""
+    refused = None
+    if form.is_valid():
+        refused = _refusal(request, write, success)
+        if refused is None:
+            return redirect(done)
+    else:
+        _form_errors(request, form)
+    return again(form_status(form, refused))
 
 
 def _workspace(request, project: Project, tab: str, **extra) -> dict:
@@ -138,6 +163,7 @@ def project_new(request):
         raise Http404
     initial = actions.charter_from(improvement) if improvement is not None else None
     form = ProjectForm(request.POST or None, initial=initial, from_improvement=improvement)
+    refused = None
     if request.method == "POST" and form.is_valid():
         created: list[Project] = []
         if improvement is not None:
@@ -160,12 +186,14 @@ def project_new(request):
                 return actions.project_create(actor=request.user, **form.domain_data())
 
             message = "Project opened in initiation."
-        if _run(request, lambda: created.append(open_it()), message):
+        refused = _refusal(request, lambda: created.append(open_it()), message)
+        if refused is None:
             return redirect("projects:overview", pk=created[0].pk)
     return render(
         request,
         "projects/project_form.html",
         {"form": form, "project": None, "improvement": improvement},
+        status=form_status(form, refused),
     )
 
 
@@ -193,9 +221,10 @@ def project_edit(request, pk: int):
     initial = {name: getattr(project, name) for name in actions.PROJECT_FIELDS if name != "manager"}
     initial["version"] = project.version
     form = ProjectForm(request.POST or None, initial=initial)
+    refused = None
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version") or project.version
-        if _run(
+        refused = _refusal(
             request,
             lambda: actions.project_update(
                 project=project,
@@ -204,9 +233,15 @@ def project_edit(request, pk: int):
                 **form.domain_data(),
             ),
             "Project saved.",
-        ):
+        )
+        if refused is None:
             return redirect("projects:overview", pk=pk)
-    return render(request, "projects/project_form.html", {"form": form, "project": project})
+    return render(
+        request,
+        "projects/project_form.html",
+        {"form": form, "project": project},
+        status=form_status(form, refused),
+    )
 
 
 # ---------------------------------------------------------------- overview
@@ -215,7 +250,10 @@ def project_edit(request, pk: int):
 @login_required
 def overview(request, pk: int):
     """Phase and gate checklist, the moves on offer, EVM tiles and the S-curve."""
-    project = _project(request, pk)
+    return _overview_page(request, _project(request, pk))
+
+
+def _overview_page(request, project: Project, *, member_form=None, status: int = 200):
     today = timezone.localdate()
     data = evm.load_evm_data([project.pk], known=evm_known([project]))[project.pk]
     measures = evm.earned_value_measures(data, today)
@@ -240,10 +278,11 @@ def overview(request, pk: int):
             cpi_level=evm.health(None, measures.cpi),
             s_curve=evm.s_curve(data, today),
             members=project.memberships.select_related("user"),
-            member_form=MemberForm(),
+            member_form=member_form or MemberForm(),
             history=history,
             outcome=project_outcome(project) if project.hypercare_start else None,
         ),
+        status=status,
     )
 
 
@@ -273,18 +312,21 @@ def transition(request, pk: int):
 def member_add(request, pk: int):
     project = _editable(request, pk)
     form = MemberForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            lambda: actions.member_add(
-                project=project,
-                actor=request.user,
-                user=form.cleaned_data["user"],
-                role=form.cleaned_data["role"],
-            ),
-            "Team member added.",
-        )
-    return redirect("projects:overview", pk=pk)
+    return _submitted(
+        request,
+        form,
+        lambda: actions.member_add(
+            project=project,
+            actor=request.user,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+        ),
+        "Team member added.",
+        done=reverse("projects:overview", args=[pk]),
+        again=lambda status: _overview_page(
+            request, _project(request, pk), member_form=form, status=status
+        ),
+    )
 
 
 # ---------------------------------------------------------------- baseline
