@@ -472,7 +472,10 @@ class OutageViewSet(
         serializer = self.get_serializer(outage, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         updated = outage_actions.outage_update(
-            outage=outage, actor=request.user, changes=serializer.validated_data
+            outage=outage,
+            actor=request.user,
+            changes=serializer.validated_data,
+            expected_version=expected_version(request),
         )
         return Response(self.get_serializer(updated).data)
 

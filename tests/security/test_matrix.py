@@ -187,7 +187,7 @@ RULES: dict[str, Row] = {
             "PATCH": api(200, ("agent", *SERVICE_RUNNERS)),
             "PUT": api(NOT_ALLOWED, ("agent", *SERVICE_RUNNERS)),
         },
-        body={"PATCH": {"description": "Mail queue stuck"}},
+        body={"PATCH": lambda w: {"version": w.outage.version, "description": "Mail queue stuck"}},
     ),
     "service-cost-list": Row(
         expect={"GET": api(200, STAFF), "POST": api(201, SERVICE_RUNNERS)},

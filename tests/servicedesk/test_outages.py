@@ -166,10 +166,23 @@ def test_record_an_ongoing_outage_then_end_it(people, service):
         "patch",
         f"{url}{created['id']}/",
         200,
-        {"ended_at": "2025-01-06T10:45:00Z"},
+        {"ended_at": "2025-01-06T10:45:00Z", "version": created["version"]},
     ).json()
     assert ended["ongoing"] is False and ended["version"] == 2
     assert AuditEvent.objects.filter(action__startswith="outage.").count() == 2
+
+
+def test_a_change_to_an_outage_names_the_version_it_was_based_on(people, service):
+    """Like every other update: no version is 428, an old one 412; neither writes."""
+    url = f"/api/v1/services/{service.pk}/outages/"
+    body = {"started_at": "2025-01-06T10:00:00Z", "description": "Disk full"}
+    created = assert_status(people["agent"], "post", url, 201, body).json()
+    change = {"ended_at": "2025-01-06T10:45:00Z"}
+    assert_status(people["agent"], "patch", f"{url}{created['id']}/", 428, change)
+    stale = {**change, "version": created["version"] + 1}
+    assert assert_status(people["agent"], "patch", f"{url}{created['id']}/", 412, stale)
+    assert Outage.objects.get(pk=created["id"]).ended_at is None
+    assert AuditEvent.objects.filter(action="outage.updated").count() == 0
 
 
 def test_an_outage_recorded_without_a_kind_is_unplanned(people, service):
