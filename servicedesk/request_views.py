@@ -132,7 +132,10 @@ def _visible_request(request, number: str) -> ServiceRequest:
 def request_detail(request, number: str):
     """One request: answers, approvals, checklist, conversation, the moves you may make.
     Approvers reach it from their inbox (and the approval mail) at /approvals/<number>/."""
-    obj = _visible_request(request, number)
+    return _request_page(request, _visible_request(request, number))
+
+
+def _request_page(request, obj: ServiceRequest, *, comment_form=None, status: int = 200):
     staff = is_staff_member(request.user)
     allowed = [
         t
@@ -168,9 +171,9 @@ def request_detail(request, number: str):
         and obj.approver_id == request.user.pk,
         "can_work": works_tickets(request.user),
         "staff": staff,
-        "comment_form": CommentForm(),
+        "comment_form": comment_form or CommentForm(),
     }
-    return render(request, "servicedesk/requests/request_detail.html", context)
+    return render(request, "servicedesk/requests/request_detail.html", context, status=status)
 
 
 def _answer_users(obj: ServiceRequest) -> dict:
@@ -226,8 +229,11 @@ def request_task(request, number: str, task_pk: int):
 @login_required
 @require_POST
 def request_comment(request, number: str):
+    """A reply or an internal note. Refused (no text, a file that is too large or not
+    allowed), the request page comes back with the reply as typed (400)."""
     obj = _visible_request(request, number)
     form = CommentForm(request.POST, request.FILES)
+    refused = None
     if form.is_valid():
         try:
             files = [form.cleaned_data["attachment"]] if form.cleaned_data.get("attachment") else []
@@ -239,11 +245,11 @@ def request_comment(request, number: str):
                 files=files,
             )
             messages.success(request, "Reply sent.")
+            return redirect("servicedesk:request_detail", number=obj.number)
         except (DomainError, ValidationError) as exc:
+            refused = exc
             _errors_to_messages(request, exc)
-    else:
-        messages.error(request, "Write a reply before sending.")
-    return redirect("servicedesk:request_detail", number=obj.number)
+    return _request_page(request, obj, comment_form=form, status=form_status(form, refused))
 
 
 @login_required

@@ -244,9 +244,12 @@ def incident_fields(request, number: str):
 @login_required
 @require_POST
 def incident_comment(request, number: str):
-    """Add a reply (portal and console) or an internal note (console)."""
+    """Add a reply (portal and console) or an internal note (console). Refused (no text, a
+    file that is too large or not allowed), the ticket page comes back with the reply as
+    typed (400); a browser cannot keep the chosen file."""
     incident = _visible_incident(request, number)
     form = CommentForm(request.POST, request.FILES)
+    refused = None
     if form.is_valid():
         try:
             files = [form.cleaned_data["attachment"]] if form.cleaned_data.get("attachment") else []
@@ -260,11 +263,17 @@ def incident_comment(request, number: str):
             messages.success(
                 request, "Internal note added." if form.cleaned_data["internal"] else "Reply sent."
             )
+            return redirect(_ticket_url(request, incident))
         except (DomainError, ValidationError) as exc:
+            refused = exc
             _errors_to_messages(request, exc)
+    if is_staff_member(request.user):
+        context = {**_ticket_context(request, incident), "comment_form": form}
+        template = "servicedesk/incident_detail.html"
     else:
-        messages.error(request, "Write a reply before sending.")
-    return redirect(_ticket_url(request, incident))
+        context = {**_portal_ticket_context(request, incident), "comment_form": form}
+        template = "servicedesk/portal_incident.html"
+    return render(request, template, context, status=form_status(form, refused))
 
 
 @login_required
@@ -345,11 +354,18 @@ def portal_report(request):
 @login_required
 def portal_incident(request, number: str):
     incident = _visible_incident(request, number)
+    return render(
+        request, "servicedesk/portal_incident.html", _portal_ticket_context(request, incident)
+    )
+
+
+def _portal_ticket_context(request, incident: Incident) -> dict:
+    """The ticket as a requester sees it: no internal notes or history, reopen and cancel."""
     context = _ticket_context(request, incident)
     context["comments"] = [c for c in context["comments"] if not c.internal]
     context["history"] = [h for h in context["history"] if not h.internal]
     context["transitions"] = [t for t in context["transitions"] if t.action in {"reopen", "cancel"}]
-    return render(request, "servicedesk/portal_incident.html", context)
+    return context
 
 
 @login_required

@@ -1,11 +1,12 @@
 """The console, ticket and portal pages: visibility (404 not 403), forms, query counts."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEvent
-from servicedesk.models import Incident
+from servicedesk.models import Attachment, Incident
 from tests.core.factories import TeamFactory
 from tests.servicedesk.factories import CommentFactory, IncidentFactory, ServiceFactory
 
@@ -300,3 +301,47 @@ def test_portal_list_shows_shared_org_tickets(client, people):
     theirs = IncidentFactory(requester=people["requester_shared"])
     client.force_login(people["requester_shared2"])
     assert theirs.number in client.get("/portal/?scope=all").content.decode()
+
+
+def _conversation_rows() -> tuple[int, int, int]:
+    from servicedesk.models import IncidentComment
+
+    return IncidentComment.objects.count(), Attachment.objects.count(), AuditEvent.objects.count()
+
+
+def test_a_reply_with_a_refused_file_comes_back_as_typed_with_400(
+    client, people, incident, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    client.force_login(people["agent"])
+    before = _conversation_rows()
+    page = SimpleUploadedFile("page.html", b"<html><script>alert(1)</script></html>")
+    response = client.post(
+        f"/incidents/{incident.number}/comment/",
+        {"body": "Long analysis of the fuser unit", "internal": "on", "attachment": page},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This type of file is not allowed" in html
+    assert ">Long analysis of the fuser unit</textarea>" in html
+    assert 'id="id_internal" checked' in html
+    assert _conversation_rows() == before
+
+
+def test_a_requester_sending_an_empty_reply_gets_the_portal_page_with_400(client, people, incident):
+    client.force_login(people["requester"])
+    before = _conversation_rows()
+    response = client.post(f"/incidents/{incident.number}/comment/", {"body": ""})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="field-error">This field is required.' in html
+    assert "TOPSECRET" not in html  # the portal page, not the console's
+    assert _conversation_rows() == before
+
+
+def test_a_reply_is_sent_and_redirects_back_to_the_ticket(client, people, incident):
+    client.force_login(people["requester"])
+    response = client.post(f"/incidents/{incident.number}/comment/", {"body": "Still smoking"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/portal/incidents/{incident.number}/"
+    assert incident.comments.filter(body="Still smoking").exists()

@@ -168,3 +168,40 @@ def test_the_request_page_costs_the_same_for_any_conversation(people, desk, clie
     )
     html, decided = _page_statements(client, f"/approvals/{created.number}/")
     assert decided <= 7 and "Fine" in html
+
+
+def test_a_reply_with_a_refused_file_comes_back_as_typed_with_400(
+    people, desk, client, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import AuditEvent
+    from servicedesk.models import RequestAttachment, RequestComment
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    created = actions.request_submit(actor=people["requester"], catalog_item=desk["vpn"])
+    client.force_login(people["requester"])
+
+    def rows():
+        return (
+            RequestComment.objects.count(),
+            RequestAttachment.objects.count(),
+            AuditEvent.objects.count(),
+        )
+
+    before = rows()
+    picture = SimpleUploadedFile("screen.svg", b"<svg onload=alert(1)></svg>")
+    response = client.post(
+        f"/requests/{created.number}/comment/",
+        {"body": "Here is the error I get", "attachment": picture},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This type of file is not allowed" in html
+    assert ">Here is the error I get</textarea>" in html
+    assert rows() == before
+    empty = client.post(f"/requests/{created.number}/comment/", {"body": " "})
+    assert empty.status_code == 400 and "This field is required." in empty.content.decode()
+    assert rows() == before
+    sent = client.post(f"/requests/{created.number}/comment/", {"body": "Fixed, thanks"})
+    assert sent.status_code == 302 and rows()[0] == before[0] + 1
