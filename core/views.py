@@ -76,7 +76,7 @@ def healthz(request):
 def api_tokens(request):
     """Manage your personal API tokens: create (key shown once), see last use, revoke."""
     new_key = None
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data.get("expires_in_days")
         expires = timezone.now() + timedelta(days=days) if days else None

@@ -162,7 +162,11 @@ def project_new(request):
     if improvement is None and not can_create_projects(request.user):
         raise Http404
     initial = actions.charter_from(improvement) if improvement is not None else None
-    form = ProjectForm(request.POST or None, initial=initial, from_improvement=improvement)
+    form = ProjectForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        from_improvement=improvement,
+    )
     refused = None
     if request.method == "POST" and form.is_valid():
         created: list[Project] = []
@@ -220,7 +224,7 @@ def project_edit(request, pk: int):
         raise Http404
     initial = {name: getattr(project, name) for name in actions.PROJECT_FIELDS if name != "manager"}
     initial["version"] = project.version
-    form = ProjectForm(request.POST or None, initial=initial)
+    form = ProjectForm(request.POST if request.method == "POST" else None, initial=initial)
     refused = None
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version") or project.version

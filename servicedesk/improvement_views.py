@@ -107,7 +107,9 @@ def _prefill(request) -> dict:
 
 @_agent_required
 def improvement_new(request):
-    form = ImprovementForm(request.POST or None, initial=_prefill(request))
+    form = ImprovementForm(
+        request.POST if request.method == "POST" else None, initial=_prefill(request)
+    )
     refused = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -154,7 +156,9 @@ def improvement_detail(request, pk: int):
 def improvement_edit(request, pk: int):
     improvement = _visible(request, pk)
     form = ImprovementForm(
-        request.POST or None, instance=improvement, initial={"version": improvement.version}
+        request.POST if request.method == "POST" else None,
+        instance=improvement,
+        initial={"version": improvement.version},
     )
     refused = None
     if request.method == "POST" and form.is_valid():

@@ -326,7 +326,10 @@ def portal(request):
 
 @login_required
 def portal_report(request):
-    form = ReportIncidentForm(request.POST or None, initial={"service": request.GET.get("service")})
+    form = ReportIncidentForm(
+        request.POST if request.method == "POST" else None,
+        initial={"service": request.GET.get("service")},
+    )
     refused = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -471,7 +474,7 @@ def survey(request, token: str):
     found = Survey.objects.select_related("incident", "requester").filter(token=token[:64]).first()
     if found is None:
         raise Http404("No such survey.")
-    form = SurveyForm(request.POST or None)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -79,10 +79,12 @@ def post_only_page(ok: int = 302, who=SIGNED_IN, *, denied: int = 404, requester
     }
 
 
-def project_form(writers=PROJECT_EDITORS, **extra) -> Row:
-    """A POST-only project form: staff are redirected back (refusals as messages), so the
-    proof of refusal is that nobody outside `writers` wrote an audit row."""
-    return Row(expect=post_only_page(302, STAFF), writers=writers, **extra)
+def project_form(writers=PROJECT_EDITORS, ok: int = 302, **extra) -> Row:
+    """A POST-only project form or button. Buttons redirect every staff member back (a
+    refusal is a message); a form posted empty is refused by its fields (400) for every
+    staff member before anyone is asked whether they may write. Either way the proof of
+    refusal is that nobody outside `writers` wrote an audit row."""
+    return Row(expect=post_only_page(ok, STAFF), writers=writers, **extra)
 
 
 NOT_ALLOWED = 405
@@ -112,7 +114,8 @@ RULES: dict[str, Row] = {
     # Signed-in users are sent on from the login page.
     "login": Row(expect={m: every(302) | {ANON: 200} for m in ("GET", "POST", "PUT")}),
     "logout": Row(expect={"GET": every(NOT_ALLOWED), "POST": every(302)}),
-    "api_tokens": Row(expect={"GET": page(200), "POST": page(200)}),
+    # Posted empty, a form is refused by its fields (400), nothing written.
+    "api_tokens": Row(expect={"GET": page(200), "POST": page(400)}),
     "notification_settings": Row(expect={"GET": page(200), "POST": page(302)}),
     # Only the owner (requester) may revoke the token; others get 404, not 403.
     "api_token_revoke": Row(
@@ -526,13 +529,15 @@ RULES: dict[str, Row] = {
         expect={"GET": page(NOT_ALLOWED, STAFF), "POST": page(302, STAFF)}
     ),
     "servicedesk:incident_detail": Row(expect={"GET": page(200, STAFF), "POST": page(200, STAFF)}),
+    # Posted empty, the side panel and a reply are refused by the form (400) for those who
+    # see the ticket; nothing is written.
     "servicedesk:incident_fields": Row(
-        expect={"GET": page(NOT_ALLOWED, STAFF), "POST": page(302, STAFF)}
+        expect={"GET": page(NOT_ALLOWED, STAFF), "POST": page(400, STAFF)}
     ),
     "servicedesk:incident_comment": Row(
         expect={
             "GET": page(NOT_ALLOWED),
-            "POST": page(302, requester_other=404, requester_shared=404),
+            "POST": page(400, requester_other=404, requester_shared=404),
         }
     ),
     "servicedesk:incident_transition": Row(
@@ -542,7 +547,7 @@ RULES: dict[str, Row] = {
         }
     ),
     "servicedesk:portal": Row(expect={"GET": page(200), "POST": page(200)}),
-    "servicedesk:portal_report": Row(expect={"GET": page(200), "POST": page(200)}),
+    "servicedesk:portal_report": Row(expect={"GET": page(200), "POST": page(400)}),
     "servicedesk:portal_incident": Row(
         expect={m: page(200, requester_other=404, requester_shared=404) for m in ("GET", "POST")}
     ),
@@ -605,7 +610,7 @@ RULES: dict[str, Row] = {
     "servicedesk:request_comment": Row(
         expect={
             "GET": page(NOT_ALLOWED),
-            "POST": page(302, requester_other=404, requester_shared=404),
+            "POST": page(400, requester_other=404, requester_shared=404),
         },
         kw=lambda w: {"number": w.service_request.number},
     ),
@@ -630,7 +635,7 @@ RULES: dict[str, Row] = {
         kw=lambda w: {"pk": w.improvement.pk},
     ),
     "servicedesk:improvement_edit": Row(
-        expect={m: page(200, STAFF) for m in ("GET", "POST")},
+        expect={"GET": page(200, STAFF), "POST": page(400, STAFF)},
         kw=lambda w: {"pk": w.improvement.pk},
     ),
     "servicedesk:improvement_transition": Row(
@@ -643,38 +648,55 @@ RULES: dict[str, Row] = {
     ),
     # --- project pages (requesters: 404) ---------------------------------------------------
     "projects:portfolio": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:new": Row(expect={m: project_page(200, PROJECT_EDITORS) for m in ("GET", "POST")}),
+    "projects:new": Row(
+        expect={
+            "GET": project_page(200, PROJECT_EDITORS),
+            "POST": project_page(400, PROJECT_EDITORS),
+        }
+    ),
     "projects:overview": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:edit": Row(expect={m: project_page(200, PROJECT_EDITORS) for m in ("GET", "POST")}),
+    "projects:edit": Row(
+        expect={
+            "GET": project_page(200, PROJECT_EDITORS),
+            "POST": project_page(400, PROJECT_EDITORS),
+        }
+    ),
     "projects:transition": project_form(
         SPONSOR_OR_ADMIN, body={"POST": {"action": "cancel", "reason": "Matrix"}}, json=False
     ),
-    "projects:member_add": project_form(),
+    "projects:member_add": project_form(ok=400),
     "projects:plan": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:task_add": project_form(),
+    "projects:task_add": project_form(ok=400),
     "projects:task_progress": project_form(),
-    "projects:dependency_add": project_form(),
+    "projects:dependency_add": project_form(ok=400),
     "projects:baseline_capture": project_form(body={"POST": {"note": "m"}}, json=False),
     "projects:gantt": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:milestones": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:milestone_add": project_form(),
+    "projects:milestone_add": project_form(ok=400),
     "projects:milestone_status": project_form(),
     "projects:costs": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:cost_add": project_form(),
+    "projects:cost_add": project_form(ok=400),
     "projects:risks": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:risk_add": project_form(),
+    "projects:risk_add": project_form(ok=400),
     "projects:risk_status": project_form(),
     "projects:time": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:time_add": project_form(("agent", *PROJECT_EDITORS)),
+    "projects:time_add": project_form(("agent", *PROJECT_EDITORS), ok=400),
     # Handoff pages: staff read; only the project's manager (or an admin) changes the draft.
     "projects:handoff_inbox": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:handoff": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:handoff_start": project_form(),
+    # A name alone is an incomplete draft (no version): 400 for everyone, nothing written.
     "projects:handoff_edit": project_form(
-        body={"POST": {"service_name": "Secure mail service"}}, json=False
+        body={"POST": {"service_name": "Secure mail service"}}, json=False, ok=400
     ),
     "projects:handoff_move": project_form(body={"POST": {"action": "submit"}}, json=False),
-    "projects:handoff_item_add": project_form(body={"POST": {"label": "Backups"}}, json=False),
+    # A complete item: the draft's editors add it, other staff are refused (403).
+    "projects:handoff_item_add": Row(
+        expect=post_only_page(302, PROJECT_EDITORS, denied=403),
+        writers=PROJECT_EDITORS,
+        body={"POST": {"label": "Backups"}},
+        json=False,
+    ),
     "projects:handoff_item_toggle": project_form(),
     # The secret token is the credential; the feed is read-only.
     "calendar_feed": Row(expect={"GET": every(200), "POST": every(NOT_ALLOWED)}),
