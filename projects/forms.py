@@ -109,6 +109,15 @@ class MilestoneStatusForm(forms.Form):
     due_date = forms.DateField(widget=DATE, required=False)
     waived_reason = forms.CharField(max_length=500, required=False)
 
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "reschedule":
+            # The row has one date box (completed_on): to reschedule, it is the new due date.
+            data["due_date"] = data.get("due_date") or data.get("completed_on")
+            if data["due_date"] is None:
+                self.add_error("completed_on", "Give the new due date.")
+        return data
+
 
 class CostEntryForm(forms.Form):
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)

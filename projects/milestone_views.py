@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from projects import evm, milestone_actions
 from projects.forms import MilestoneForm, MilestoneStatusForm
 from projects.models import BaselineMilestone, Milestone
-from projects.views import _editable, _project, _run, _submitted, _workspace
+from projects.views import _editable, _form_errors, _project, _run, _submitted, _workspace
 
 
 @login_required
@@ -108,7 +108,7 @@ def milestone_status(request, pk: int, milestone_pk: int):
         elif data["action"] == "waive":
             fields = {"waived": True, "waived_reason": data["waived_reason"]}
         else:
-            fields = {"due_date": data["due_date"] or milestone.due_date}
+            fields = {"due_date": data["due_date"]}
         _run(
             request,
             lambda: milestone_actions.milestone_update(
@@ -116,4 +116,6 @@ def milestone_status(request, pk: int, milestone_pk: int):
             ),
             "Milestone updated.",
         )
+    else:
+        _form_errors(request, form)
     return redirect("projects:milestones", pk=pk)

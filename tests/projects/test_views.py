@@ -175,6 +175,27 @@ def test_pm_waives_a_milestone_only_with_a_reason(people, project):
     assert milestone.waived
 
 
+def test_pm_moves_a_milestone_with_the_rows_date_box(people, project):
+    """The row's one date box is the new due date for "Move to" (it was ignored: the hidden
+    due date was empty and the milestone stayed put under "Milestone updated.")."""
+    from core.models import AuditEvent
+
+    milestone = MilestoneFactory(project=project, due_date=datetime.date(2026, 6, 10))
+    client = browser_for(people["project_manager"])
+    url = f"/projects/{project.pk}/milestones/{milestone.pk}/"
+    html = client.get(f"/projects/{project.pk}/milestones/").content.decode()
+    assert 'name="completed_on"' in html and 'name="due_date" value=""' not in html
+    response = client.post(url, {"action": "reschedule", "completed_on": "2026-07-01"}, follow=True)
+    milestone.refresh_from_db()
+    assert milestone.due_date == datetime.date(2026, 7, 1) and milestone.completed_on is None
+    assert "Milestone updated." in response.content.decode()
+    assert AuditEvent.objects.filter(action="milestone.updated").count() == 1
+    response = client.post(url, {"action": "reschedule", "completed_on": ""}, follow=True)
+    milestone.refresh_from_db()
+    assert milestone.due_date == datetime.date(2026, 7, 1)
+    assert "Give the new due date." in response.content.decode()
+
+
 def test_costs_page_shows_spend_against_budget(people, project):
     client = browser_for(people["project_manager"])
     client.post(
