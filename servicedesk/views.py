@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
@@ -161,7 +162,12 @@ def bulk_assign(request):
             messages.success(request, f"Assigned {done} incident{'s' if done != 1 else ''}.")
         except (DomainError, ValidationError) as exc:
             _errors_to_messages(request, exc)
-    return redirect(request.POST.get("next") or reverse("servicedesk:queue"))
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("servicedesk:queue")  # only back to a page of this site (no open redirect)
+    return HttpResponseRedirect(back)
 
 
 def _ticket_context(request, incident: Incident) -> dict:

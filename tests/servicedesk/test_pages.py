@@ -214,6 +214,29 @@ def test_bulk_assign_moves_new_incidents_to_assigned(client, people):
     assert (a.status, a.assignee, b.assignee) == ("assigned", people["agent2"], people["agent2"])
 
 
+@pytest.mark.parametrize(
+    ("next_url", "lands"),
+    [
+        ("/desk/?view=team&priority=1", "/desk/?view=team&priority=1"),
+        ("https://evil.example/phish", "/desk/"),
+        ("//evil.example/phish", "/desk/"),
+        ("not a page", "/desk/"),
+        ("", "/desk/"),
+    ],
+)
+def test_bulk_assign_goes_back_only_to_a_page_of_this_site(client, people, next_url, lands):
+    """The queue sends its own address as `next`; anything else (another site: an open
+    redirect; a bare word: a 500 before) lands on the queue."""
+    a = IncidentFactory()
+    client.force_login(people["agent"])
+    response = client.post(
+        "/desk/bulk-assign/", {"ids": [a.pk], "assignee": people["agent2"].pk, "next": next_url}
+    )
+    assert response.status_code == 302 and response["Location"] == lands
+    a.refresh_from_db()
+    assert a.assignee == people["agent2"]
+
+
 def _statements(client, url, **headers) -> int:
     """SQL statements of one request, not counting the test transaction's savepoints."""
     from django.db import connection
