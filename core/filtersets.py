@@ -27,6 +27,9 @@ class IdField(df_fields.ModelChoiceField):
             return None
         opts = self.queryset.model._meta
         field = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        if isinstance(value, str) and not (value.isascii() and value == value.strip()):
+            # int() takes "5\x85" (a trailing Unicode space) for 5; an id is written plainly.
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         try:
             return field.to_python(value)
         except ValidationError:

@@ -46,11 +46,11 @@ def document_empty_query_values(result, generator, request, public):
                 if not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
                 schema = parameter.get("schema", {})
-                # `ordering` ignores what it does not know, NUL included: nothing to promise.
                 plain_text = not {"pattern", "enum", "format"} & set(schema)
-                plain_text = plain_text and parameter["name"] != "ordering"
                 if schema.get("type") == "string" and plain_text:
-                    schema["pattern"] = NO_NUL  # forms refuse NUL characters, as bodies do
+                    # A NUL anywhere in the query string is a 400 before any view runs
+                    # (core.middleware.RefuseNulMiddleware), `ordering` included.
+                    schema["pattern"] = NO_NUL
     return result
 
 

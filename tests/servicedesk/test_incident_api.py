@@ -719,3 +719,10 @@ def test_a_moment_filter_takes_any_offset_python_reads(people, url):
     assert not {row["id"] for row in response.json()["results"]} & {i.pk for i in made[:2]}
     response = agent.get(f"{url}?opened_before={quote('0001-01-01T00:00:00+18:50')}")
     assert response.status_code == 400 and "opened_before" in response.json()["fields"]
+
+
+def test_an_id_filter_with_a_trailing_unicode_space_is_a_400(people):
+    """int() reads "5\\x85" as 5; a filter id is digits only, as the schema says."""
+    response = client_for(people["agent"]).get(f"{URL}?service=5%C2%85")
+    assert response.status_code == 400 and "service" in response.json()["fields"]
+    assert client_for(people["agent"]).get(f"{URL}?service=5").status_code == 200
