@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError
-from core.form_status import errors_onto_form, form_status
+from core.form_status import form_status
 from core.models import User
 from core.pagination import keyset_page
 from core.roles import STAFF_ROLES
@@ -22,7 +22,7 @@ from servicedesk.models import Improvement, Incident, Service, ServiceRequest
 from servicedesk.request_filtersets import ImprovementFilter
 from servicedesk.request_lifecycle import IMPROVEMENT_LIFECYCLE
 from servicedesk.request_queries import improvements_by_quarter, improvements_visible_to
-from servicedesk.views import _agent_required, _errors_to_messages
+from servicedesk.views import _agent_required, _errors_to_messages, _show_refusal
 
 
 class ImprovementForm(forms.ModelForm):
@@ -117,12 +117,8 @@ def improvement_new(request):
             created = actions.improvement_create(actor=request.user, **data)
             messages.success(request, "Improvement proposed.")
             return redirect("servicedesk:improvement_detail", pk=created.pk)
-        except ValidationError as exc:
-            refused = exc
-            errors_onto_form(form, exc)
-        except DomainError as exc:
-            refused = exc
-            _errors_to_messages(request, exc)
+        except (ValidationError, DomainError) as exc:
+            refused = _show_refusal(request, form, exc)
     return render(
         request,
         "servicedesk/improvements/form.html",
@@ -172,12 +168,8 @@ def improvement_edit(request, pk: int):
             )
             messages.success(request, "Saved.")
             return redirect("servicedesk:improvement_detail", pk=pk)
-        except ValidationError as exc:
-            refused = exc
-            errors_onto_form(form, exc)
-        except DomainError as exc:
-            refused = exc
-            _errors_to_messages(request, exc)
+        except (ValidationError, DomainError) as exc:
+            refused = _show_refusal(request, form, exc)
     return render(
         request,
         "servicedesk/improvements/form.html",

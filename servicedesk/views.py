@@ -226,12 +226,8 @@ def incident_fields(request, number: str):
             incident = _visible_incident(request, number)
             form = IncidentFieldsForm(instance=incident, initial={"version": incident.version})
             messages.success(request, "Saved.")
-        except ValidationError as exc:
-            refused = exc
-            errors_onto_form(form, exc)
-        except DomainError as exc:
-            refused = exc
-            _errors_to_messages(request, exc)
+        except (ValidationError, DomainError) as exc:
+            refused = _show_refusal(request, form, exc)
     status = form_status(form, refused)
     if request.headers.get("HX-Request"):
         context = {
@@ -304,6 +300,17 @@ def incident_transition(request, number: str):
     return redirect(_ticket_url(request, incident))
 
 
+def _show_refusal(request, form, exc: Exception) -> Exception:
+    """A write the action refused, shown with the form as typed: a model ValidationError
+    beside the form's fields, a domain refusal (403, 409, 412) as a message. Returns it for
+    `form_status`."""
+    if isinstance(exc, DomainError):
+        _errors_to_messages(request, exc)
+    else:
+        errors_onto_form(form, exc)
+    return exc
+
+
 def _ticket_url(request, incident: Incident) -> str:
     name = (
         "servicedesk:incident_detail"
@@ -346,12 +353,8 @@ def portal_report(request):
                 "We will keep you posted here and by email.",
             )
             return redirect("servicedesk:portal_incident", number=incident.number)
-        except ValidationError as exc:
-            refused = exc
-            errors_onto_form(form, exc)
-        except DomainError as exc:
-            refused = exc
-            _errors_to_messages(request, exc)
+        except (ValidationError, DomainError) as exc:
+            refused = _show_refusal(request, form, exc)
     return render(
         request,
         "servicedesk/portal_report.html",
