@@ -12,6 +12,13 @@ from django.core.exceptions import ValidationError
 from core.exceptions import DomainError
 
 
+def submitted(request):
+    """The data a form is bound to: the POST, even an empty one (a submitted form that its
+    fields then refuse, 400), or None for a GET (a fresh form, 200). `request.POST or None`
+    took an empty POST for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def form_status(form=None, refused: Exception | None = None) -> int:
     """200 for a form shown fresh; the refusal's status for a write an action refused
     (a DomainError's own, 400 for a model ValidationError); 400 for a submitted form with

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.api.tokens import token_issue, token_revoke
 from core.audit import audit_record
 from core.context_processors import nav_items_for
-from core.form_status import form_status
+from core.form_status import form_status, submitted
 from core.forms import ApiTokenForm
 from core.models import ApiToken, CalendarFeed, NotificationEvent, NotificationSetting
 from core.roles import Role
@@ -76,7 +76,7 @@ def healthz(request):
 def api_tokens(request):
     """Manage your personal API tokens: create (key shown once), see last use, revoke."""
     new_key = None
-    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    form = ApiTokenForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data.get("expires_in_days")
         expires = timezone.now() + timedelta(days=days) if days else None

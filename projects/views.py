@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError, GateNotMet
-from core.form_status import form_status
+from core.form_status import form_status, submitted
 from core.roles import is_staff_member
 from projects import actions, evm
 from projects.filtersets import ProjectFilterSet
@@ -163,7 +163,7 @@ def project_new(request):
         raise Http404
     initial = actions.charter_from(improvement) if improvement is not None else None
     form = ProjectForm(
-        request.POST if request.method == "POST" else None,
+        submitted(request),
         initial=initial,
         from_improvement=improvement,
     )
@@ -224,7 +224,7 @@ def project_edit(request, pk: int):
         raise Http404
     initial = {name: getattr(project, name) for name in actions.PROJECT_FIELDS if name != "manager"}
     initial["version"] = project.version
-    form = ProjectForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = ProjectForm(submitted(request), initial=initial)
     refused = None
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version") or project.version

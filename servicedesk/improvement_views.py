@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError
-from core.form_status import form_status
+from core.form_status import form_status, submitted
 from core.models import User
 from core.pagination import keyset_page
 from core.roles import STAFF_ROLES
@@ -107,9 +107,7 @@ def _prefill(request) -> dict:
 
 @_agent_required
 def improvement_new(request):
-    form = ImprovementForm(
-        request.POST if request.method == "POST" else None, initial=_prefill(request)
-    )
+    form = ImprovementForm(submitted(request), initial=_prefill(request))
     refused = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -152,7 +150,7 @@ def improvement_detail(request, pk: int):
 def improvement_edit(request, pk: int):
     improvement = _visible(request, pk)
     form = ImprovementForm(
-        request.POST if request.method == "POST" else None,
+        submitted(request),
         instance=improvement,
         initial={"version": improvement.version},
     )

@@ -61,13 +61,6 @@ class OutageForm(forms.Form):
             raise ValidationError(f"There is no incident {number}.", code="unknown_incident")
         return found
 
-    def clean(self):
-        data = super().clean()
-        started, ended = data.get("started_at"), data.get("ended_at")
-        if started and ended and ended <= started:
-            self.add_error("ended_at", "An outage must end after it starts.")
-        return data
-
 
 class OutageEditForm(OutageForm):
     """The same fields, and the version the edit is based on (a stale one answers 412)."""

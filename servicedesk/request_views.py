@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError, GateNotMet
-from core.form_status import form_status
+from core.form_status import form_status, submitted
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import request_actions as actions
@@ -66,7 +66,7 @@ def catalog_item(request, pk: int):
         ),
         pk=pk,
     )
-    form = CatalogItemForm(item.form_definition, request.POST if request.method == "POST" else None)
+    form = CatalogItemForm(item.form_definition, submitted(request))
     refused = None
     if request.method == "POST" and form.is_valid():
         try:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from core.audit import history_for
 from core.choice_lists import load_choices
 from core.exceptions import DomainError
-from core.form_status import errors_onto_form, form_status
+from core.form_status import errors_onto_form, form_status, submitted
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import actions, catalogue, survey_actions
@@ -340,7 +340,7 @@ def portal(request):
 @login_required
 def portal_report(request):
     form = ReportIncidentForm(
-        request.POST if request.method == "POST" else None,
+        submitted(request),
         initial={"service": request.GET.get("service")},
     )
     refused = None
@@ -483,7 +483,7 @@ def survey(request, token: str):
     found = Survey.objects.select_related("incident", "requester").filter(token=token[:64]).first()
     if found is None:
         raise Http404("No such survey.")
-    form = SurveyForm(request.POST if request.method == "POST" else None)
+    form = SurveyForm(submitted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():

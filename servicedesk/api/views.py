@@ -416,10 +416,10 @@ class _ServiceNested:
             )
         return self._service
 
-    def _check_owner_or_admin(self, *, agents: bool) -> None:
+    def _check_owner_or_admin(self) -> None:
         user = self.request.user
         service = self.service()
-        if is_admin(user) or (agents and works_tickets(user)):
+        if is_admin(user):
             return
         if has_role(user, Role.SERVICE_OWNER) and service.owner_id == user.pk:
             return
@@ -502,14 +502,14 @@ class ServiceCostViewSet(_ServiceNested, viewsets.ModelViewSet):
         return ServiceCost.objects.filter(service=self.service())
 
     def perform_create(self, serializer):
-        self._check_owner_or_admin(agents=False)
+        self._check_owner_or_admin()
         serializer.instance = service_cost_actions.service_cost_record(
             actor=self.request.user, service=self.service(), **serializer.validated_data
         )
 
     def partial_update(self, request, *args, **kwargs):
         cost = self.get_object()
-        self._check_owner_or_admin(agents=False)
+        self._check_owner_or_admin()
         serializer = self.get_serializer(cost, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         updated = service_cost_actions.service_cost_update(
@@ -519,7 +519,7 @@ class ServiceCostViewSet(_ServiceNested, viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         cost = self.get_object()
-        self._check_owner_or_admin(agents=False)
+        self._check_owner_or_admin()
         service_cost_actions.service_cost_delete(cost=cost, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
