@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from core.roles import Role
@@ -64,6 +65,13 @@ def people(db):
         "admin": UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True),
         "team": desk,
     }
+
+
+def browser_for(user) -> Client:
+    """A browser session signed in as `user` (the pages' helper)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def client_for(user) -> APIClient:

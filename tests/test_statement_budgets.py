@@ -29,7 +29,6 @@ from functools import cached_property
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -52,7 +51,7 @@ from servicedesk.models import (
     Survey,
 )
 from servicedesk.sla import calendar_cache_clear
-from tests.conftest import client_for
+from tests.conftest import browser_for, client_for
 from tests.core.factories import AgentFactory, TeamFactory
 from tests.projects.factories import (
     CostEntryFactory,
@@ -88,12 +87,6 @@ def _fresh_calendar_cache():
     calendar_cache_clear()
     yield
     calendar_cache_clear()
-
-
-def browser_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _counted_get(client, url: str, budget: int, max_num_queries):

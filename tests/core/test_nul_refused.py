@@ -2,19 +2,12 @@
 changes nothing (schemathesis and a sweep of the pages' parameters found several 500s)."""
 
 import pytest
-from django.test import Client
 
 from servicedesk.models import Improvement
-from tests.conftest import client_for
+from tests.conftest import browser_for, client_for
 from tests.servicedesk.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def browser_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize(

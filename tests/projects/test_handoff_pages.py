@@ -4,21 +4,15 @@ the service page says who delivered it and the project page shows the outcome.""
 import datetime
 
 import pytest
-from django.test import Client
 
 from projects.models import Handoff
 from servicedesk.models import Service
+from tests.conftest import browser_for
 from tests.core.factories import TeamFactory
 from tests.projects.factories import ProjectFactory
 from tests.servicedesk.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def browser_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ typed and the reasons, as 400 (bad input), 409 (the project's state does not all
 redirects (post/redirect/get)."""
 
 import pytest
-from django.test import Client
 
 from core.models import AuditEvent
 from projects.choices import Phase
@@ -21,15 +20,10 @@ from projects.models import (
     Task,
     TimeEntry,
 )
+from tests.conftest import browser_for
 from tests.projects.factories import ProjectFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def browser_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _written() -> tuple[int, ...]:

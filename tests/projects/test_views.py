@@ -5,10 +5,10 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from projects.choices import Phase
 from projects.models import Project
+from tests.conftest import browser_for
 from tests.projects.factories import (
     CostEntryFactory,
     MilestoneFactory,
@@ -18,12 +18,6 @@ from tests.projects.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def browser_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
