@@ -26,8 +26,6 @@ from servicedesk.views import _agent_required, _errors_to_messages, _show_refusa
 
 
 class ImprovementForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
     class Meta:
         model = Improvement
         fields = list(IMPROVEMENT_FIELDS)
@@ -47,6 +45,23 @@ class ImprovementForm(forms.ModelForm):
             "first_name", "username"
         )
         self.fields["service"].queryset = Service.objects.order_by("name")
+
+
+INCOMPLETE = (
+    "Reload the page and make your change again: the form did not say which version of the "
+    "improvement it was opened at, so nothing was saved."
+)
+
+
+class ImprovementEditForm(ImprovementForm):
+    """The same fields and the version the edit is based on: without it a save could not
+    tell that someone saved in between (400); a stale one is 412 (core/form_status.py)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": INCOMPLETE, "invalid": INCOMPLETE, "min_value": INCOMPLETE},
+    )
 
 
 def _register_rows(request, qs):
@@ -110,9 +125,8 @@ def improvement_new(request):
     form = ImprovementForm(submitted(request), initial=_prefill(request))
     refused = None
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            created = actions.improvement_create(actor=request.user, **data)
+            created = actions.improvement_create(actor=request.user, **form.cleaned_data)
             messages.success(request, "Improvement proposed.")
             return redirect("servicedesk:improvement_detail", pk=created.pk)
         except (ValidationError, DomainError) as exc:
@@ -149,7 +163,7 @@ def improvement_detail(request, pk: int):
 @_agent_required
 def improvement_edit(request, pk: int):
     improvement = _visible(request, pk)
-    form = ImprovementForm(
+    form = ImprovementEditForm(
         submitted(request),
         instance=improvement,
         initial={"version": improvement.version},
@@ -161,7 +175,7 @@ def improvement_edit(request, pk: int):
             actions.improvement_update(
                 improvement=improvement,
                 actor=request.user,
-                expected_version=form.cleaned_data["version"] or improvement.version,
+                expected_version=form.cleaned_data["version"],
                 changes=changes,
             )
             messages.success(request, "Saved.")

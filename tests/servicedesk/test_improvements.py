@@ -129,6 +129,7 @@ def test_reject_needs_a_reason(people, proposed, state):
 
 def test_updates_need_the_current_version_and_move_the_target_date(people, proposed):
     url = f"{URL}{proposed.pk}/"
+    assert_status(people["agent"], "patch", url, 428, {"planned_quarter": "2026-Q4"})
     assert_status(people["agent"], "patch", url, 412, {"planned_quarter": "2026-Q4", "version": 9})
     body = assert_status(
         people["agent"], "patch", url, 200, {"planned_quarter": "2026-Q4", "version": 1}
@@ -335,6 +336,46 @@ def test_editing_an_improvement_someone_saved_meanwhile_answers_412(people, prop
     assert "changed by someone else" in html and 'value="Second"' in html
     proposed.refresh_from_db()
     assert (proposed.title, proposed.version) == ("First", 2) and _audit_rows() == audit
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [{}, {"version": ""}, {"version": "0"}, {"version": "two"}],
+    ids=["absent", "empty", "zero", "malformed"],
+)
+def test_an_edit_that_does_not_say_which_version_it_changes_is_a_400_and_changes_nothing(
+    people, proposed, client, posted
+):
+    """Without the version the form was opened at, a save cannot tell whether someone saved
+    in between: it is refused (it used to take the current version and overwrite blindly)."""
+    client.force_login(people["agent"])
+    title, audit = proposed.title, _audit_rows()
+    data = {k: v for k, v in _form_data(proposed, title="Renamed").items() if k != "version"}
+    response = client.post(f"/improvements/{proposed.pk}/edit/", data | posted)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-testid="improvement-form"' in html and 'value="Renamed"' in html
+    assert "Reload the page" in html
+    proposed.refresh_from_db()
+    assert (proposed.title, proposed.version) == (title, 1) and _audit_rows() == audit
+
+
+def test_a_stale_edit_keeps_what_was_typed_and_saving_it_again_is_still_refused(
+    people, proposed, client
+):
+    """412 shows the form as typed with the message; the stale version stays in the form, so a
+    second click cannot overwrite the other save either."""
+    client.force_login(people["agent"])
+    client.post(f"/improvements/{proposed.pk}/edit/", _form_data(proposed, title="First"))
+    mine = _form_data(proposed, title="Second", expected_benefit="Fewer VPN drops")
+    assert client.post(f"/improvements/{proposed.pk}/edit/", mine).status_code == 412
+    response = client.post(f"/improvements/{proposed.pk}/edit/", mine)
+    html = response.content.decode()
+    assert response.status_code == 412
+    assert 'value="Second"' in html and "Fewer VPN drops" in html
+    assert 'name="version" value="1"' in html
+    proposed.refresh_from_db()
+    assert (proposed.title, proposed.version) == ("First", 2)
 
 
 def test_a_final_improvement_cannot_be_edited_and_the_form_says_why(people, proposed, client):
