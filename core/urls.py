@@ -22,11 +22,7 @@ urlpatterns = [
     # Not atomic: counted login failures must survive the failed request's rollback.
     path(
         "login/",
-        transaction.non_atomic_requests(
-            auth_views.LoginView.as_view(
-                redirect_authenticated_user=True, authentication_form=LoginForm
-            )
-        ),
+        transaction.non_atomic_requests(views.LoginView.as_view(authentication_form=LoginForm)),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import JsonResponse
@@ -18,6 +19,21 @@ from core.form_status import form_status, submitted
 from core.forms import ApiTokenForm
 from core.models import ApiToken, CalendarFeed, NotificationEvent, NotificationSetting
 from core.roles import Role
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, answering a refused sign-in with a 4xx like every other form:
+    400 for a wrong or missing name or password, 429 while the account or address is locked
+    out (core.security counts the failures)."""
+
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        locked = any(e.code == "locked" for e in form.errors.as_data().get("__all__", []))
+        response = super().form_invalid(form)
+        response.status_code = 429 if locked else 400
+        return response
+
 
 # Each role's daily page (by URL name); the first that exists wins.
 HOME_BY_ROLE = {

@@ -9,7 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -269,24 +275,21 @@ def incident_comment(request, number: str):
         except (DomainError, ValidationError) as exc:
             refused = exc
             _errors_to_messages(request, exc)
-    if is_staff_member(request.user):
-        context = {**_ticket_context(request, incident), "comment_form": form}
-        template = "servicedesk/incident_detail.html"
-    else:
-        context = {**_portal_ticket_context(request, incident), "comment_form": form}
-        template = "servicedesk/portal_incident.html"
-    return render(request, template, context, status=form_status(form, refused))
+    return _ticket_page(request, number, form_status(form, refused), comment_form=form)
 
 
 @login_required
 @require_POST
 def incident_transition(request, number: str):
+    """A lifecycle button (console and portal). Refused, the ticket page comes back with the
+    reason and the moves allowed now: 409 for a move the status does not allow, 400 for a
+    resolution without its code or note (the resolve form shown again as typed)."""
     incident = _visible_incident(request, number)
-    data = {}
+    data, resolve_form = {}, None
     verb = request.POST.get("action", "")
     if verb == "resolve":
-        form = ResolveForm(request.POST)
-        form.is_valid()
+        resolve_form = ResolveForm(request.POST)
+        resolve_form.is_valid()
         data = {k: request.POST.get(k, "") for k in ("resolution_code", "resolution_note")}
     if verb == "assign" and incident.team_id is None and incident.assignee_id is None:
         data = {"assignee": request.user}
@@ -294,10 +297,25 @@ def incident_transition(request, number: str):
         moved = actions.incident_transition(
             incident=incident, action=verb, actor=request.user, data=data
         )
-        messages.success(request, f"{moved.number} is now {moved.get_status_display().lower()}.")
     except (DomainError, ValidationError) as exc:
         _errors_to_messages(request, exc)
+        return _ticket_page(
+            request, number, form_status(refused=exc), resolve_form=resolve_form or ResolveForm()
+        )
+    messages.success(request, f"{moved.number} is now {moved.get_status_display().lower()}.")
     return redirect(_ticket_url(request, incident))
+
+
+def _ticket_page(request, number: str, status: int, **forms) -> HttpResponse:
+    """The ticket page again after a refused write (read afresh: the write changed nothing),
+    as its reader sees it, with `forms` as typed."""
+    incident = _visible_incident(request, number)
+    if is_staff_member(request.user):
+        context, template = _ticket_context(request, incident), "servicedesk/incident_detail.html"
+    else:
+        context = _portal_ticket_context(request, incident)
+        template = "servicedesk/portal_incident.html"
+    return render(request, template, {**context, **forms}, status=status)
 
 
 def _show_refusal(request, form, exc: Exception) -> Exception:

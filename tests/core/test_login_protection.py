@@ -42,7 +42,7 @@ def test_login_page_tells_a_locked_user_and_refuses_them(client, people):
     for _ in range(3):
         client.post("/login/", {"username": "agent", "password": "wrong"})
     response = client.post("/login/", {"username": "agent", "password": "demo"})
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "Too many failed logins" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -54,3 +54,11 @@ def test_success_resets_the_account_counter(api, people):
     token(api, "agent", "wrong")
     token(api, "agent", "wrong")
     assert token(api, "agent", "demo").status_code == 201
+
+
+def test_a_wrong_password_on_the_login_page_is_400_and_signs_nobody_in(client, people):
+    response = client.post("/login/", {"username": "agent", "password": "wrong"})
+    assert response.status_code == 400
+    assert "correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.post("/login/", {"username": "agent", "password": "demo"}).status_code == 302

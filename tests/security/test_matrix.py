@@ -540,10 +540,11 @@ RULES: dict[str, Row] = {
             "POST": page(400, requester_other=404, requester_shared=404),
         }
     ),
+    # Posted empty, the move is one the status does not allow (409); nothing is written.
     "servicedesk:incident_transition": Row(
         expect={
             "GET": page(NOT_ALLOWED),
-            "POST": page(302, requester_other=404, requester_shared=404),
+            "POST": page(409, requester_other=404, requester_shared=404),
         }
     ),
     "servicedesk:portal": Row(expect={"GET": page(200), "POST": page(200)}),
