@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +25,17 @@ def outage_may_write(actor, service: Service) -> bool:
     )
 
 
+def _check_incident(incident: Incident | None, *, service_id: int, service_name) -> None:
+    """An outage links only an incident of its own service (400 naming `incident`).
+    `service_name` is called only to word a refusal."""
+    if incident is None or incident.service_id == service_id:
+        return
+    theirs = incident.service.name if incident.service_id else "no service"
+    raise ValidationError(
+        {"incident": [f"{incident.number} is an incident of {theirs}, not of {service_name()}."]}
+    )
+
+
 @transaction.atomic
 def outage_record(
     *,
@@ -35,7 +47,9 @@ def outage_record(
     description: str = "",
     incident: Incident | None = None,
 ) -> Outage:
-    """Record an outage of `service` (ended_at empty while it is ongoing)."""
+    """Record an outage of `service` (ended_at empty while it is ongoing), linked to one of
+    its incidents or none."""
+    _check_incident(incident, service_id=service.pk, service_name=lambda: service.name)
     outage = Outage(
         service=service,
         started_at=started_at,
@@ -61,7 +75,13 @@ def outage_update(
     *, outage: Outage, actor, changes: dict, expected_version: int | None = None
 ) -> Outage:
     """Change an outage, typically to end it (`ended_at`); a stale `expected_version`
-    answers 412 and changes nothing."""
+    answers 412 and changes nothing, an incident of another service 400."""
+    if "incident" in changes:
+        _check_incident(
+            changes["incident"],
+            service_id=outage.service_id,
+            service_name=lambda: outage.service.name,
+        )
     return versioned_update(
         model=Outage,
         pk=outage.pk,

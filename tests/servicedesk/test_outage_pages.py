@@ -163,6 +163,38 @@ def test_bad_input_is_a_400_with_the_form_saying_why_and_nothing_written(
     assert written() == before
 
 
+def test_an_incident_of_another_service_is_refused_beside_the_field(people, service):
+    """Recording or correcting: 400, the incident field names the other service, nothing
+    written."""
+    elsewhere = IncidentFactory(service=ServiceFactory(name="Mail"))
+    owner = browser(people["service_owner"])
+    before = written()
+    response = record(owner, service, started_at="2025-01-10T10:00", incident=elsewhere.number)
+    assert response.status_code == 400
+    assert f"{elsewhere.number} is an incident of Mail, not of Payroll." in errors_of(
+        response.content.decode(), "incident"
+    )
+    assert written() == before
+
+    outage = recorded(service, people["agent"])
+    before = written()
+    response = owner.post(
+        f"/services/{service.pk}/outages/{outage.pk}/edit/",
+        {
+            "version": outage.version,
+            "kind": "unplanned",
+            "started_at": "2025-01-10T11:00",
+            "incident": elsewhere.number,
+            "description": "Linked by mistake",
+        },
+    )
+    assert response.status_code == 400
+    assert "is an incident of Mail" in errors_of(response.content.decode(), "incident")
+    outage.refresh_from_db()
+    assert (outage.incident, outage.description, outage.version) == (None, "", 1)
+    assert written() == before
+
+
 def test_an_incident_outside_the_users_scope_is_an_unknown_number(people, service):
     """The incident is looked up among those the user may see: today every outage writer is
     staff and sees every incident, so the form is checked with a requester's scope."""

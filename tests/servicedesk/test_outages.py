@@ -185,6 +185,30 @@ def test_a_change_to_an_outage_names_the_version_it_was_based_on(people, service
     assert AuditEvent.objects.filter(action="outage.updated").count() == 0
 
 
+def test_an_outage_links_only_an_incident_of_its_own_service(people, service):
+    """Recording or changing an outage with another service's incident is a 400 naming
+    `incident`; nothing is written. The service's own incident is linked."""
+    from tests.servicedesk.factories import IncidentFactory
+
+    elsewhere = IncidentFactory(service=ServiceFactory(name="Mail"))
+    own = IncidentFactory(service=service)
+    url = f"/api/v1/services/{service.pk}/outages/"
+    body = {"started_at": "2025-01-06T10:00:00Z", "incident": elsewhere.pk}
+    refused = assert_status(people["agent"], "post", url, 400, body).json()
+    assert list(refused["fields"]) == ["incident"]
+    assert f"{elsewhere.number} is an incident of Mail" in refused["fields"]["incident"][0]
+    assert not Outage.objects.exists() and not AuditEvent.objects.exists()
+
+    created = assert_status(people["agent"], "post", url, 201, body | {"incident": own.pk}).json()
+    assert created["incident"] == own.pk
+    change = {"incident": elsewhere.pk, "description": "Moved", "version": created["version"]}
+    refused = assert_status(people["agent"], "patch", f"{url}{created['id']}/", 400, change)
+    assert list(refused.json()["fields"]) == ["incident"]
+    outage = Outage.objects.get(pk=created["id"])
+    assert (outage.incident, outage.description, outage.version) == (own, "", 1)
+    assert AuditEvent.objects.filter(action="outage.updated").count() == 0
+
+
 def test_an_outage_recorded_without_a_kind_is_unplanned(people, service):
     """The kind is optional, as the schema says (a 500 before)."""
     url = f"/api/v1/services/{service.pk}/outages/"
