@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 SLA_SCAN_SCHEDULE = {"task": "servicedesk.tasks.sla_scan", "schedule": 60.0}
+REQUEST_SLA_SCAN_SCHEDULE = {"task": "servicedesk.request_tasks.request_sla_scan", "schedule": 60.0}
 MAILBOX_POLL_SCHEDULE = {"task": "servicedesk.tasks.poll_mailbox", "schedule": 60.0}
 
 
@@ -14,6 +15,7 @@ class ServicedeskConfig(AppConfig):
         from core.celery import app
 
         app.conf.beat_schedule.setdefault("servicedesk-sla-scan", SLA_SCAN_SCHEDULE)
+        app.conf.beat_schedule.setdefault("servicedesk-request-sla-scan", REQUEST_SLA_SCAN_SCHEDULE)
         app.conf.beat_schedule.setdefault("servicedesk-mailbox-poll", MAILBOX_POLL_SCHEDULE)
         from core import choice_lists
         from core.models import Team, User

@@ -18,6 +18,8 @@ from servicedesk.models import (
     RequestTask,
     ServiceRequest,
 )
+from servicedesk.request_lifecycle import request_clock_start
+from servicedesk.request_sla import request_breaches
 
 ITEMS = [
     {
@@ -217,7 +219,7 @@ def _requests(users, items) -> None:
         )
         opened = now - timedelta(hours=rng.uniform(1, 24 * 40) if n > 3 else rng.uniform(0.2, 6))
         decided = min(opened + timedelta(hours=rng.uniform(0.5, 20)), now) if approver else None
-        request = ServiceRequest.objects.create(
+        request = ServiceRequest(
             number=number_next(prefix="REQ"),
             catalog_item=item,
             service=item.service,
@@ -232,10 +234,10 @@ def _requests(users, items) -> None:
             else None,
             opened_at=opened,
             decided_at=decided if state not in {"awaiting_approval"} else None,
-            resolution_due=(decided or opened) + timedelta(days=item.delivery_days + 2),
-            fulfilled_at=opened + timedelta(days=2) if state in {"fulfilled", "closed"} else None,
-            closed_at=opened + timedelta(days=3) if state in {"closed", "cancelled"} else None,
         )
+        _clock(request, rng, now=now, decided=decided)
+        request.save()
+        events.extend(_breach_events(request, ctype, now=now))
         done = state in {"fulfilled", "closed"}
         RequestTask.objects.bulk_create(
             RequestTask(
@@ -267,6 +269,52 @@ def _requests(users, items) -> None:
             )
         )
     AuditEvent.objects.bulk_create(events)
+
+
+def _clock(request: ServiceRequest, rng, *, now, decided) -> None:
+    """Due times from the service's real SLA policy and calendar, a first response within a
+    few hours (some late), most deliveries on time and one in three late; then the breach
+    flags the minute scan and the moves would have set by now."""
+    state = request.status
+    waiting = state in {"awaiting_approval", "rejected"}
+    request_clock_start(request, delivery_from=None if waiting else decided or request.opened_at)
+    responded = request.opened_at + timedelta(hours=rng.uniform(0.2, 7))
+    if state != "cancelled" and responded <= now:
+        request.first_responded_at = responded
+    if state in {"fulfilled", "closed"}:
+        start, due = decided or request.opened_at, request.resolution_due
+        fulfilled = start + (due - start) * rng.uniform(0.3, 0.9)
+        if rng.random() < 0.35 and due + timedelta(hours=30) < now:
+            fulfilled = due + timedelta(hours=rng.uniform(2, 30))  # delivered late
+        request.fulfilled_at = min(fulfilled, now)
+        responded = request.first_responded_at or request.fulfilled_at
+        request.first_responded_at = min(responded, request.fulfilled_at)
+    if state == "closed":
+        request.closed_at = min(request.fulfilled_at + timedelta(days=1), now)
+    elif state == "cancelled":
+        request.closed_at = min(request.opened_at + timedelta(days=3), now)
+    elif state == "rejected":
+        request.closed_at = decided
+    request.response_breached, request.resolution_breached = request_breaches(request, now=now)
+
+
+def _breach_events(request: ServiceRequest, ctype, *, now) -> list[AuditEvent]:
+    """The audit row of each flag, written when the scan would have set it."""
+    return [
+        AuditEvent(
+            action="request.sla_breached",
+            content_type=ctype,
+            object_id=str(request.pk),
+            object_repr=str(request)[:200],
+            changes={flag: [False, True]},
+            created_at=min(due + timedelta(minutes=1), now),
+        )
+        for flag, due in (
+            ("response_breached", request.response_due),
+            ("resolution_breached", request.resolution_due),
+        )
+        if getattr(request, flag)
+    ]
 
 
 def _improvements(users, services) -> None:

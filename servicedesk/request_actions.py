@@ -8,13 +8,15 @@ effects deferred with `transaction.on_commit`, status moved only by the lifecycl
 
 from functools import partial
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit import audit_record, versioned_update
 from core.exceptions import NotAllowed
 from core.lifecycle import transition_apply
+from core.models import AuditEvent
 from core.numbering import number_next
 from core.roles import Role, has_role, is_admin, works_tickets
 from core.webhooks import publish
@@ -30,6 +32,7 @@ from servicedesk.models import (
     Service,
     ServiceRequest,
 )
+from servicedesk.models.requests import OPEN_REQUEST_STATES
 from servicedesk.request_lifecycle import REQUEST_LIFECYCLE, request_clock_start
 
 CATALOG_ITEM_FIELDS = (
@@ -243,15 +246,17 @@ def request_comment_add(
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something."]})
-    comment = RequestComment(request=request, author=actor, body=body, internal=internal)
+    comment = RequestComment(
+        request=request, author=actor, body=body, internal=internal, created_at=timezone.now()
+    )
     comment.full_clean()
     comment.save()
     for upload in files:
         request_attachment_add(request=request, actor=actor, upload=upload, comment=comment)
     if not internal and works_tickets(actor):
-        ServiceRequest.objects.filter(pk=request.pk, first_responded_at__isnull=True).update(
-            first_responded_at=comment.created_at
-        )
+        answered = ServiceRequest.objects.filter(pk=request.pk, first_responded_at__isnull=True)
+        if answered.update(first_responded_at=comment.created_at):
+            _response_late_flag(request, at=comment.created_at, actor=actor)
     audit_record(
         actor=actor,
         action="request.internal_note" if internal else "request.commented",
@@ -266,6 +271,20 @@ def request_comment_add(
         internal=internal,
     )
     return comment
+
+
+def _response_late_flag(request: ServiceRequest, *, at, actor) -> None:
+    """A first response after `response_due` flags the miss (unless the scan did already)."""
+    late = ServiceRequest.objects.filter(
+        pk=request.pk, response_breached=False, response_due__lt=at
+    )
+    if late.update(response_breached=True):
+        audit_record(
+            actor=actor,
+            action="request.sla_breached",
+            obj=request,
+            changes={"response_breached": [False, True]},
+        )
 
 
 @transaction.atomic
@@ -284,3 +303,76 @@ def request_attachment_add(
         internal=bool(comment and comment.internal),
     )
     return attachment
+
+
+# --- SLA breaches ------------------------------------------------------------------------------
+
+# Each flag and the wait it ends, beyond the request being open (servicedesk/request_sla.py).
+_BREACH_WAITS = {
+    "response_breached": "first_responded_at IS NULL AND response_due < %s",
+    "resolution_breached": "resolution_due < %s",
+}
+_AUDIT_BATCH = 1000
+
+
+def request_sla_scan(*, now=None) -> dict[str, int]:
+    """Flag the open requests whose response or delivery due time has passed while they
+    still wait for it; safe to run any number of times, from two workers at once.
+
+    One UPDATE per flag over all open requests (the partial indexes
+    req_unanswered_response_due and req_open_resolution_due find them, however many
+    requests there are), RETURNING the rows it flagged: their audit rows are inserted in
+    bulk and, for a missed delivery, the team lead (else the team) is mailed once, as for a
+    breached incident. A row already flagged is not matched again, and of two scans at
+    once only one flags a row (PostgreSQL re-checks the condition after the row lock).
+    """
+    now = now or timezone.now()
+    done = {}
+    with transaction.atomic():
+        for flag, waiting in _BREACH_WAITS.items():
+            flagged = _breach_flag(flag, waiting, now)
+            _breach_audit(flag, flagged)
+            done[flag] = len(flagged)
+            if flag == "resolution_breached" and flagged:
+                ids = [pk for pk, _, _ in flagged]
+                transaction.on_commit(partial(notify.requests_sla_breached, ids))
+    return done
+
+
+def _breach_flag(flag: str, waiting: str, now) -> list[tuple[int, str, int]]:
+    """Set `flag` on the open requests still `waiting` past `now`: (id, number, item id)."""
+    table = connection.ops.quote_name(ServiceRequest._meta.db_table)
+    states = ", ".join(["%s"] * len(OPEN_REQUEST_STATES))
+    sql = (
+        f"UPDATE {table} SET {flag} = %s "
+        f"WHERE {flag} = %s AND status IN ({states}) AND {waiting} "
+        "RETURNING id, number, catalog_item_id"
+    )
+    params = [True, False, *map(str, OPEN_REQUEST_STATES)]
+    params.append(connection.ops.adapt_datetimefield_value(now))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _breach_audit(flag: str, flagged: list[tuple[int, str, int]]) -> None:
+    """One audit row per request flagged, as audit_record writes it, inserted in batches."""
+    if not flagged:
+        return
+    items = {item for _, _, item in flagged}
+    names = dict(CatalogItem.objects.filter(pk__in=items).values_list("pk", "name"))
+    ctype = ContentType.objects.get_for_model(ServiceRequest, for_concrete_model=False)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=None,
+                action="request.sla_breached",
+                content_type=ctype,
+                object_id=str(pk),
+                object_repr=f"{number} {names.get(item, '')}".strip()[:200],
+                changes={flag: [False, True]},
+            )
+            for pk, number, item in flagged
+        ],
+        batch_size=_AUDIT_BATCH,
+    )

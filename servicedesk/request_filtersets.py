@@ -2,6 +2,7 @@
 
 import django_filters as df
 from django.db.models import Q
+from django.utils import timezone
 
 from core.filtersets import FilterSet, MomentFilter, MultipleChoiceFilter, RelatedFilter
 from core.models import Team, User
@@ -13,6 +14,7 @@ from servicedesk.choices import (
 from servicedesk.filtersets import filter_status_or_open
 from servicedesk.models import CatalogItem, Improvement, Service, ServiceRequest
 from servicedesk.models.requests import OPEN_REQUEST_STATES
+from servicedesk.request_sla import SLA_CHOICES, filter_sla
 
 
 class CatalogItemFilter(FilterSet):
@@ -40,6 +42,7 @@ class ServiceRequestFilter(FilterSet):
     opened_after = MomentFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = MomentFilter(field_name="opened_at", lookup_expr="lt")
     q = df.CharFilter(method="filter_q", help_text="Number or item name.")
+    sla = df.ChoiceFilter(choices=SLA_CHOICES, method="filter_sla")
 
     class Meta:
         model = ServiceRequest
@@ -47,6 +50,9 @@ class ServiceRequestFilter(FilterSet):
 
     def filter_status(self, qs, name, values):
         return filter_status_or_open(qs, values, open_states=OPEN_REQUEST_STATES)
+
+    def filter_sla(self, qs, name, value):
+        return filter_sla(qs, value, now=timezone.now())
 
     def filter_q(self, qs, name, value):
         value = value.strip()

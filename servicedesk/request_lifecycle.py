@@ -16,6 +16,7 @@ from servicedesk import business_time, sla
 from servicedesk.choices import ApprovalDecision
 from servicedesk.choices import ImprovementStatus as M
 from servicedesk.choices import RequestStatus as R
+from servicedesk.request_sla import request_breaches_mark
 
 # --- SLA clock of a request -------------------------------------------------------------
 
@@ -112,6 +113,7 @@ def _approval_record(request, actor, data, decision: str) -> None:
 
 def _effect_approve(request, actor, data) -> None:
     _approval_record(request, actor, data, ApprovalDecision.APPROVED)
+    request_breaches_mark(request, at=request.decided_at, actor=actor)
     # The delivery clock starts when the work may start.
     request_delivery_due(request, at=request.decided_at)
 
@@ -125,6 +127,7 @@ def _guard_reject(request, actor, data) -> dict:
 def _effect_reject(request, actor, data) -> None:
     _approval_record(request, actor, data, ApprovalDecision.REJECTED)
     request.closed_at = request.decided_at
+    request_breaches_mark(request, at=request.closed_at, actor=actor)
 
 
 def _effect_start(request, actor, data) -> None:
@@ -134,6 +137,7 @@ def _effect_start(request, actor, data) -> None:
         request.first_responded_at = timezone.now()
     if request.team_id is None:
         request.team = request.catalog_item.fulfilment_team
+    request_breaches_mark(request, at=timezone.now(), actor=actor)
 
 
 def _guard_fulfil(request, actor, data) -> dict:
@@ -148,10 +152,17 @@ def _guard_fulfil(request, actor, data) -> dict:
 
 def _effect_fulfil(request, actor, data) -> None:
     request.fulfilled_at = timezone.now()
+    # Delivering is answering, as resolving an incident is: the response wait ends too.
+    if request.first_responded_at is None:
+        request.first_responded_at = request.fulfilled_at
+    # A late delivery is flagged here, whether or not the minute scan ran in between.
+    request_breaches_mark(request, at=request.fulfilled_at, actor=actor)
 
 
 def _effect_end(request, actor, data) -> None:
     request.closed_at = timezone.now()
+    # Cancelling ends the waits: a target already passed stays missed.
+    request_breaches_mark(request, at=request.closed_at, actor=actor)
 
 
 REQUEST_LIFECYCLE = Lifecycle(

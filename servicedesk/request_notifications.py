@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from core.notifications import wanted
 from core.roles import works_tickets
-from servicedesk.mail import _agent_addresses, _send
+from servicedesk.mail import _agent_addresses, _send, _team_addresses
 from servicedesk.models import RequestComment, ServiceRequest
 
 # kind → (who, the notification setting that mutes it; None: always sent)
@@ -15,6 +15,8 @@ KINDS = {
     "rejected": ("requester", "resolved"),
     "in_fulfilment": ("agents", "assigned"),
     "fulfilled": ("requester", "resolved"),
+    # A missed delivery, as a breached incident: the team lead, else the team.
+    "sla_breached": ("lead", "sla"),
 }
 
 
@@ -22,6 +24,13 @@ def request_moved(request_id: int, kind: str) -> None:
     from servicedesk.request_tasks import notify_request
 
     notify_request.delay(request_id, kind)
+
+
+def requests_sla_breached(request_ids: list[int]) -> None:
+    from servicedesk.request_tasks import notify_request
+
+    for request_id in request_ids:
+        notify_request.delay(request_id, "sla_breached")
 
 
 def request_commented(comment_id: int) -> None:
@@ -50,6 +59,10 @@ def send_request_mail(request: ServiceRequest, kind: str) -> int:
         link = _link("servicedesk:request_detail", request.number)
     elif who == "agents":
         to = _agent_addresses(request)
+        link = _link("servicedesk:request_detail", request.number)
+    elif who == "lead":
+        lead = request.team.lead if request.team_id else None
+        to = _addresses(lead) or _team_addresses(request)
         link = _link("servicedesk:request_detail", request.number)
     else:
         return 0

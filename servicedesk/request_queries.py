@@ -11,7 +11,9 @@ from servicedesk.models import (
     RequestComment,
     ServiceRequest,
 )
+from servicedesk.models.requests import OPEN_REQUEST_STATES
 from servicedesk.queries import requester_scope_q
+from servicedesk.request_sla import breached_q, breaching_soon_q
 
 
 def catalog_items_visible_to(user) -> QuerySet[CatalogItem]:
@@ -37,6 +39,21 @@ def request_list_for(user) -> QuerySet[ServiceRequest]:
     """Visible requests with what a row shows joined in."""
     return requests_visible_to(user).select_related(
         "catalog_item", "service", "requester", "approver", "team", "assignee"
+    )
+
+
+def request_clock_joined(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    """`requests` with what their SLA clock's calendar is found from (the service's policy
+    and its calendar, its service hours) joined: the badges read no row per request."""
+    return requests.select_related("service__sla_policy__calendar", "service__service_hours")
+
+
+def request_sla_counts(requests: QuerySet[ServiceRequest], *, now) -> dict[str, int]:
+    """Open requests breaching soon and breached, in one statement that reads only the
+    rows either condition finds (partial indexes; see ServiceRequest.Meta)."""
+    soon, missed = breaching_soon_q(now=now), breached_q(now=now)
+    return requests.filter(soon | missed, status__in=OPEN_REQUEST_STATES).aggregate(
+        breaching=Count("pk", filter=soon), breached=Count("pk", filter=missed)
     )
 
 

@@ -3,6 +3,7 @@ worker registers them)."""
 
 from celery import shared_task
 
+from core.task_policy import task_policy
 from servicedesk.models import RequestComment, ServiceRequest
 from servicedesk.request_notifications import send_request_comment_mail, send_request_mail
 from servicedesk.tasks import RETRY
@@ -12,7 +13,7 @@ from servicedesk.tasks import RETRY
 def notify_request(request_id: int, kind: str) -> int:
     request = (
         ServiceRequest.objects.select_related(
-            "catalog_item", "requester", "approver", "assignee", "team"
+            "catalog_item", "requester", "approver", "assignee", "team__lead"
         )
         .filter(pk=request_id)
         .first()
@@ -34,3 +35,11 @@ def notify_request_comment(comment_id: int) -> int:
         .first()
     )
     return send_request_comment_mail(comment) if comment else 0
+
+
+@shared_task(**task_policy(time_limit=55, max_retries=2, ignore_result=True))
+def request_sla_scan() -> dict:
+    """Every minute (beat, beside the incidents' sla_scan): flag missed request targets."""
+    from servicedesk.request_actions import request_sla_scan as scan  # actions → tasks
+
+    return scan()

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
@@ -28,9 +29,18 @@ from servicedesk.request_queries import (
     approvals_waiting_for,
     catalog_items_visible_to,
     request_attachments_visible_to,
+    request_clock_joined,
     request_comments_visible_to,
     request_list_for,
+    request_sla_counts,
 )
+from servicedesk.request_sla import (
+    SLA_CHOICES,
+    clock_calendar_row,
+    request_sla_state,
+    request_sla_states,
+)
+from servicedesk.sla import calendar_for
 from servicedesk.views import _agent_required, _errors_to_messages
 
 ORDERING = ("-opened_at", "-id")
@@ -108,22 +118,34 @@ def my_requests(request):
 
 @_agent_required
 def request_queue(request):
-    """The agents' request queue: the shared filterset, keyset pages."""
+    """The agents' request queue: the shared filterset, keyset pages, an SLA badge per row
+    and the Breaching soon / Breached views (`?sla=`) with their counts."""
     params = request.GET.copy()
     if "status" not in params:
         params.setlist("status", ["open"])
-    filterset = ServiceRequestFilter(params, queryset=request_list_for(request.user))
+    visible = request_list_for(request.user)
+    filterset = ServiceRequestFilter(params, queryset=request_clock_joined(visible))
     page = keyset_page(request, filterset.qs, ordering=ORDERING)
-    return render(
-        request,
-        "servicedesk/requests/queue.html",
-        {"filterset": filterset, "page": page, "statuses": RequestStatus.choices},
-    )
+    now = timezone.now()
+    request_sla_states(page.items, now=now)
+    sla = filterset.form.cleaned_data.get("sla") if filterset.is_valid() else ""
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "statuses": RequestStatus.choices,
+        "sla_choices": SLA_CHOICES,
+        "sla": sla or "",
+        "sla_counts": request_sla_counts(visible, now=now),
+    }
+    return render(request, "servicedesk/requests/queue.html", context)
 
 
-def _visible_request(request, number: str) -> ServiceRequest:
+def _visible_request(request, number: str, *, with_clock: bool = False) -> ServiceRequest:
+    requests = request_list_for(request.user)
+    if with_clock:
+        requests = request_clock_joined(requests)
     try:
-        return request_list_for(request.user).get(number=number)
+        return requests.get(number=number)
     except ServiceRequest.DoesNotExist as exc:
         raise Http404("No such request.") from exc
 
@@ -132,7 +154,7 @@ def _visible_request(request, number: str) -> ServiceRequest:
 def request_detail(request, number: str):
     """One request: answers, approvals, checklist, conversation, the moves you may make.
     Approvers reach it from their inbox (and the approval mail) at /approvals/<number>/."""
-    return _request_page(request, _visible_request(request, number))
+    return _request_page(request, _visible_request(request, number, with_clock=True))
 
 
 def _request_page(request, obj: ServiceRequest, *, comment_form=None, status: int = 200):
@@ -172,8 +194,16 @@ def _request_page(request, obj: ServiceRequest, *, comment_form=None, status: in
         "can_work": works_tickets(request.user),
         "staff": staff,
         "comment_form": comment_form or CommentForm(),
+        # Staff see the service level with its breaches; requesters the due dates only, as
+        # the incident portal shows them no SLA wording.
+        "sla": _request_sla(obj) if staff else None,
     }
     return render(request, "servicedesk/requests/request_detail.html", context, status=status)
+
+
+def _request_sla(obj: ServiceRequest) -> dict:
+    cal = calendar_for(clock_calendar_row(obj.service))
+    return request_sla_state(obj, now=timezone.now(), cal=cal)
 
 
 def _answer_users(obj: ServiceRequest) -> dict:

@@ -3,6 +3,7 @@
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -42,6 +43,7 @@ from servicedesk.request_queries import (
     request_comments_visible_to,
     request_list_for,
 )
+from servicedesk.request_sla import request_breaches
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)
 
@@ -98,6 +100,14 @@ class RequestSerializer(serializers.ModelSerializer):
     catalog_item_name = serializers.CharField(source="catalog_item.name", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
     answers = serializers.JSONField(read_only=True)
+    response_breached = serializers.SerializerMethodField(
+        help_text="The response was (or is) later than response_due: first response, "
+        "fulfilment or cancellation after it, or none yet and it has passed."
+    )
+    resolution_breached = serializers.SerializerMethodField(
+        help_text="The delivery was (or is) later than resolution_due: fulfilled or "
+        "cancelled after it, or still open and it has passed."
+    )
 
     class Meta:
         model = ServiceRequest
@@ -122,10 +132,29 @@ class RequestSerializer(serializers.ModelSerializer):
             "closed_at",
             "response_due",
             "resolution_due",
+            "response_breached",
+            "resolution_breached",
             "updated_at",
             "version",
         ]
         read_only_fields = fields
+
+    def _breaches(self, obj) -> tuple[bool, bool]:
+        # One moment for the whole page, and both flags from one look at the row.
+        if not hasattr(self, "_now"):
+            self._now = self.context.get("now") or timezone.now()
+        cached = getattr(obj, "_sla_breaches", None)
+        if cached is None:
+            cached = obj._sla_breaches = request_breaches(obj, now=self._now)
+        return cached
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_response_breached(self, obj) -> bool:
+        return self._breaches(obj)[0]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_resolution_breached(self, obj) -> bool:
+        return self._breaches(obj)[1]
 
 
 class RequestDetailSerializer(RequestSerializer):

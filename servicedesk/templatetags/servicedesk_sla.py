@@ -37,9 +37,12 @@ def sla_badge(incident, state=None):
     Built in Python (not a template per row): the console renders fifty of these."""
     if state is None:
         state = getattr(incident, "sla_info", None) or sla_state(incident, now=timezone.now())
-    done = incident.status in ("resolved", "closed")
+    # A service request's state says itself whether it is delivered or called off
+    # (servicedesk/request_sla.py); an incident's status does.
+    done = state.get("done", incident.status in ("resolved", "closed"))
+    ended = state.get("ended", incident.status == "cancelled")
     left = state.get("remaining_business_minutes")
-    if not state.get("resolution_due") or incident.status == "cancelled":
+    if not state.get("resolution_due") or ended:
         badge = mark_safe('<span class="muted small">—</span>')  # noqa: S308 - a constant
     elif done:
         missed = state.get("resolution_breached")
