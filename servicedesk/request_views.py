@@ -135,6 +135,8 @@ def request_queue(request):
         "statuses": RequestStatus.choices,
         "sla_choices": SLA_CHOICES,
         "sla": sla or "",
+        # The tab lit: a service-level view, or "open" while the queue is the default one.
+        "view": sla or ("open" if params.getlist("status") == ["open"] else ""),
         "sla_counts": request_sla_counts(visible, now=now),
     }
     return render(request, "servicedesk/requests/queue.html", context)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import migrations, models
-from django.db.models import Case, DateTimeField, F, When
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -10,10 +10,12 @@ OPEN = ["submitted", "awaiting_approval", "approved", "in_fulfilment"]
 BATCH = 1000
 
 
-def flag_requests_that_ended_late(apps, schema_editor):
-    """Requests whose wait for a response or a delivery already ended after its due time get
-    their flag now, each with its audit row (servicedesk/request_sla.py's rule). Those still
-    waiting are left to the minute scan, which flags them and mails the missed deliveries."""
+def flag_requests_already_late(apps, schema_editor):
+    """Every request that has missed a target by now gets its flag, each with its audit row
+    (servicedesk/request_sla.py's rule: the wait for the response or the delivery ended
+    after its due time, or still goes on past it). No mail: the minute scan, which mails
+    the team lead, then tells only of breaches that happen after the upgrade, not of every
+    old one at once."""
     ServiceRequest = apps.get_model("servicedesk", "ServiceRequest")
     if not ServiceRequest.objects.exists():
         return
@@ -25,14 +27,14 @@ def flag_requests_that_ended_late(apps, schema_editor):
         default=Coalesce("closed_at", "decided_at"),
         output_field=DateTimeField(),
     )
+    now = Value(timezone.now(), output_field=DateTimeField())
     waits = {
         "response_breached": (
             "response_due",
-            Coalesce("first_responded_at", "fulfilled_at", ended),
+            Coalesce("first_responded_at", "fulfilled_at", ended, now),
         ),
-        "resolution_breached": ("resolution_due", Coalesce("fulfilled_at", ended)),
+        "resolution_breached": ("resolution_due", Coalesce("fulfilled_at", ended, now)),
     }
-    now = timezone.now()
     for flag, (due, end) in waits.items():
         late = list(
             ServiceRequest.objects.annotate(wait_end=end)
@@ -49,7 +51,7 @@ def flag_requests_that_ended_late(apps, schema_editor):
                     object_id=str(pk),
                     object_repr=f"{number} {name}"[:200],
                     changes={flag: [False, True]},
-                    created_at=now,
+                    created_at=now.value,
                 )
                 for pk, number, name in rows
             )
@@ -74,7 +76,7 @@ class Migration(migrations.Migration):
             name="response_breached",
             field=models.BooleanField(default=False, editable=False),
         ),
-        migrations.RunPython(flag_requests_that_ended_late, migrations.RunPython.noop),
+        migrations.RunPython(flag_requests_already_late, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="servicerequest",
             index=models.Index(

@@ -237,8 +237,8 @@ def test_cancelling_after_a_missed_response_keeps_the_miss(people, desk, clock):
     }
 
 
-def test_requests_that_ended_late_before_the_upgrade_are_flagged_by_the_migration(
-    people, desk, clock
+def test_the_upgrade_flags_requests_already_late_without_mailing_anyone(
+    people, desk, clock, django_capture_on_commit_callbacks
 ):
     from django.apps import apps
 
@@ -246,15 +246,24 @@ def test_requests_that_ended_late_before_the_upgrade_are_flagged_by_the_migratio
     ended_late = submit(people, desk, clock, london(2025, 1, 6, 9, 0))
     reply(people, ended_late, clock, london(2025, 1, 6, 9, 30))
     fulfil(people, ended_late, clock, london(2025, 1, 8, 10, 0))
-    still_open = submit(people, desk, clock, london(2025, 1, 6, 9, 0))
+    still_late = submit(people, desk, clock, london(2025, 1, 6, 9, 0))
+    on_time = submit(people, desk, clock, london(2025, 1, 8, 11, 0))
     ServiceRequest.objects.update(response_breached=False, resolution_breached=False)
     AuditEvent.objects.filter(action="request.sla_breached").delete()
+    mail.outbox.clear()
 
-    migration.flag_requests_that_ended_late(apps, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        migration.flag_requests_already_late(apps, None)
+        assert actions.request_sla_scan(now=clock.now) == {
+            "response_breached": 0,
+            "resolution_breached": 0,
+        }
 
     assert breaches(ended_late) == (False, True)
     assert breach_audits(ended_late) == [{"resolution_breached": [False, True]}]
-    assert breaches(still_open) == (False, False)  # left to the scan, which mails the lead
+    assert breaches(still_late) == (True, True) and len(breach_audits(still_late)) == 2
+    assert breaches(on_time) == (False, False)
+    assert mail.outbox == []  # the old breaches are listed, not mailed all at once
 
 
 # --- the API ----------------------------------------------------------------------------------
@@ -347,6 +356,10 @@ def test_the_open_queue_gives_every_row_an_sla_badge(people, week):
     page = browser_for(people["agent"]).get("/desk/requests/").content.decode()
     assert page.count('data-testid="sla-badge"') == 3  # awaiting approval has no clock yet
     assert "13h left" in page  # delivery due Thu 17:00: Wed 12:00–17:00 and Thu 09:00–17:00
+    assert 'class="active" data-testid="view-open"' in page
+    closed = browser_for(people["agent"]).get("/desk/requests/?status=closed").content.decode()
+    assert 'class="active" data-testid="view-' not in closed
+    assert ">Met<" in closed  # closed in time
 
 
 def test_the_request_page_shows_staff_the_breach_and_the_requester_only_the_dates(people, week):
