@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from projects import cost_actions, evm
 from projects.forms import CostEntryForm, TimeEntryForm
 from projects.queries import can_log_time
-from projects.views import _editable, _project, _submitted, _workspace
+from projects.views import _editable, _editors, _project, _submitted, _workspace
 
 # ---------------------------------------------------------------- budget and costs
 
@@ -74,6 +74,7 @@ def cost_add(request, pk: int):
         "Cost recorded.",
         done=reverse("projects:costs", args=[pk]),
         again=lambda status: _costs_page(request, _project(request, pk), form=form, status=status),
+        may=_editors(request, project),
     )
 
 

@@ -22,7 +22,7 @@ from projects.handoff_lifecycle import (
 )
 from projects.models import Handoff, HandoffChecklistItem
 from projects.queries import can_edit, handoffs_awaiting, handoffs_visible_to
-from projects.views import _editable, _project, _run, _staff_only, _submitted, _workspace
+from projects.views import _editable, _moved, _project, _staff_only, _submitted, _workspace
 
 _CHECKLIST = Prefetch("checklist", queryset=HandoffChecklistItem.objects.select_related("done_by"))
 
@@ -81,12 +81,13 @@ def _handoff_page(request, project, *, form=None, item_form=None, status: int = 
 @require_POST
 def handoff_start(request, pk: int):
     project = _editable(request, pk)
-    _run(
+    return _moved(
         request,
         lambda: handoff_actions.handoff_create(project=project, actor=request.user),
         "Handoff drafted: fill in the service terms and work through the checklist.",
+        done=reverse("projects:handoff", args=[pk]),
+        again=lambda status: _handoff_page(request, _project(request, pk), status=status),
     )
-    return redirect("projects:handoff", pk=pk)
 
 
 def _own_handoff(request, pk: int) -> Handoff:
@@ -167,22 +168,28 @@ def handoff_item_toggle(request, pk: int, item_pk: int):
 def handoff_transition(request, pk: int):
     current = _own_handoff(request, pk)
     form = HandoffDecisionForm(request.POST)
-    if form.is_valid():
+
+    def move():
         action = form.cleaned_data["action"]
-        label = HANDOFF_LIFECYCLE.get(action).label
-        _run(
-            request,
-            lambda: handoff_actions.handoff_transition(
-                handoff=current,
-                action=action,
-                actor=request.user,
-                note=form.cleaned_data.get("note", ""),
-            ),
-            f"{label}: done.",
+        handoff_actions.handoff_transition(
+            handoff=current,
+            action=action,
+            actor=request.user,
+            note=form.cleaned_data.get("note", ""),
         )
-    if request.POST.get("next") == "inbox":
-        return redirect("projects:handoff_inbox")
-    return redirect("projects:handoff", pk=pk)
+        messages.success(request, f"{HANDOFF_LIFECYCLE.get(action).label}: done.")
+
+    # Refused (from the tab or the owners' inbox), the handoff's own page says why.
+    return _submitted(
+        request,
+        form,
+        move,
+        None,
+        done=reverse("projects:handoff_inbox")
+        if request.POST.get("next") == "inbox"
+        else reverse("projects:handoff", args=[pk]),
+        again=lambda status: _handoff_page(request, current.project, status=status),
+    )
 
 
 @login_required

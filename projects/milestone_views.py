@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from projects import evm, milestone_actions
 from projects.forms import MilestoneForm, MilestoneStatusForm
 from projects.models import BaselineMilestone, Milestone
-from projects.views import _editable, _form_errors, _project, _run, _submitted, _workspace
+from projects.views import _editable, _editors, _project, _submitted, _workspace
 
 
 @login_required
@@ -92,6 +92,7 @@ def milestone_add(request, pk: int):
         again=lambda status: _milestones_page(
             request, _project(request, pk), form=form, status=status
         ),
+        may=_editors(request, project),
     )
 
 
@@ -101,7 +102,8 @@ def milestone_status(request, pk: int, milestone_pk: int):
     project = _editable(request, pk)
     milestone = get_object_or_404(Milestone, pk=milestone_pk, project=project)
     form = MilestoneStatusForm(request.POST)
-    if form.is_valid():
+
+    def update():
         data = form.cleaned_data
         if data["action"] == "complete":
             fields = {"completed_on": data["completed_on"] or timezone.localdate()}
@@ -109,13 +111,14 @@ def milestone_status(request, pk: int, milestone_pk: int):
             fields = {"waived": True, "waived_reason": data["waived_reason"]}
         else:
             fields = {"due_date": data["due_date"]}
-        _run(
-            request,
-            lambda: milestone_actions.milestone_update(
-                milestone=milestone, actor=request.user, **fields
-            ),
-            "Milestone updated.",
-        )
-    else:
-        _form_errors(request, form)
-    return redirect("projects:milestones", pk=pk)
+        milestone_actions.milestone_update(milestone=milestone, actor=request.user, **fields)
+
+    return _submitted(
+        request,
+        form,
+        update,
+        "Milestone updated.",
+        done=reverse("projects:milestones", args=[pk]),
+        again=lambda status: _milestones_page(request, _project(request, pk), status=status),
+        may=_editors(request, project),
+    )

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projects import risk_actions
 from projects.forms import RiskForm
 from projects.models import Risk
-from projects.views import _editable, _project, _run, _submitted, _workspace
+from projects.views import _editable, _editors, _moved, _project, _submitted, _workspace
 
 
 @login_required
@@ -65,6 +65,7 @@ def risk_add(request, pk: int):
         "Risk added.",
         done=reverse("projects:risks", args=[pk]),
         again=lambda status: _risks_page(request, _project(request, pk), form=form, status=status),
+        may=_editors(request, project),
     )
 
 
@@ -74,5 +75,10 @@ def risk_status(request, pk: int, risk_pk: int):
     project = _editable(request, pk)
     risk = get_object_or_404(Risk, pk=risk_pk, project=project)
     status = request.POST.get("status", "")
-    _run(request, lambda: risk_actions.risk_update(risk=risk, actor=request.user, status=status))
-    return redirect("projects:risks", pk=pk)
+    return _moved(
+        request,
+        lambda: risk_actions.risk_update(risk=risk, actor=request.user, status=status),
+        None,
+        done=reverse("projects:risks", args=[pk]),
+        again=lambda code: _risks_page(request, _project(request, pk), status=code),
+    )

@@ -17,7 +17,7 @@ from projects import task_actions
 from projects.forms import DependencyForm, TaskForm, TaskProgressForm
 from projects.models import BaselineTask, Project, Task
 from projects.queries import plan_rows
-from projects.views import _editable, _project, _submitted, _workspace
+from projects.views import _editable, _editors, _project, _submitted, _workspace
 
 # ---------------------------------------------------------------- WBS
 
@@ -77,6 +77,7 @@ def task_add(request, pk: int):
         again=lambda status: _plan_page(
             request, _project(request, pk), task_form=form, status=status
         ),
+        may=_editors(request, project),
     )
 
 
@@ -128,6 +129,7 @@ def dependency_add(request, pk: int):
         again=lambda status: _plan_page(
             request, _project(request, pk), dependency_form=form, status=status
         ),
+        may=_editors(request, project),
     )
 
 

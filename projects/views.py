@@ -1,6 +1,6 @@
 """The project pages: portfolio, new and edit, the overview tab (phase, team, baseline).
 
-Also the helpers every workspace tab shares (_project, _editable, _run, _workspace, …); the
+Also the helpers every workspace tab shares (_project, _editable, _moved, _workspace, …); the
 other tabs live in task_views, milestone_views, cost_views, risk_views and handoff_views.
 Writes go through actions.
 """
@@ -72,6 +72,9 @@ def _report(request, exc: Exception) -> None:
         messages.error(request, f"{exc.detail} Unmet: " + "; ".join(exc.unmet))
     elif isinstance(exc, DomainError):
         extra = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        allowed = exc.extra.get("allowed")
+        if allowed is not None:
+            extra += " Allowed now: " + (", ".join(allowed) or "none") + "."
         messages.error(request, f"{exc.detail} {extra}".strip())
     elif isinstance(exc, ValidationError):
         messages.error(request, " ".join(exc.messages))
@@ -98,23 +101,32 @@ def _refusal(request, fn, success: str | None = None) -> Exception | None:
     return None
 
 
-def _run(request, fn, success: str | None = None) -> bool:
-    return _refusal(request, fn, success) is None
+def _moved(request, write, success: str | None, *, done: str, again) -> HttpResponse:
+    """A button's POST (a lifecycle move, a status, a baseline). When `write()` goes through,
+    redirect to `done` (post/redirect/get); refused, `again(status)` shows the tab with the
+    reason and the moves allowed now on top, answering the refusal's own status (409 a move
+    the current state does not allow, 403, 412, 400). Nothing is written."""
+    refused = _refusal(request, write, success)
+    return redirect(done) if refused is None else again(form_status(refused=refused))
 
 
-def _submitted(request, form, write, success: str, *, done: str, again) -> HttpResponse:
-    """A workspace form's POST. When the form is valid and `write()` goes through, redirect to
-    `done` (post/redirect/get). Otherwise `again(status)` shows the tab with the form as typed
-    and the reasons on top: 400 for bad input, the refusal's own status (403, 409, 412) for
-    a write the project refused. Nothing is written either way."""
-    refused = None
+def _submitted(request, form, write, success: str, *, done: str, again, may=None) -> HttpResponse:
+    """A workspace form's POST: `_moved` once the form is valid; otherwise `again(400)` shows
+    the tab with the form as typed and its errors on top. Nothing is written. `may()`, when
+    given, is the write's own permission check, asked first: someone who may not write gets
+    its refusal (403) whatever they posted, not a verdict on the fields."""
+    refused = _refusal(request, may) if may is not None else None
+    if refused is not None:
+        return again(form_status(refused=refused))
     if form.is_valid():
-        refused = _refusal(request, write, success)
-        if refused is None:
-            return redirect(done)
-    else:
-        _form_errors(request, form)
-    return again(form_status(form, refused))
+        return _moved(request, write, success, done=done, again=again)
+    _form_errors(request, form)
+    return again(form_status(form))
+
+
+def _editors(request, project: Project):
+    """`_submitted(may=…)` for the writes only the project's manager or an admin may make."""
+    return lambda: actions._ensure_editor(project, request.user)
 
 
 def _workspace(request, project: Project, tab: str, **extra) -> dict:
@@ -226,8 +238,11 @@ def project_edit(request, pk: int):
     initial["version"] = project.version
     form = ProjectForm(submitted(request), initial=initial)
     refused = None
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["version"] is None:
+        # Never the current version in its place: that would overwrite a change unseen.
+        form.add_error(None, "The form lost the version it was based on: open it again.")
     if request.method == "POST" and form.is_valid():
-        version = form.cleaned_data.get("version") or project.version
+        version = form.cleaned_data["version"]
         refused = _refusal(
             request,
             lambda: actions.project_update(
@@ -295,20 +310,26 @@ def _overview_page(request, project: Project, *, member_form=None, status: int =
 def transition(request, pk: int):
     project = _editable(request, pk)
     form = TransitionForm(request.POST)
-    if form.is_valid():
+
+    def move():
         action = form.cleaned_data["action"]
-        label = next((t.label for t in PROJECT_LIFECYCLE.transitions if t.action == action), "")
-        _run(
-            request,
-            lambda: actions.project_transition(
-                project=project,
-                action=action,
-                actor=request.user,
-                data={"reason": form.cleaned_data.get("reason", "")},
-            ),
-            f"{label}: done.",
+        actions.project_transition(
+            project=project,
+            action=action,
+            actor=request.user,
+            data={"reason": form.cleaned_data.get("reason", "")},
         )
-    return redirect("projects:overview", pk=pk)
+        label = next(t.label for t in PROJECT_LIFECYCLE.transitions if t.action == action)
+        messages.success(request, f"{label}: done.")
+
+    return _submitted(
+        request,
+        form,
+        move,
+        None,
+        done=reverse("projects:overview", args=[pk]),
+        again=lambda status: _overview_page(request, _project(request, pk), status=status),
+    )
 
 
 @login_required
@@ -330,6 +351,7 @@ def member_add(request, pk: int):
         again=lambda status: _overview_page(
             request, _project(request, pk), member_form=form, status=status
         ),
+        may=_editors(request, project),
     )
 
 
@@ -339,13 +361,17 @@ def member_add(request, pk: int):
 @login_required
 @require_POST
 def baseline_capture(request, pk: int):
+    from projects.task_views import _plan_page  # the WBS tab's page (it imports this module)
+
     project = _editable(request, pk)
-    _run(
+    on_overview = request.POST.get("next") == "overview"
+    page = _overview_page if on_overview else _plan_page
+    return _moved(
         request,
         lambda: actions.baseline_capture(
             project=project, actor=request.user, note=request.POST.get("note", "")[:300]
         ),
         "Baseline captured.",
+        done=reverse("projects:overview" if on_overview else "projects:plan", args=[pk]),
+        again=lambda status: page(request, _project(request, pk), status=status),
     )
-    target = "projects:overview" if request.POST.get("next") == "overview" else "projects:plan"
-    return redirect(target, pk=pk)

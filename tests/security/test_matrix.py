@@ -80,11 +80,18 @@ def post_only_page(ok: int = 302, who=SIGNED_IN, *, denied: int = 404, requester
 
 
 def project_form(writers=PROJECT_EDITORS, ok: int = 302, **extra) -> Row:
-    """A POST-only project form or button. Buttons redirect every staff member back (a
-    refusal is a message); a form posted empty is refused by its fields (400) for every
-    staff member before anyone is asked whether they may write. Either way the proof of
-    refusal is that nobody outside `writers` wrote an audit row."""
+    """A POST-only project form whose writers are not only the project's editors (time, the
+    handoff's draft): posted empty, its fields refuse it (400) for every staff member before
+    anyone is asked whether they may write; the proof of refusal is that nobody outside
+    `writers` wrote an audit row."""
     return Row(expect=post_only_page(ok, STAFF), writers=writers, **extra)
+
+
+def project_write(writers=PROJECT_EDITORS, ok: int = 302, **extra) -> Row:
+    """A project form or button that asks first whether the user may write: `ok` for
+    `writers` (302 when it goes through, else the refusal's 400 or 409 with the tab shown
+    again), 403 for other staff whatever they posted; nobody outside `writers` writes."""
+    return Row(expect=post_only_page(ok, writers, denied=403), writers=writers, **extra)
 
 
 NOT_ALLOWED = 405
@@ -662,35 +669,35 @@ RULES: dict[str, Row] = {
             "POST": project_page(400, PROJECT_EDITORS),
         }
     ),
-    "projects:transition": project_form(
+    "projects:transition": project_write(
         SPONSOR_OR_ADMIN, body={"POST": {"action": "cancel", "reason": "Matrix"}}, json=False
     ),
-    "projects:member_add": project_form(ok=400),
+    "projects:member_add": project_write(ok=400),
     "projects:plan": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:task_add": project_form(ok=400),
+    "projects:task_add": project_write(ok=400),
     "projects:task_progress": project_form(),
-    "projects:dependency_add": project_form(ok=400),
-    "projects:baseline_capture": project_form(body={"POST": {"note": "m"}}, json=False),
+    "projects:dependency_add": project_write(ok=400),
+    "projects:baseline_capture": project_write(body={"POST": {"note": "m"}}, json=False),
     "projects:gantt": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:milestones": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:milestone_add": project_form(ok=400),
-    "projects:milestone_status": project_form(),
+    "projects:milestone_add": project_write(ok=400),
+    "projects:milestone_status": project_write(ok=400),
     "projects:costs": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:cost_add": project_form(ok=400),
+    "projects:cost_add": project_write(ok=400),
     "projects:risks": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:risk_add": project_form(ok=400),
-    "projects:risk_status": project_form(),
+    "projects:risk_add": project_write(ok=400),
+    "projects:risk_status": project_write(ok=400),
     "projects:time": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:time_add": project_form(("agent", *PROJECT_EDITORS), ok=400),
     # Handoff pages: staff read; only the project's manager (or an admin) changes the draft.
     "projects:handoff_inbox": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:handoff": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
-    "projects:handoff_start": project_form(),
+    "projects:handoff_start": project_write(ok=409),
     # A name alone is an incomplete draft (no version): 400 for everyone, nothing written.
     "projects:handoff_edit": project_form(
         body={"POST": {"service_name": "Secure mail service"}}, json=False, ok=400
     ),
-    "projects:handoff_move": project_form(body={"POST": {"action": "submit"}}, json=False),
+    "projects:handoff_move": project_write(body={"POST": {"action": "submit"}}, json=False, ok=400),
     # A complete item: the draft's editors add it, other staff are refused (403).
     "projects:handoff_item_add": Row(
         expect=post_only_page(302, PROJECT_EDITORS, denied=403),
