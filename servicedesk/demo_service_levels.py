@@ -197,12 +197,14 @@ def _clocks(*, standard, critical, now) -> None:
 
 def _outages(services: dict, users: dict, now) -> None:
     """A few outages per critical service in the last 90 days, some planned, one pair
-    overlapping, one partly outside office hours, and one short ongoing blip on VPN."""
+    overlapping, one partly outside office hours, and maintenance windows planned ahead on
+    Email and VPN (the service page lists them as upcoming)."""
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     plan = {
         "Email": [
             (-62, 10, 30, 95, OutageKind.UNPLANNED, "Mail flow delayed: connector failure"),
             (-20, 2, 0, 240, OutageKind.PLANNED, "Exchange cumulative update"),
+            (3, 22, 0, 180, OutageKind.PLANNED, "Exchange security update (maintenance window)"),
             (
                 -9,
                 14,
@@ -217,6 +219,7 @@ def _outages(services: dict, users: dict, now) -> None:
             (-45, 12, 30, 120, OutageKind.UNPLANNED, "Failover to concentrator B also failed"),
             (-30, 1, 0, 300, OutageKind.PLANNED, "Firmware upgrade (weekend window)"),
             (-3, 8, 15, 25, OutageKind.UNPLANNED, "MFA provider degraded"),
+            (6, 20, 0, 120, OutageKind.PLANNED, "Concentrator firmware 9.2 (evening window)"),
         ],
         "Office network": [
             (-70, 16, 0, 18 * 60, OutageKind.UNPLANNED, "Core switch failure, 3rd floor"),

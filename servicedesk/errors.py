@@ -26,3 +26,16 @@ class BuiltinCalendarLocked(Conflict):
 
 class InUse(Conflict):
     code = "in_use"
+
+
+class OutageStarted(Conflict):
+    """Only an outage that has not started can be cancelled (409 with the moves left)."""
+
+    code = "outage_started"
+
+    def __init__(self, *, started: str, state: str, allowed: list[str]):
+        super().__init__(
+            f"This outage started at {started}; only one that has not started can be cancelled.",
+            extra={"allowed": allowed, "state": state},
+        )
+        self.allowed = allowed

@@ -9,7 +9,8 @@ from django.utils import timezone
 from core.filtersets import FilterSet, MomentFilter, MultipleChoiceFilter, RelatedFilter
 from core.models import Organisation, Team, User
 from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
-from servicedesk.models import Incident, Service
+from servicedesk.models import Incident, Outage, Service
+from servicedesk.models.outages import OUTAGE_STATES, outage_state_q
 from servicedesk.search import incidents_matching
 from servicedesk.sla import RUNNING_STATES, breaching_soon_q
 
@@ -94,3 +95,19 @@ class ServiceFilter(FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(name__icontains=value) | Q(description__icontains=value))
+
+
+class OutageFilter(FilterSet):
+    state = df.ChoiceFilter(
+        choices=list(OUTAGE_STATES.items()),
+        method="filter_state",
+        help_text="Where the outage stands now: `upcoming` (starts later; planned maintenance "
+        "ahead), `ongoing` (started, not ended) or `ended`.",
+    )
+
+    class Meta:
+        model = Outage
+        fields = ["state", "kind"]
+
+    def filter_state(self, qs, name, value):
+        return qs.filter(outage_state_q(value, timezone.now()))

@@ -7,11 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.api.concurrency import check_version
-from core.audit import audit_record, versioned_apply, versioned_update
+from core.audit import audit_record, snapshot, versioned_apply, versioned_update
 from core.roles import Role, has_role, works_tickets
 from servicedesk.audit_changes import created_changes
 from servicedesk.choices import OutageKind
-from servicedesk.errors import Conflict
+from servicedesk.errors import Conflict, OutageStarted
 from servicedesk.models import Incident, Outage, Service
 
 OUTAGE_FIELDS = ("started_at", "ended_at", "kind", "description", "incident")
@@ -109,3 +109,34 @@ def outage_end(
     return versioned_apply(
         locked, actor=actor, action="outage.updated", fields={"ended_at": ended_at}
     )
+
+
+# What is left to do with an outage that has started (the 409 of a cancel names them): end it
+# while it is ongoing (PATCH `ended_at`, "End now"), correct it (PATCH, "Edit").
+MOVES_ONCE_STARTED = {"ongoing": ["end", "edit"], "ended": ["edit"]}
+
+
+@transaction.atomic
+def outage_cancel(*, outage: Outage, actor, expected_version: int) -> None:
+    """Cancel an outage that has not started (a maintenance window called off): the row goes,
+    so no availability figure can count it, and its audit row keeps what it was. 412 when it
+    changed since `expected_version`; 409, with the moves left, once it has started."""
+    locked = Outage.objects.select_for_update().get(pk=outage.pk)
+    check_version(locked, expected_version)
+    state = locked.state_at(timezone.now())
+    if state != "upcoming":
+        raise OutageStarted(
+            started=f"{timezone.localtime(locked.started_at):%Y-%m-%d %H:%M %Z}",
+            state=state,
+            allowed=MOVES_ONCE_STARTED[state],
+        )
+    audit_record(
+        actor=actor,
+        action="outage.cancelled",
+        obj=locked,
+        changes={
+            name: [value, None]
+            for name, value in snapshot(locked, ["service", *OUTAGE_FIELDS, "version"]).items()
+        },
+    )
+    locked.delete()

@@ -1,10 +1,11 @@
-"""The service page's outage controls: record an outage, end an ongoing one now, edit one.
+"""The service page's outage controls: record an outage, end an ongoing one now, edit one,
+cancel one that has not started (a maintenance window called off).
 
 Who may is outage_actions.outage_may_write, the REST API's rule (the service's owner, agents,
 admins); others get 403, and 404 for a service they cannot see. Writes go through
 outage_actions (audited). A refused write answers 4xx with the page re-rendered: 400 with the
-form's errors, 409 for ending an outage that has ended, 412 for a change based on an old
-version; nothing is written.
+form's errors, 409 for ending an outage that has ended or cancelling one that has started,
+412 for a change based on an old version; nothing is written.
 """
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from core.exceptions import DomainError, StaleVersion
 from core.form_status import errors_onto_form, form_status
 from servicedesk import outage_actions
+from servicedesk.choices import OutageKind
 from servicedesk.models import Outage, Service
 from servicedesk.outage_forms import OutageEditForm, OutageForm
 from servicedesk.views import service_page, service_page_service
@@ -35,8 +37,13 @@ def _writable_service(request, service_pk: int) -> Service:
     return service
 
 
-def _outages_of_page(service: Service):
-    return redirect(reverse("servicedesk:service_detail", args=[service.pk]) + "#outages")
+def _outages_of_page(service: Service, anchor: str = "outages"):
+    return redirect(reverse("servicedesk:service_detail", args=[service.pk]) + f"#{anchor}")
+
+
+def _anchor_of(outage: Outage) -> str:
+    """The part of the service page that lists `outage` now."""
+    return "upcoming-outages" if outage.started_at > timezone.now() else "outages"
 
 
 @login_required
@@ -55,11 +62,12 @@ def outage_record(request, service_pk: int):
             refused = exc
             errors_onto_form(form, exc)
         else:
-            note = " It is ongoing until you end it." if outage.ongoing else ""
             if outage.started_at > timezone.now():
-                note += " It starts in the future, so the page shows it from then on."
+                note = " It starts later: it is listed under Upcoming outages until it starts."
+            else:
+                note = " It is ongoing until you end it." if outage.ongoing else ""
             messages.success(request, f"Outage recorded.{note}")
-            return _outages_of_page(service)
+            return _outages_of_page(service, _anchor_of(outage))
     messages.error(request, "The outage was not recorded: see the form below.")
     return service_page(request, service, outage_form=form, status=form_status(form, refused))
 
@@ -98,6 +106,36 @@ def outage_end(request, service_pk: int, outage_pk: int):
 
 
 @login_required
+@require_POST
+def outage_cancel(request, service_pk: int, outage_pk: int):
+    """Cancel an outage that has not started: it goes from the page and from every figure, and
+    the audit trail keeps what it was."""
+    service = _writable_service(request, service_pk)
+    outage = get_object_or_404(Outage, pk=outage_pk, service=service)
+    version = _posted_version(request)
+    try:
+        if version is None:
+            raise ValidationError("Reload the page and try again (the form was incomplete).")
+        outage_actions.outage_cancel(outage=outage, actor=request.user, expected_version=version)
+    except StaleVersion:
+        messages.error(request, STALE)
+        status = StaleVersion.status_code
+    except DomainError as exc:
+        allowed = exc.extra.get("allowed")
+        moves = f" Allowed now: {', '.join(allowed)}." if allowed else ""
+        messages.error(request, exc.detail + moves)
+        status = exc.status_code
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        status = 400
+    else:
+        planned = outage.kind == OutageKind.PLANNED
+        messages.success(request, "Planned outage cancelled." if planned else "Outage cancelled.")
+        return _outages_of_page(service, "upcoming-outages")
+    return service_page(request, service, status=status)
+
+
+@login_required
 def outage_edit(request, service_pk: int, outage_pk: int):
     """Correct an outage's kind, times, description or incident (based on its version)."""
     service = _writable_service(request, service_pk)
@@ -109,7 +147,7 @@ def outage_edit(request, service_pk: int, outage_pk: int):
     refused = None
     if posted and form.is_valid():
         try:
-            outage_actions.outage_update(
+            outage = outage_actions.outage_update(
                 outage=outage,
                 actor=request.user,
                 changes=form.changes(),
@@ -124,7 +162,7 @@ def outage_edit(request, service_pk: int, outage_pk: int):
             errors_onto_form(form, exc)
         else:
             messages.success(request, "Outage saved.")
-            return _outages_of_page(service)
+            return _outages_of_page(service, _anchor_of(outage))
     return render(
         request,
         "servicedesk/outage_form.html",

@@ -175,6 +175,12 @@ def outages_overlapping(service: Service, *, start: datetime, end: datetime):
     )
 
 
+def outages_since(service: Service, *, start: datetime):
+    """The service's outages that had not ended by `start`: those overlapping [start, now),
+    the ongoing ones and the ones still to come (the service page reads them at once)."""
+    return service.outages.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+
+
 def service_availability(
     service: Service, *, start: datetime, end: datetime, now: datetime
 ) -> AvailabilityFigures:

@@ -29,6 +29,11 @@ urlpatterns = [
         outage_views.outage_edit,
         name="outage_edit",
     ),
+    path(
+        "services/<int:service_pk>/outages/<int:outage_pk>/cancel/",
+        outage_views.outage_cancel,
+        name="outage_cancel",
+    ),
     path("survey/<str:token>/", views.survey, name="survey"),
     # Service catalog and requests
     path("catalog/", request_views.catalog, name="catalog"),

@@ -50,7 +50,7 @@ from servicedesk.queries import (
     conversation_for,
     incident_detail_for,
     incident_list_for,
-    outages_overlapping,
+    outages_since,
     queue_counts,
     services_visible_to,
 )
@@ -442,7 +442,8 @@ def service_detail(request, pk: int):
 
 def service_page(request, service, *, outage_form: OutageForm | None = None, status: int = 200):
     """The service page; servicedesk/outage_views.py re-renders it with a refused outage form
-    (its errors shown) or after a refused "End now" (status 4xx, the message on top)."""
+    (its errors shown) or after a refused "End now" or "Cancel" (status 4xx, the message on
+    top). Outages that start later are listed apart, soonest first (maintenance ahead)."""
     recent = incident_list_for(request.user).filter(service=service)[:10]
     now = timezone.now()
     span = timedelta(days=TIMELINE_DAYS)
@@ -451,9 +452,10 @@ def service_page(request, service, *, outage_form: OutageForm | None = None, sta
     hours_row = service.service_hours or catalogue.kept_row("builtin_24x7", builtin_24x7)
     cal = calendar_for(hours_row)
     policy = service.sla_policy or catalogue.kept_row("default_policy", lambda: policy_for(None))
-    outages = list(
-        outages_overlapping(service, start=now - span, end=now).select_related("incident")
-    )
+    outages, upcoming = [], []
+    for o in outages_since(service, start=now - span).select_related("incident"):
+        (upcoming if o.started_at > now else outages).append(o)
+    upcoming.reverse()  # newest first from the query; soonest first here
     raw = [(o.started_at, o.ended_at, o.kind) for o in outages]
     windows = []
     for days in (7, 30, 90):
@@ -478,6 +480,7 @@ def service_page(request, service, *, outage_form: OutageForm | None = None, sta
             "recent": recent,
             "windows": windows,
             "outages": outages,
+            "upcoming_outages": upcoming,
             "show_outages": is_staff_member(request.user),
             "service_hours": hours_row,
             "policy": policy,

@@ -23,6 +23,7 @@ from servicedesk.models import (
     SLATarget,
     Survey,
 )
+from servicedesk.models.outages import OUTAGE_STATES
 
 
 class ServiceSerializer(serializers.ModelSerializer):
@@ -418,7 +419,11 @@ class OutageSerializer(serializers.ModelSerializer):
     incident = serializers.PrimaryKeyRelatedField(
         queryset=Incident.objects.all(), required=False, allow_null=True
     )
-    ongoing = serializers.BooleanField(read_only=True)
+    ongoing = serializers.BooleanField(read_only=True, help_text="No end is set.")
+    state = serializers.SerializerMethodField(
+        help_text="Where it stands now: upcoming (starts later), ongoing or ended; the list's "
+        "`state` filter."
+    )
 
     class Meta:
         model = Outage
@@ -431,11 +436,22 @@ class OutageSerializer(serializers.ModelSerializer):
             "description",
             "incident",
             "ongoing",
+            "state",
             "created_by",
             "created_at",
             "version",
         ]
         read_only_fields = ["service", "created_by", "created_at", "version"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(OUTAGE_STATES)))
+    def get_state(self, outage: Outage) -> str:
+        return outage.state_at(timezone.now())
+
+
+class OutageCancelSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you read (or send If-Match)."
+    )
 
 
 class AvailabilitySerializer(serializers.Serializer):

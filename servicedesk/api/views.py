@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -28,7 +33,7 @@ from servicedesk import (
 )
 from servicedesk.api import serializers as s
 from servicedesk.errors import BuiltinCalendarLocked
-from servicedesk.filtersets import IncidentFilter, ServiceFilter
+from servicedesk.filtersets import IncidentFilter, OutageFilter, ServiceFilter
 from servicedesk.models import BusinessCalendar, Outage, Service, ServiceCost, SLAPolicy, Survey
 from servicedesk.queries import (
     attachments_visible_to,
@@ -440,14 +445,15 @@ class OutageViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Outages of one service: staff read; its owner, agents and admins record and end them
-    (PATCH `ended_at`). Requesters get 403."""
+    """Outages of one service: staff read (`?state=upcoming` lists maintenance ahead); its
+    owner, agents and admins record and end them (PATCH `ended_at`) and cancel one that has
+    not started. Requesters get 403."""
 
     serializer_class = s.OutageSerializer
     permission_classes = [
         role_required(Role.ADMIN, Role.AGENT, Role.SERVICE_OWNER, read_roles=STAFF)
     ]
-    filterset_class = None
+    filterset_class = OutageFilter
     ordering = ["-started_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -478,6 +484,33 @@ class OutageViewSet(
             expected_version=expected_version(request),
         )
         return Response(self.get_serializer(updated).data)
+
+    @extend_schema(
+        parameters=[
+            SERVICE_PK,
+            OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False),
+        ],
+        request=s.OutageCancelSerializer,
+        responses={
+            204: OpenApiResponse(description="Cancelled: the outage is gone, its audit row kept"),
+            409: OpenApiResponse(
+                description="It has started: `allowed` lists what is left (end, edit)"
+            ),
+            412: OpenApiResponse(description="Stale version"),
+            428: OpenApiResponse(description="Send the outage's version (or If-Match)"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        """Cancel an outage that has not started (a maintenance window called off), with its
+        `version`: it no longer counts anywhere; the audit trail keeps what it was."""
+        outage = self.get_object()
+        self._check_outage_writer()
+        s.OutageCancelSerializer(data=request.data).is_valid(raise_exception=True)
+        outage_actions.outage_cancel(
+            outage=outage, actor=request.user, expected_version=expected_version(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

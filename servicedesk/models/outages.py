@@ -8,7 +8,26 @@ from django.utils import timezone
 
 from servicedesk.choices import OutageKind
 
-__all__ = ["Outage"]
+__all__ = ["OUTAGE_STATES", "Outage", "outage_state_q"]
+
+# Where an outage stands at a moment: [started_at, ended_at) is the time the service is out,
+# so one starting now is under way and one ending now has ended.
+OUTAGE_STATES = {
+    "upcoming": "Upcoming: starts later",
+    "ongoing": "Ongoing: started, not ended",
+    "ended": "Ended",
+}
+
+
+def outage_state_q(state: str, now) -> Q:
+    """The outages in `state` ("upcoming", "ongoing" or "ended") at `now`."""
+    if state == "upcoming":
+        return Q(started_at__gt=now)
+    if state == "ongoing":
+        return Q(started_at__lte=now) & (Q(ended_at__isnull=True) | Q(ended_at__gt=now))
+    if state == "ended":
+        return Q(ended_at__lte=now)
+    raise ValueError(f"unknown outage state {state!r}")
 
 
 class Outage(models.Model):
@@ -54,3 +73,11 @@ class Outage(models.Model):
     @property
     def ongoing(self) -> bool:
         return self.ended_at is None
+
+    def state_at(self, now) -> str:
+        """Where it stands at `now`: upcoming, ongoing or ended (as outage_state_q selects)."""
+        if self.started_at > now:
+            return "upcoming"
+        if self.ended_at is None or self.ended_at > now:
+            return "ongoing"
+        return "ended"

@@ -276,6 +276,30 @@ def test_availability_per_service_and_weighted_by_agreed_minutes(desk, django_as
     )
 
 
+@pytest.mark.skipif(not has_model("Outage"), reason="servicedesk.Outage not there yet")
+def test_availability_does_not_count_a_maintenance_window_cancelled_before_it_started(
+    desk, monkeypatch
+):
+    """On the 3rd, 02:00–04:00 on the 4th is planned for A and for B, and A's is cancelled.
+    A: 1440 agreed minutes on the 4th; B: 1440 − 120 = 1320. Both 100 %."""
+    from django.utils import timezone
+
+    from servicedesk import outage_actions
+
+    monkeypatch.setattr(timezone, "now", lambda: at(3, 12))
+    windows = {
+        name: outage_actions.outage_record(
+            actor=None, service=desk[name], kind="planned", started_at=at(4, 2), ended_at=at(4, 4)
+        )
+        for name in ("a", "b")
+    }
+    outage_actions.outage_cancel(outage=windows["a"], actor=None, expected_version=1)
+    a, b = f"service:{desk['a'].pk}", f"service:{desk['b'].pk}"
+    agreed = {k: e["agreed_minutes"] for k, e in extras("availability", "service").items()}
+    assert agreed == {a: D("1440.000"), b: D("1320.000")}
+    assert measure("availability", "service") == {a: D("100.000"), b: D("100.000")}
+
+
 @pytest.mark.skipif(not has_model("ServiceCost"), reason="servicedesk.ServiceCost not there yet")
 def test_tco_adds_up_the_months_cost_records_and_compares_with_the_previous_month(desk):
     """March: A run 1000 + licence 500 = 1500 (February 1200 → +25.00 %); B labour 300 (no

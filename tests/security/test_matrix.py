@@ -114,6 +114,26 @@ def _ongoing_outage_url(w, name: str) -> str:
     return reverse(name, kwargs={"service_pk": w.service.pk, "outage_pk": ongoing.pk})
 
 
+def _upcoming_outage(w, name: str, pk: str = "pk") -> str:
+    """A planned outage of the fixture service that starts tomorrow (the only kind that can be
+    cancelled), made once before the calls, each of which is rolled back."""
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from servicedesk.models import Outage
+
+    start = timezone.now() + datetime.timedelta(days=1)
+    ahead = Outage.objects.create(
+        service=w.service,
+        kind="planned",
+        started_at=start,
+        ended_at=start + datetime.timedelta(hours=2),
+    )
+    return reverse(name, kwargs={"service_pk": w.service.pk, pk: ahead.pk})
+
+
 RULES: dict[str, Row] = {
     # --- core pages -------------------------------------------------------------------
     "home": Row(expect={"GET": every(302), "POST": every(302)}),
@@ -198,6 +218,11 @@ RULES: dict[str, Row] = {
             "PUT": api(NOT_ALLOWED, ("agent", *SERVICE_RUNNERS)),
         },
         body={"PATCH": lambda w: {"version": w.outage.version, "description": "Mail queue stuck"}},
+    ),
+    "outage-cancel": Row(
+        expect={"POST": api(204, OUTAGE_WRITERS)},
+        url=lambda w: _upcoming_outage(w, "outage-cancel"),
+        body={"POST": {"version": 1}},
     ),
     "service-cost-list": Row(
         expect={"GET": api(200, STAFF), "POST": api(201, SERVICE_RUNNERS)},
@@ -574,6 +599,12 @@ RULES: dict[str, Row] = {
     "servicedesk:outage_end": Row(
         expect={"GET": page(NOT_ALLOWED), "POST": page(302, OUTAGE_WRITERS)},
         url=lambda w: _ongoing_outage_url(w, "servicedesk:outage_end"),
+        body={"POST": {"version": "1"}},
+        json=False,
+    ),
+    "servicedesk:outage_cancel": Row(
+        expect={"GET": page(NOT_ALLOWED), "POST": page(302, OUTAGE_WRITERS)},
+        url=lambda w: _upcoming_outage(w, "servicedesk:outage_cancel", "outage_pk"),
         body={"POST": {"version": "1"}},
         json=False,
     ),

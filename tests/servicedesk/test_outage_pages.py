@@ -335,16 +335,148 @@ def test_a_bad_edit_is_a_400_and_changes_nothing(people, service):
     assert written() == before
 
 
+# --- upcoming planned outages ---------------------------------------------------------------
+
+
+def upcoming(service, actor, started="2025-01-12T22:00:00Z", ended="2025-01-13T02:00:00Z"):
+    """A planned outage (maintenance window) that starts after NOW."""
+    return outage_actions.outage_record(
+        actor=actor,
+        service=service,
+        kind="planned",
+        started_at=started,
+        ended_at=ended,
+        description="Database upgrade to 16",
+    )
+
+
+def section(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}".*?</table>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_a_planned_outage_recorded_ahead_is_listed_as_upcoming_from_the_start(people, service):
+    """Recorded on Friday for Sunday night: the page lists it under upcoming outages at once
+    (start, end, notes, Edit and Cancel), not in the timeline of what happened, and it takes
+    nothing from the availability so far."""
+    owner = browser(people["service_owner"])
+    response = record(
+        owner,
+        service,
+        kind="planned",
+        started_at="2025-01-12T22:00",
+        ended_at="2025-01-13T02:00",
+        description="Database upgrade to 16",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/services/{service.pk}/#upcoming-outages"
+    outage = Outage.objects.get(service=service)
+    html = page_of(owner, service)
+    assert "listed under Upcoming outages until it starts" in html
+    ahead = section(html, "upcoming-outages")
+    assert "2025-01-12 22:00" in ahead and "2025-01-13 02:00" in ahead
+    assert "Database upgrade to 16" in ahead and "Planned" in ahead
+    assert f'href="/services/{service.pk}/outages/{outage.pk}/edit/"' in ahead
+    assert f'data-testid="outage-cancel-{outage.pk}"' in ahead
+    assert "Database upgrade to 16" not in section(html, "outage-timeline")
+    tile = re.search(r'data-testid="availability-7".*?</div>\s*</div>', html, re.S).group(0)
+    assert "0 min down of 10080 agreed" in tile
+
+
+def test_upcoming_outages_are_listed_soonest_first_and_only_until_they_start(
+    people, service, clock
+):
+    later = upcoming(service, people["agent"], "2025-01-20T22:00:00Z", "2025-01-20T23:00:00Z")
+    sooner = upcoming(service, people["agent"], "2025-01-11T06:00:00Z", "2025-01-11T07:00:00Z")
+    ahead = section(page_of(browser(people["agent"]), service), "upcoming-outages")
+    assert ahead.index(f"outage-cancel-{sooner.pk}") < ahead.index(f"outage-cancel-{later.pk}")
+
+    clock.set(datetime(2025, 1, 11, 6, 30, tzinfo=UTC))  # the sooner one is under way
+    html = page_of(browser(people["agent"]), service)
+    assert f"outage-cancel-{sooner.pk}" not in html
+    assert f"outage-cancel-{later.pk}" in section(html, "upcoming-outages")
+    assert "2025-01-11 06:00" in section(html, "outage-timeline")
+
+
+def test_staff_who_may_not_write_see_upcoming_outages_without_controls(people, service):
+    outage = upcoming(service, people["agent"])
+    ahead = section(page_of(browser(people["manager"]), service), "upcoming-outages")
+    assert "Database upgrade to 16" in ahead
+    assert f"outage-cancel-{outage.pk}" not in ahead and "/edit/" not in ahead
+    assert "upcoming-outages" not in page_of(browser(people["requester"]), service)
+
+
+def test_owner_cancels_an_upcoming_outage_and_the_audit_trail_keeps_it(people, service):
+    outage = upcoming(service, people["agent"])
+    owner = browser(people["service_owner"])
+    response = owner.post(
+        f"/services/{service.pk}/outages/{outage.pk}/cancel/", {"version": outage.version}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/services/{service.pk}/#upcoming-outages"
+    assert not Outage.objects.filter(pk=outage.pk).exists()
+    event = AuditEvent.objects.get(action="outage.cancelled", object_id=str(outage.pk))
+    assert event.actor == people["service_owner"]
+    assert event.changes["started_at"] == ["2025-01-12T22:00:00+00:00", None]
+    assert event.changes["description"] == ["Database upgrade to 16", None]
+    html = page_of(owner, service)
+    assert "Planned outage cancelled." in html and "Database upgrade to 16" not in html
+
+
+@pytest.mark.parametrize(
+    ("ended_at", "allowed"),
+    [(None, "Allowed now: end, edit."), ("2025-01-10T11:30:00Z", "Allowed now: edit.")],
+    ids=["ongoing", "ended"],
+)
+def test_an_outage_that_has_started_cannot_be_cancelled(people, service, ended_at, allowed):
+    outage = recorded(service, people["agent"], ended_at=ended_at)
+    before = written()
+    response = browser(people["service_owner"]).post(
+        f"/services/{service.pk}/outages/{outage.pk}/cancel/", {"version": outage.version}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "This outage started at 2025-01-10 11:00 UTC" in html and allowed in html
+    assert Outage.objects.filter(pk=outage.pk).exists() and written() == before
+
+
+def test_cancelling_an_outage_someone_changed_is_a_412_and_keeps_it(people, service):
+    outage = upcoming(service, people["agent"])
+    outage_actions.outage_update(
+        outage=outage, actor=people["agent"], changes={"description": "Moved to Monday"}
+    )
+    before = written()
+    response = browser(people["service_owner"]).post(
+        f"/services/{service.pk}/outages/{outage.pk}/cancel/", {"version": 1}
+    )
+    assert response.status_code == 412
+    html = response.content.decode()
+    assert "Someone else changed this outage" in html and "Moved to Monday" in html
+    assert Outage.objects.filter(pk=outage.pk).exists() and written() == before
+
+
+def test_cancelling_without_the_version_seen_is_a_400(people, service):
+    outage = upcoming(service, people["agent"])
+    before = written()
+    response = browser(people["service_owner"]).post(
+        f"/services/{service.pk}/outages/{outage.pk}/cancel/"
+    )
+    assert response.status_code == 400
+    assert Outage.objects.filter(pk=outage.pk).exists() and written() == before
+
+
 # --- who may ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("who", WRITERS)
 def test_the_owner_agents_and_admins_see_the_controls(people, service, who):
     outage = recorded(service, people["agent"])
+    ahead = upcoming(service, people["agent"])
     html = page_of(browser(people[who]), service)
     assert 'data-testid="outage-record-form"' in html
     assert f'data-testid="outage-end-{outage.pk}"' in html
     assert f'data-testid="outage-edit-{outage.pk}"' in html
+    assert f'data-testid="outage-cancel-{ahead.pk}"' in html
 
 
 @pytest.mark.parametrize(
@@ -370,15 +502,18 @@ def test_others_see_no_controls_and_their_posts_change_nothing(people, service, 
     else:
         user = people[who]
     outage = recorded(service, people["agent"])
+    ahead = upcoming(service, people["agent"])
     client = browser(user)
     if denied == 403:
         html = page_of(client, service)
         assert 'data-testid="outage-record-form"' not in html
         assert "outage-end-" not in html and "outage-edit-" not in html
+        assert "outage-cancel-" not in html
     before = written()
     base = f"/services/{service.pk}/outages/"
     assert record(client, service, started_at="2025-01-10T10:00").status_code == denied
     assert client.post(f"{base}{outage.pk}/end/", {"version": 1}).status_code == denied
+    assert client.post(f"{base}{ahead.pk}/cancel/", {"version": 1}).status_code == denied
     assert client.get(f"{base}{outage.pk}/edit/").status_code == denied
     edit = {"version": 1, "kind": "planned", "started_at": "2025-01-10T10:00"}
     assert client.post(f"{base}{outage.pk}/edit/", edit).status_code == denied
@@ -394,6 +529,10 @@ def test_an_outage_of_another_service_is_not_found_under_this_one(people, servic
         == 404
     )
     assert owner.get(f"/services/{service.pk}/outages/{outage.pk}/edit/").status_code == 404
+    ahead = upcoming(other, people["agent"])
+    url = f"/services/{service.pk}/outages/{ahead.pk}/cancel/"
+    assert owner.post(url, {"version": 1}).status_code == 404
+    assert Outage.objects.filter(pk=ahead.pk).exists()
 
 
 def test_anonymous_users_are_sent_to_log_in(service):
@@ -409,7 +548,8 @@ def test_the_owners_page_statements_do_not_grow_with_outages_and_their_controls(
     people, service, django_assert_max_num_queries
 ):
     """3 outages, then 9 (a third ongoing with "End now", a third with an incident, each with
-    "Edit"): the same statements, within the page's budget (see test_statement_budgets)."""
+    "Edit"), and 1 then 3 upcoming ones (each with "Edit" and "Cancel"): the same statements,
+    within the page's budget (see test_statement_budgets)."""
     client = browser(people["service_owner"])
     url = f"/services/{service.pk}/"
     budget = DETAIL + (not KEPT)
@@ -423,9 +563,15 @@ def test_the_owners_page_statements_do_not_grow_with_outages_and_their_controls(
                 ended_at=None if n % 3 == 0 else f"2025-01-0{1 + n}T11:00:00Z",
                 incident=IncidentFactory(service=service) if n % 3 == 1 else None,
             )
+        for n in range(batch // 3):
+            upcoming(service, people["agent"], f"2025-01-2{n}T22:00:00Z", f"2025-01-2{n}T23:00:00Z")
         count, response = _counted_get(client, url, budget, django_assert_max_num_queries)
         counts.append(count)
-        assert response.content.decode().count('data-testid="outage-edit-') == len(
+        html = response.content.decode()
+        assert html.count('data-testid="outage-edit-') == len(
             Outage.objects.filter(service=service)
+        )
+        assert html.count('data-testid="outage-cancel-') == len(
+            Outage.objects.filter(service=service, started_at__gt=NOW)
         )
     assert counts[0] == counts[1], counts

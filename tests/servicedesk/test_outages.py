@@ -241,6 +241,114 @@ def test_bad_kind_is_400(people, service):
     )
 
 
+# --- upcoming, ongoing, ended; cancelling a planned one ahead ---------------------------------
+
+
+@pytest.fixture
+def three(service, clock):
+    """Ended Monday, ongoing since Wednesday 10:00, planned for Friday night."""
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2025, 1, 8, 12, 0, tzinfo=UTC))
+    return {
+        "ended": outage(service, "06T10:00", "06T11:00"),
+        "ongoing": outage(service, "08T10:00", None),
+        "upcoming": outage(service, "10T20:00", "10T23:00", kind="planned"),
+    }
+
+
+@pytest.mark.parametrize("state", ["upcoming", "ongoing", "ended"])
+def test_the_outage_list_filters_by_state(people, service, three, state):
+    url = f"/api/v1/services/{service.pk}/outages/?state={state}"
+    body = assert_status(people["agent"], "get", url, 200).json()
+    assert [(row["id"], row["state"]) for row in body["results"]] == [(three[state].pk, state)]
+
+
+def test_an_outage_ending_now_has_ended_and_one_starting_now_is_under_way(people, service, three):
+    """The edges: [started_at, ended_at) is the time the service is out."""
+    at_noon = outage(service, "08T11:00", "08T12:00")
+    starts_now = outage(service, "08T12:00", "08T13:00")
+    url = f"/api/v1/services/{service.pk}/outages/?state="
+    ids = {
+        state: {
+            row["id"]
+            for row in assert_status(people["agent"], "get", url + state, 200).json()["results"]
+        }
+        for state in ("upcoming", "ongoing", "ended")
+    }
+    assert at_noon.pk in ids["ended"] and starts_now.pk in ids["ongoing"]
+
+
+@pytest.mark.parametrize("bad", ["soon", "UPCOMING", "upcoming,ended"])
+def test_an_unknown_state_is_a_400_naming_the_filter(people, service, bad):
+    url = f"/api/v1/services/{service.pk}/outages/?state={bad}"
+    assert "state" in assert_status(people["agent"], "get", url, 400).json()["fields"]
+
+
+def test_the_schema_documents_the_state_filter_and_cancel(client):
+    schema = client.get("/api/schema/?format=json").json()
+    path = "/api/v1/services/{service_pk}/outages/"
+    state = next(p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "state")
+    assert state["schema"]["enum"] == ["ended", "ongoing", "upcoming"]
+    cancel = schema["paths"][path + "{id}/cancel/"]["post"]
+    assert {"204", "409", "412", "428"} <= set(cancel["responses"])
+
+
+def test_an_upcoming_outage_is_cancelled_with_its_version_and_audited(people, service, three):
+    ahead = three["upcoming"]
+    url = f"/api/v1/services/{service.pk}/outages/{ahead.pk}/"
+    assert_status(people["service_owner"], "post", f"{url}cancel/", 428, {})
+    assert_status(people["service_owner"], "post", f"{url}cancel/", 412, {"version": 2})
+    assert Outage.objects.filter(pk=ahead.pk).exists() and not AuditEvent.objects.exists()
+
+    assert_status(people["service_owner"], "post", f"{url}cancel/", 204, {"version": 1})
+    assert_status(people["service_owner"], "get", url, 404)
+    event = AuditEvent.objects.get(action="outage.cancelled")
+    assert (event.object_id, event.actor) == (str(ahead.pk), people["service_owner"])
+    assert event.changes["kind"] == ["planned", None]
+    assert event.changes["ended_at"] == ["2025-01-10T23:00:00+00:00", None]
+
+
+@pytest.mark.parametrize(("which", "allowed"), [("ongoing", ["end", "edit"]), ("ended", ["edit"])])
+def test_an_outage_that_has_started_cannot_be_cancelled(people, service, three, which, allowed):
+    started = three[which]
+    url = f"/api/v1/services/{service.pk}/outages/{started.pk}/cancel/"
+    body = assert_status(people["agent"], "post", url, 409, {"version": 1}).json()
+    assert body["allowed"] == allowed and body["state"] == which
+    assert Outage.objects.filter(pk=started.pk).exists() and not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "code"), [("manager", 403), ("requester", 403), ("anonymous", 401)]
+)
+def test_only_outage_writers_cancel(people, service, three, who, code):
+    url = f"/api/v1/services/{service.pk}/outages/{three['upcoming'].pk}/cancel/"
+    assert_status(people[who], "post", url, code, {"version": 1})
+    assert Outage.objects.filter(pk=three["upcoming"].pk).exists()
+
+
+def test_a_cancelled_maintenance_window_takes_nothing_from_agreed_time(people, service, clock):
+    """On Wednesday two windows are planned, Thursday 09:00–17:00 and Friday 09:00–13:00,
+    and Thursday's is cancelled. Once the week is over only Friday's 240 minutes come out of
+    agreed time: 2400 − 240 = 2160 (with Thursday's 480 as well it would be 1680)."""
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2025, 1, 8, 12, 0, tzinfo=UTC))
+    url = f"/api/v1/services/{service.pk}/outages/"
+    for day, end in (("09", "17"), ("10", "13")):
+        body = {
+            "kind": "planned",
+            "started_at": f"2025-01-{day}T09:00:00Z",
+            "ended_at": f"2025-01-{day}T{end}:00:00Z",
+        }
+        assert_status(people["agent"], "post", url, 201, body)
+    thursday = Outage.objects.get(started_at__day=9)
+    assert_status(people["agent"], "post", f"{url}{thursday.pk}/cancel/", 204, {"version": 1})
+    clock.set(datetime(2025, 1, 13, 8, 0, tzinfo=UTC))
+    body = availability(people, service)
+    assert (body["agreed_minutes"], body["availability_pct"]) == ("2160.000", "100.000")
+
+
 def test_service_page_shows_availability_and_the_outage_timeline(people, service, client):
     Outage.objects.create(
         service=service,
