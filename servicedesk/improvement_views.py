@@ -148,6 +148,10 @@ def _visible(request, pk: int) -> Improvement:
 
 @_agent_required
 def improvement_detail(request, pk: int):
+    return _detail_page(request, pk)
+
+
+def _detail_page(request, pk: int, status: int = 200):
     improvement = _visible(request, pk)
     return render(
         request,
@@ -157,6 +161,7 @@ def improvement_detail(request, pk: int):
             "transitions": IMPROVEMENT_LIFECYCLE.allowed_for(improvement, request.user),
             "history": list(history_for(improvement)),
         },
+        status=status,
     )
 
 
@@ -202,7 +207,9 @@ def improvement_transition(request, pk: int):
             actor=request.user,
             data=data,
         )
-        messages.success(request, f"The improvement is now {moved.get_status_display().lower()}.")
     except (DomainError, ValidationError) as exc:
+        # Refused: the page again (read afresh) with the reason and the moves allowed now.
         _errors_to_messages(request, exc)
+        return _detail_page(request, pk, form_status(refused=exc))
+    messages.success(request, f"The improvement is now {moved.get_status_display().lower()}.")
     return redirect("servicedesk:improvement_detail", pk=pk)

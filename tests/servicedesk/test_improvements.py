@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.models import AuditEvent
 from servicedesk.models import Improvement
 from servicedesk.models.improvements import quarter_end
 from tests.conftest import assert_status, client_for
@@ -255,6 +256,19 @@ def test_moves_from_the_detail_page(people, proposed, client):
     )
     proposed.refresh_from_db()
     assert proposed.status == "implemented" and proposed.measured_value == Decimal("9.5")
+
+
+def test_a_move_the_status_refuses_shows_the_page_with_409_and_the_allowed_moves(
+    people, proposed, client
+):
+    audits = AuditEvent.objects.count()
+    client.force_login(people["service_owner"])
+    response = client.post(f"/improvements/{proposed.pk}/transition/", {"action": "implement"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Allowed now:" in html and "approve" in html and proposed.title in html
+    proposed.refresh_from_db()
+    assert proposed.status == "proposed" and AuditEvent.objects.count() == audits
 
 
 def test_the_improvement_table_includes_return_to_approved():
