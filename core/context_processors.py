@@ -14,7 +14,7 @@ NAVIGATION = [
         {Role.SERVICE_OWNER, Role.AGENT, Role.ADMIN, Role.MANAGER},
     ),
     ("Portal", "servicedesk:portal", {Role.REQUESTER}),
-    ("Catalog", "servicedesk:catalog", {Role.REQUESTER}),
+    ("Catalog", "servicedesk:catalog", {Role.REQUESTER, Role.SERVICE_OWNER, Role.ADMIN}),
     ("My requests", "servicedesk:my_requests", {Role.REQUESTER}),
     ("Requests", "servicedesk:request_queue", {Role.AGENT, Role.ADMIN, Role.MANAGER}),
     (

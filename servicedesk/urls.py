@@ -1,6 +1,6 @@
 from django.urls import path
 
-from servicedesk import improvement_views, outage_views, request_views, views
+from servicedesk import catalog_item_views, improvement_views, outage_views, request_views, views
 
 app_name = "servicedesk"
 urlpatterns = [
@@ -38,6 +38,13 @@ urlpatterns = [
     # Service catalog and requests
     path("catalog/", request_views.catalog, name="catalog"),
     path("catalog/items/<int:pk>/", request_views.catalog_item, name="catalog_item"),
+    path("catalog/manage/", catalog_item_views.catalog_manage, name="catalog_manage"),
+    path("catalog/items/new/", catalog_item_views.catalog_item_new, name="catalog_item_new"),
+    path(
+        "catalog/items/<int:pk>/edit/",
+        catalog_item_views.catalog_item_edit,
+        name="catalog_item_edit",
+    ),
     path("requests/", request_views.my_requests, name="my_requests"),
     path("requests/<str:number>/", request_views.request_detail, name="request_detail"),
     path(

@@ -134,6 +134,13 @@ def _upcoming_outage(w, name: str, pk: str = "pk") -> str:
     return reverse(name, kwargs={"service_pk": w.service.pk, pk: ahead.pk})
 
 
+def _catalog_item_form(w, **fields) -> dict:
+    """The browser's catalog item form for the fixture service, asking nothing."""
+    data = {"service": w.service.pk, "approval": "none", "delivery_days": 1, "active": "on"}
+    data |= {f"fields-{k}": v for k, v in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0))}
+    return data | fields
+
+
 RULES: dict[str, Row] = {
     # --- core pages -------------------------------------------------------------------
     "home": Row(expect={"GET": every(302), "POST": every(302)}),
@@ -629,6 +636,26 @@ RULES: dict[str, Row] = {
     # Posting the form of an item without questions submits a request.
     "servicedesk:catalog_item": Row(
         expect={"GET": page(200), "POST": page(302)}, kw=lambda w: {"pk": w.free_item.pk}
+    ),
+    # Catalog items in the browser: who may is the catalog API's rule (the service's owner or
+    # an admin); the fixture's items are orderable, so others get 403, not 404.
+    "servicedesk:catalog_manage": Row(
+        expect={m: page(200, SERVICE_RUNNERS) for m in ("GET", "POST")}
+    ),
+    "servicedesk:catalog_item_new": Row(
+        expect={"GET": page(200, SERVICE_RUNNERS), "POST": page(302, SERVICE_RUNNERS)},
+        body={"POST": lambda w: _catalog_item_form(w, name="Matrix item")},
+        json=False,
+    ),
+    "servicedesk:catalog_item_edit": Row(
+        expect={"GET": page(200, SERVICE_RUNNERS), "POST": page(302, SERVICE_RUNNERS)},
+        kw=lambda w: {"pk": w.free_item.pk},
+        body={
+            "POST": lambda w: _catalog_item_form(
+                w, name="VPN access", delivery_days=2, version=w.free_item.version
+            )
+        },
+        json=False,
     ),
     "servicedesk:my_requests": Row(expect={m: page(200) for m in ("GET", "POST")}),
     "servicedesk:request_detail": Row(

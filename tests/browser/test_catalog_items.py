@@ -1,0 +1,78 @@
+"""The demo service owner adds an item to the VPN's catalog from the catalog page, building
+its form row by row (a second row added in place by htmx), previews it, is told which field
+is wrong, saves, and finds the item in the catalog, in a real Chromium."""
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from core.models import AuditEvent
+from servicedesk.models import CatalogItem, Service
+from tests.browser.conftest import login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def vpn(transactional_db):
+    call_command("seed_demo")
+    return Service.objects.get(name="VPN")
+
+
+def test_the_owner_adds_a_catalog_item_and_finds_it_in_the_catalog(page, vpn):
+    login(page, "owner")
+    page.goto("/catalog/")
+    page.get_by_test_id("catalog-item-new").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_text("New catalog item")
+
+    page.select_option("#id_service", label="VPN")
+    page.fill("#id_name", "Static VPN address")
+    page.fill("#id_description", "A fixed address for a device that must be reached.")
+    page.fill("#id_fulfilment_checklist", "Reserve the address\nUpdate the firewall")
+    page.fill("#id_fields-0-label", "Device name")
+    page.check("#id_fields-0-required")
+
+    # "Add a field" swaps in a second row without reloading the page; the new label has focus.
+    page.get_by_test_id("add-field").click()
+    second = page.locator("#id_fields-1-label")
+    expect(second).to_be_focused()
+    assert page.url.endswith("/catalog/items/new/")
+    second.fill("Port")
+    page.select_option("#id_fields-1-type", "choice")
+
+    # Saved without choices: the row says what is wrong, the rest is kept as typed.
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("error-field-2")).to_contain_text(
+        "field 'port': a choice field needs a list of distinct texts."
+    )
+    expect(page.locator("#id_name")).to_have_value("Static VPN address")
+    assert not CatalogItem.objects.filter(name="Static VPN address").exists()
+    screenshot(page, "catalog-item-refused")
+
+    page.fill("#id_fields-1-choices", "443\n1194")
+    page.get_by_test_id("update-preview").click()
+    preview = page.get_by_test_id("definition-preview")
+    expect(preview.locator("select[name=preview-port] option")).to_have_text(
+        ["Choose…", "443", "1194"]
+    )
+    expect(preview).to_contain_text("Device name *")
+    screenshot(page, "catalog-item-new")
+
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("“Static VPN address” added to the catalog.")
+    expect(page.locator("h1")).to_have_text("Static VPN address")
+    expect(page.get_by_test_id("catalog-item-edit")).to_be_visible()
+    item = CatalogItem.objects.get(name="Static VPN address")
+    assert [f["name"] for f in item.form_definition] == ["device_name", "port"]
+    assert item.fulfilment_checklist == ["Reserve the address", "Update the firewall"]
+    assert AuditEvent.objects.filter(action="catalog_item.created", object_id=str(item.pk)).exists()
+
+    page.goto("/catalog/")
+    tile = (
+        page.get_by_test_id("catalog-service").filter(has_text="VPN").get_by_test_id("catalog-item")
+    )
+    expect(tile.filter(has_text="Static VPN address")).to_be_visible()
+    assert page.js_errors == []

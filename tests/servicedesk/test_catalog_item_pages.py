@@ -1,0 +1,491 @@
+"""A service owner (or an admin) adds and changes catalog items in the browser, not only over
+the API: the same people may (request_actions.catalog_item_may_edit), the same actions write
+(validated, audited), bad input is a 400 with the reasons beside the fields and nothing
+written, a change based on an old version is a 412 with the form as typed, and the pages'
+statements do not grow with the items, fields and history they show.
+
+The requesters' form is posted as the builder's rows (a Django formset, prefix `fields`).
+"""
+
+import re
+
+import pytest
+from django.test import Client
+
+from core.models import AuditEvent
+from core.roles import Role
+from servicedesk import request_actions as actions
+from servicedesk.models import CatalogItem, Service
+from tests.conftest import browser_for
+from tests.core.factories import UserFactory
+from tests.servicedesk.factories import ServiceFactory
+from tests.servicedesk.request_factories import CatalogItemFactory
+from tests.test_statement_budgets import DETAIL, LIST, _counted_get
+
+pytestmark = pytest.mark.django_db
+WRITERS = ("service_owner", "admin")
+
+
+@pytest.fixture
+def laptops(people):
+    return ServiceFactory(name="Laptops", owner=people["service_owner"])
+
+
+@pytest.fixture
+def item(laptops):
+    return CatalogItemFactory(service=laptops, name="New laptop")
+
+
+@pytest.fixture
+def other_owner(db):
+    """The owner of another service: may change that one's catalog, not this one's."""
+    owner = UserFactory(username="owner2", role=Role.SERVICE_OWNER)
+    ServiceFactory(name="Printing", owner=owner)
+    return owner
+
+
+def rows(*fields: dict, initial: int = 0) -> dict:
+    """The builder's POST: one row per field (label, name, type, required, help_text,
+    choices as lines, ORDER), plus its management form."""
+    data = {
+        "fields-TOTAL_FORMS": str(len(fields)),
+        "fields-INITIAL_FORMS": str(initial),
+        "fields-MIN_NUM_FORMS": "0",
+        "fields-MAX_NUM_FORMS": "40",
+    }
+    for index, field in enumerate(fields):
+        for key, value in field.items():
+            if key == "required":
+                if value:
+                    data[f"fields-{index}-required"] = "on"
+            elif key == "choices":
+                data[f"fields-{index}-choices"] = "\n".join(value)
+            else:
+                data[f"fields-{index}-{key}"] = value
+    return data
+
+
+def item_post(service, *builder: dict, **fields) -> dict:
+    """The new-item form: a docking station asking two questions, or the `builder` rows."""
+    data = {
+        "service": service.pk,
+        "name": "Docking station",
+        "description": "A USB-C dock for your desk.",
+        "active": "on",
+        "approval": "none",
+        "delivery_days": "4",
+        "fulfilment_checklist": "Order the dock\n\n  Hand it over  \n",
+    }
+    data |= rows(
+        *builder
+        or (
+            {"label": "Desk number", "type": "text", "required": True},
+            {"label": "Monitors", "type": "choice", "choices": ["One", "Two"]},
+        )
+    )
+    return data | fields
+
+
+def edit_post(item: CatalogItem, **fields) -> dict:
+    """The edit form as the page shows it (nothing changed), with `fields` changed."""
+    data = {
+        "version": item.version,
+        "service": item.service_id,
+        "name": item.name,
+        "description": item.description,
+        "approval": item.approval,
+        "approver": item.approver_id or "",
+        "fulfilment_team": item.fulfilment_team_id or "",
+        "delivery_days": item.delivery_days,
+        "fulfilment_checklist": "\n".join(item.fulfilment_checklist),
+        **({"active": "on"} if item.active else {}),
+    }
+    shown = [
+        {k: v for k, v in f.items() if k in ("label", "name", "type", "required", "choices")}
+        for f in item.form_definition
+    ]
+    data |= rows(*shown, initial=len(shown))
+    return data | fields
+
+
+def errors_of(html: str, testid: str) -> str:
+    found = re.search(rf'data-testid="{testid}">(.*?)</ul>', html, re.S)
+    return found.group(1) if found else ""
+
+
+def written() -> tuple[int, int]:
+    return (
+        CatalogItem.objects.count(),
+        AuditEvent.objects.filter(action__startswith="catalog_item.").count(),
+    )
+
+
+# --- adding an item ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", WRITERS)
+def test_owner_or_admin_adds_an_item_that_requesters_then_order(people, laptops, role):
+    """Rows become the form definition (names made from the labels), the checklist one step
+    per line; the item page follows with a message; one audit row names who added it."""
+    writer = browser_for(people[role])
+    assert writer.get("/catalog/items/new/").status_code == 200
+
+    response = writer.post("/catalog/items/new/", item_post(laptops))
+
+    added = CatalogItem.objects.get(name="Docking station")
+    assert response.status_code == 302 and response["Location"] == f"/catalog/items/{added.pk}/"
+    assert added.service == laptops and added.delivery_days == 4 and added.active
+    assert added.fulfilment_checklist == ["Order the dock", "Hand it over"]
+    assert added.form_definition == [
+        {"name": "desk_number", "label": "Desk number", "type": "text", "required": True}
+        | {"help_text": ""},
+        {"name": "monitors", "label": "Monitors", "type": "choice", "required": False}
+        | {"help_text": "", "choices": ["One", "Two"]},
+    ]
+    audit = AuditEvent.objects.get(action="catalog_item.created", object_id=str(added.pk))
+    assert audit.actor == people[role]
+    page = writer.get(response["Location"]).content.decode()
+    assert "added to the catalog" in page
+
+    requester = browser_for(people["requester"])
+    assert "Docking station" in requester.get("/catalog/").content.decode()
+    form = requester.get(f"/catalog/items/{added.pk}/").content.decode()
+    assert '<select name="monitors"' in form and 'name="desk_number"' in form
+
+
+def test_rows_follow_the_position_column_and_empty_or_removed_rows_are_no_fields(people, laptops):
+    data = item_post(
+        laptops,
+        {"label": "Second", "type": "text", "ORDER": "2"},
+        {"label": "", "type": "text"},
+        {"label": "First", "name": "first_one", "type": "boolean", "ORDER": "1"},
+        {"label": "Dropped", "type": "text", "DELETE": "on"},
+    )
+    response = browser_for(people["service_owner"]).post("/catalog/items/new/", data)
+    assert response.status_code == 302
+    definition = CatalogItem.objects.get(name="Docking station").form_definition
+    assert [(f["name"], f["type"]) for f in definition] == [
+        ("first_one", "boolean"),
+        ("second", "text"),
+    ]
+
+
+def test_an_item_not_in_the_catalog_is_found_again_in_the_owners_list(people, laptops):
+    """An inactive item has no requesters' page (404): saving it leads to the owner's list,
+    which says why requesters do not see it."""
+    owner = browser_for(people["service_owner"])
+    data = item_post(laptops)
+    del data["active"]
+    response = owner.post("/catalog/items/new/", data)
+    added = CatalogItem.objects.get(name="Docking station")
+    assert response.status_code == 302
+    assert response["Location"] == f"/catalog/manage/#item-{added.pk}"
+    listing = owner.get("/catalog/manage/").content.decode()
+    assert "while it is not active" in listing and f'id="item-{added.pk}"' in listing
+    assert f"/catalog/items/{added.pk}/edit/" in listing
+    assert browser_for(people["requester"]).get(f"/catalog/items/{added.pk}/").status_code == 404
+
+
+# --- refused input ----------------------------------------------------------------------------
+
+
+def test_a_choice_field_without_choices_is_refused_naming_the_field(people, laptops):
+    before = written()
+    data = item_post(
+        laptops,
+        {"label": "Desk number", "type": "text"},
+        {"label": "Monitors", "type": "choice", "choices": []},
+    )
+    response = browser_for(people["service_owner"]).post("/catalog/items/new/", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "field &#x27;monitors&#x27;: a choice field needs a list of distinct texts." in (
+        errors_of(html, "error-field-2")
+    )
+    assert 'value="Docking station"' in html  # the rest as typed
+    assert "Nothing was saved: the fields marked in red below say why." in html
+    assert "Fix the rows marked in red" in html  # no preview of a broken form
+    assert written() == before
+
+
+def test_a_name_used_twice_is_refused_above_the_rows(people, laptops):
+    before = written()
+    data = item_post(
+        laptops,
+        {"label": "Desk", "name": "desk", "type": "text"},
+        {"label": "Desk again", "name": "desk", "type": "number"},
+    )
+    response = browser_for(people["service_owner"]).post("/catalog/items/new/", data)
+    assert response.status_code == 400
+    assert "field &#x27;desk&#x27;: the name is used twice." in errors_of(
+        response.content.decode(), "error-form_definition"
+    )
+    assert written() == before
+
+
+def test_a_bad_field_name_says_which_row_it_is(people, laptops):
+    data = item_post(
+        laptops,
+        {"label": "Desk", "type": "text"},
+        {"label": "Size", "name": "Screen Size", "type": "text"},
+    )
+    response = browser_for(people["service_owner"]).post("/catalog/items/new/", data)
+    assert response.status_code == 400
+    assert "field 2: name must be lower-case letters, digits and _." in errors_of(
+        response.content.decode(), "error-field-2"
+    )
+    assert not CatalogItem.objects.filter(name="Docking station").exists()
+
+
+def test_the_actions_refusals_land_beside_the_items_fields(people, laptops):
+    """Approval by a named user without one (the model's rule), a name the service already
+    has (its constraint), an empty checklist line is no step but 31 steps are too many."""
+    CatalogItemFactory(service=laptops, name="Docking station")
+    owner = browser_for(people["service_owner"])
+    before = written()
+
+    response = owner.post(
+        "/catalog/items/new/",
+        item_post(laptops, name="Dock", approval="named_user", approver=""),
+    )
+    assert response.status_code == 400
+    assert "Name the user who approves." in errors_of(response.content.decode(), "error-approver")
+
+    response = owner.post("/catalog/items/new/", item_post(laptops))
+    assert response.status_code == 400
+    assert "already exists" in errors_of(response.content.decode(), "form-errors")
+
+    steps = "\n".join(f"Step {n}" for n in range(31))
+    response = owner.post(
+        "/catalog/items/new/", item_post(laptops, name="Dock", fulfilment_checklist=steps)
+    )
+    assert response.status_code == 400
+    assert "Give up to 30 task titles" in errors_of(
+        response.content.decode(), "error-fulfilment_checklist"
+    )
+    assert written() == before
+
+
+def test_an_empty_post_is_a_400_that_writes_nothing(people, laptops, item):
+    owner = browser_for(people["service_owner"])
+    before = written()
+    assert owner.post("/catalog/items/new/", {}).status_code == 400
+    assert owner.post(f"/catalog/items/{item.pk}/edit/", {}).status_code == 400
+    assert written() == before
+
+
+# --- changing an item -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", WRITERS)
+def test_owner_or_admin_changes_an_item_and_the_history_says_what(people, item, role):
+    writer = browser_for(people[role])
+    page = writer.get(f"/catalog/items/{item.pk}/edit/").content.decode()
+    assert 'name="version" value="1"' in page
+    assert 'name="preview-model"' in page  # the saved form, as requesters see it
+
+    data = edit_post(item, delivery_days="2")
+    data |= {"fields-1-label": "Why do you need it?", "fields-2-DELETE": "on"}
+    response = writer.post(f"/catalog/items/{item.pk}/edit/", data)
+
+    assert response.status_code == 302 and response["Location"] == f"/catalog/items/{item.pk}/"
+    item.refresh_from_db()
+    assert item.version == 2 and item.delivery_days == 2
+    assert [f["label"] for f in item.form_definition] == ["Model", "Why do you need it?"]
+    audit = AuditEvent.objects.get(action="catalog_item.updated", object_id=str(item.pk))
+    assert audit.actor == people[role]
+    assert set(audit.changes) == {"delivery_days", "form_definition"}
+    assert audit.changes["delivery_days"] == [3, 2]
+    history = writer.get(f"/catalog/items/{item.pk}/edit/").content.decode()
+    assert "changed delivery_days, form_definition" in history
+
+
+def test_an_owner_moves_an_item_only_between_services_they_own(people, item, other_owner):
+    """The service list holds only services the user may change; another one is refused by
+    the form (400) and nothing moves."""
+    mine = ServiceFactory(name="Desktops", owner=people["service_owner"])
+    printing = Service.objects.get(owner=other_owner)
+    owner = browser_for(people["service_owner"])
+    page = owner.get(f"/catalog/items/{item.pk}/edit/").content.decode()
+    assert ">Desktops<" in page and ">Printing<" not in page
+
+    refused = owner.post(f"/catalog/items/{item.pk}/edit/", edit_post(item, service=printing.pk))
+    assert refused.status_code == 400
+    assert "Select a valid choice" in errors_of(refused.content.decode(), "error-service")
+    item.refresh_from_db()
+    assert item.service.name == "Laptops" and item.version == 1
+
+    moved = owner.post(f"/catalog/items/{item.pk}/edit/", edit_post(item, service=mine.pk))
+    assert moved.status_code == 302
+    item.refresh_from_db()
+    assert item.service == mine and item.version == 2
+
+
+def test_a_change_based_on_an_old_version_is_a_412_with_the_form_as_typed(people, item):
+    """Someone saves the item in between: nothing of the stale form is written, the form
+    comes back as typed, based on the current version, so a second save goes through."""
+    owner = browser_for(people["service_owner"])
+    stale = edit_post(item, name="Laptop (standard)")
+    actions.catalog_item_update(
+        item=item, actor=people["admin"], expected_version=1, changes={"delivery_days": 9}
+    )
+
+    response = owner.post(f"/catalog/items/{item.pk}/edit/", stale)
+
+    assert response.status_code == 412
+    html = response.content.decode()
+    assert "Someone else saved this item after you opened it (it is now version 2)" in html
+    assert 'value="Laptop (standard)"' in html and 'name="version" value="2"' in html
+    item.refresh_from_db()
+    assert (item.name, item.delivery_days, item.version) == ("New laptop", 9, 2)
+    assert AuditEvent.objects.filter(action="catalog_item.updated").count() == 1
+
+    again = dict(stale, version="2")
+    assert owner.post(f"/catalog/items/{item.pk}/edit/", again).status_code == 302
+    item.refresh_from_db()
+    assert (item.name, item.version) == ("Laptop (standard)", 3)
+
+
+def test_a_change_without_its_version_is_a_400_never_saved_over_the_current(people, item):
+    owner = browser_for(people["service_owner"])
+    data = edit_post(item, name="Laptop (standard)")
+    del data["version"]
+    response = owner.post(f"/catalog/items/{item.pk}/edit/", data)
+    assert response.status_code == 400
+    assert "did not say which version" in errors_of(response.content.decode(), "error-version")
+    item.refresh_from_db()
+    assert (item.name, item.version) == ("New laptop", 1)
+    assert not AuditEvent.objects.filter(action="catalog_item.updated").exists()
+
+
+def test_a_save_that_changes_nothing_writes_nothing(people, item):
+    response = browser_for(people["service_owner"]).post(
+        f"/catalog/items/{item.pk}/edit/", edit_post(item)
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.version == 1
+    assert not AuditEvent.objects.filter(action="catalog_item.updated").exists()
+
+
+def test_add_a_field_and_update_preview_show_the_rows_and_save_nothing(people, item):
+    owner = browser_for(people["service_owner"])
+    data = edit_post(item)
+    data["fields-0-label"] = "Screen size"
+
+    more = owner.post(f"/catalog/items/{item.pk}/edit/", dict(data, _more="1"))
+    assert more.status_code == 200
+    html = more.content.decode()
+    assert html.count('data-testid="field-row"') == 4
+    assert 'name="fields-3-label"' in html and "autofocus" in html
+
+    preview = owner.post(f"/catalog/items/{item.pk}/edit/", dict(data, _preview="1"))
+    assert preview.status_code == 200
+    shown = preview.content.decode().split('data-testid="definition-preview"')[1]
+    assert "Screen size" in shown and "not saved yet" in shown
+    item.refresh_from_db()
+    assert item.version == 1 and item.form_definition[0]["label"] == "Model"
+
+
+# --- who may ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["agent", "requester", "manager", "project_manager"])
+def test_others_are_refused_the_pages_and_the_writes(people, item, role):
+    user = browser_for(people[role])
+    before = written()
+    assert user.get("/catalog/manage/").status_code == 403
+    assert user.get("/catalog/items/new/").status_code == 403
+    assert user.post("/catalog/items/new/", item_post(item.service)).status_code == 403
+    assert user.get(f"/catalog/items/{item.pk}/edit/").status_code == 403
+    assert user.post(f"/catalog/items/{item.pk}/edit/", edit_post(item)).status_code == 403
+    assert written() == before
+
+
+def test_a_requester_gets_404_for_an_item_the_catalog_hides(people, laptops):
+    hidden = CatalogItemFactory(service=laptops, name="Old laptop", active=False)
+    response = browser_for(people["requester"]).get(f"/catalog/items/{hidden.pk}/edit/")
+    assert response.status_code == 404
+
+
+def test_another_services_owner_may_not_change_this_item(people, item, other_owner):
+    client = browser_for(other_owner)
+    before = written()
+    assert client.get(f"/catalog/items/{item.pk}/edit/").status_code == 403
+    assert client.post(f"/catalog/items/{item.pk}/edit/", edit_post(item)).status_code == 403
+    # Their own list and the new-item page offer only their service.
+    listing = client.get("/catalog/manage/").content.decode()
+    assert "Printing" in listing and "Laptops" not in listing
+    refused = client.post("/catalog/items/new/", item_post(item.service))
+    assert refused.status_code == 400 and "Select a valid choice" in errors_of(
+        refused.content.decode(), "error-service"
+    )
+    assert written() == before
+
+
+def test_new_item_and_edit_item_links_are_shown_only_to_those_who_may(people, item, other_owner):
+    def links(user) -> tuple[bool, bool]:
+        client = browser_for(user)
+        catalog = client.get("/catalog/").content.decode()
+        page = client.get(f"/catalog/items/{item.pk}/").content.decode()
+        return (
+            'data-testid="catalog-item-new"' in catalog,
+            'data-testid="catalog-item-edit"' in page,
+        )
+
+    assert links(people["service_owner"]) == (True, True)
+    assert links(people["admin"]) == (True, True)
+    assert links(other_owner) == (True, False)  # their own service's items only
+    for role in ("agent", "requester", "manager"):
+        assert links(people[role]) == (False, False), role
+
+
+def test_anonymous_users_are_sent_to_log_in(item):
+    client = Client()
+    for url in ("/catalog/manage/", "/catalog/items/new/", f"/catalog/items/{item.pk}/edit/"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+def test_the_pages_statements_do_not_grow_with_items_fields_and_history(
+    people, laptops, django_assert_max_num_queries
+):
+    """3 items, then 9 (each with the laptop form and a change in its history): the same
+    statements for the list, the new-item page and an edit page (see test_statement_budgets)."""
+    owner = browser_for(people["service_owner"])
+    first = CatalogItemFactory(service=laptops, name="Item 0")
+    counts = []
+    for batch in (2, 6):
+        for n in range(batch):
+            made = CatalogItemFactory(service=laptops, name=f"Item {len(counts)}-{n}")
+            actions.catalog_item_update(
+                item=made, actor=people["admin"], expected_version=1, changes={"active": False}
+            )
+        note = {"name": f"note_{len(counts)}", "label": "Note", "type": "text"}
+        first = actions.catalog_item_update(
+            item=first,
+            actor=people["service_owner"],
+            expected_version=first.version,
+            changes={
+                "delivery_days": first.delivery_days + 1,
+                "form_definition": [*first.form_definition, note],
+            },
+        )
+        found = []
+        # A form page reads the item, one list per select (services, teams, approvers) and
+        # the item's recent history: the budget of a detail.
+        budgets = {
+            "/catalog/manage/": LIST,
+            "/catalog/items/new/": DETAIL,
+            f"/catalog/items/{first.pk}/edit/": DETAIL,
+        }
+        for url, budget in budgets.items():
+            count, _ = _counted_get(owner, url, budget, django_assert_max_num_queries)
+            found.append(count)
+        listing = owner.get("/catalog/manage/").content.decode()
+        assert listing.count('data-testid="catalog-manage-item"') == CatalogItem.objects.count()
+        counts.append(found)
+    assert counts[0] == counts[1], counts
