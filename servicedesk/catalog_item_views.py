@@ -99,7 +99,9 @@ def catalog_item_new(request):
     """Add an item to the catalog of a service the user may change."""
     _writer_required(request.user)
     service = request.GET.get("service", "")
-    initial = {"service": int(service)} if service.isdigit() and len(service) < 19 else {}
+    # isascii: str.isdigit() also passes digits int() refuses ("²").
+    wanted = service.isascii() and service.isdigit() and len(service) < 19
+    initial = {"service": int(service)} if wanted else {}
     page = _ItemPage(request, form_class=ItemForm, initial=initial, item=None)
     if page.saving and page.valid():
         try:
@@ -276,7 +278,7 @@ def _one_more_row(data):
     """The POST with room for one more (empty) row, up to the most fields a form may have."""
     total = f"{BUILDER_PREFIX}-TOTAL_FORMS"
     raw = data.get(total, "")
-    if not raw.isdigit() or len(raw) > 3:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
         return data  # the formset reports the broken management form
     data = data.copy()
     data[total] = str(min(int(raw) + 1, MAX_FIELDS))

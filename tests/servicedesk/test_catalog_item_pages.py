@@ -489,3 +489,15 @@ def test_the_pages_statements_do_not_grow_with_items_fields_and_history(
         assert listing.count('data-testid="catalog-manage-item"') == CatalogItem.objects.count()
         counts.append(found)
     assert counts[0] == counts[1], counts
+
+
+def test_odd_numbers_in_the_address_or_the_rows_count_are_a_form_again_not_an_error(
+    people, laptops
+):
+    """Digits int() cannot read ("²") preselect nothing and add no row: a page, never a 500."""
+    owner = browser_for(people["service_owner"])
+    assert owner.get("/catalog/items/new/?service=²").status_code == 200
+    data = item_post(laptops, _more="1", **{"fields-TOTAL_FORMS": "²"})
+    response = owner.post("/catalog/items/new/", data)
+    assert response.status_code == 400
+    assert not CatalogItem.objects.filter(name="Docking station").exists()
