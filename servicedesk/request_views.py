@@ -234,11 +234,19 @@ def request_transition(request, number: str):
             actor=request.user,
             data={"comment": request.POST.get("comment", "")},
         )
-        messages.success(request, f"{moved.number} is now {moved.get_status_display().lower()}.")
-    except GateNotMet as exc:
-        messages.error(request, f"{exc.detail} {'; '.join(exc.unmet)}.")
     except (DomainError, ValidationError) as exc:
-        _errors_to_messages(request, exc)
+        # Refused (from the request page or the approvals inbox): the request page again,
+        # read afresh, with the reason and the moves allowed now, as 409 (or 403, 400).
+        if isinstance(exc, GateNotMet):
+            messages.error(request, f"{exc.detail} {'; '.join(exc.unmet)}.")
+        else:
+            _errors_to_messages(request, exc)
+        return _request_page(
+            request,
+            _visible_request(request, number, with_clock=True),
+            status=form_status(refused=exc),
+        )
+    messages.success(request, f"{moved.number} is now {moved.get_status_display().lower()}.")
     if verb in {"approve", "reject"} and request.POST.get("next") == "approvals":
         return redirect("servicedesk:approvals")
     return redirect("servicedesk:request_detail", number=obj.number)
@@ -255,6 +263,8 @@ def request_task(request, number: str, task_pk: int):
         )
     except (DomainError, ValidationError) as exc:
         _errors_to_messages(request, exc)
+        refreshed = _visible_request(request, number, with_clock=True)
+        return _request_page(request, refreshed, status=form_status(refused=exc))
     return redirect(reverse("servicedesk:request_detail", args=[obj.number]) + "#tasks")
 
 

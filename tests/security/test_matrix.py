@@ -146,7 +146,13 @@ RULES: dict[str, Row] = {
     "home": Row(expect={"GET": every(302), "POST": every(302)}),
     "healthz": Row(expect={"GET": every(200), "POST": every(NOT_ALLOWED)}),
     # Signed-in users are sent on from the login page.
-    "login": Row(expect={m: every(302) | {ANON: 200} for m in ("GET", "POST", "PUT")}),
+    # Signed out: the page (GET) and, posted without a name and password, refused (400).
+    "login": Row(
+        expect={
+            "GET": every(302) | {ANON: 200},
+            **{m: every(302) | {ANON: 400} for m in ("POST", "PUT")},
+        }
+    ),
     "logout": Row(expect={"GET": every(NOT_ALLOWED), "POST": every(302)}),
     # Posted empty, a form is refused by its fields (400), nothing written.
     "api_tokens": Row(expect={"GET": page(200), "POST": page(400)}),
@@ -666,10 +672,11 @@ RULES: dict[str, Row] = {
         expect={m: page(200, requester_other=404, requester_shared=404) for m in ("GET", "POST")},
         kw=lambda w: {"number": w.service_request.number},
     ),
+    # Posted empty, the move is one the status does not allow (409); nothing is written.
     "servicedesk:request_transition": Row(
         expect={
             "GET": page(NOT_ALLOWED),
-            "POST": page(302, requester_other=404, requester_shared=404),
+            "POST": page(409, requester_other=404, requester_shared=404),
         },
         kw=lambda w: {"number": w.service_request.number},
     ),
@@ -680,10 +687,12 @@ RULES: dict[str, Row] = {
         },
         kw=lambda w: {"number": w.service_request.number},
     ),
+    # Unticking a step that is not done: refused for the agents who work the checklist
+    # (400, the request page again), 403 for everyone else who sees the request.
     "servicedesk:request_task": Row(
         expect={
             "GET": page(NOT_ALLOWED),
-            "POST": page(302, requester_other=404, requester_shared=404),
+            "POST": page(400, TICKET_WORKERS, requester_other=404, requester_shared=404),
         },
         kw=lambda w: {"number": w.service_request.number, "task_pk": w.request_task.pk},
     ),

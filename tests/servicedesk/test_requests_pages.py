@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.models import AuditEvent
 from servicedesk import request_actions as actions
 from servicedesk.models import ServiceRequest
 from tests.servicedesk.factories import ServiceFactory
@@ -110,6 +111,31 @@ def test_agents_work_the_checklist_and_fulfil_from_the_page(people, desk, client
         client.post(f"/requests/{created.number}/tasks/{task.pk}/", {"done": "1"})
     client.post(f"/requests/{created.number}/transition/", {"action": "fulfil"})
     assert ServiceRequest.objects.get().status == "fulfilled"
+
+
+def test_fulfil_with_the_checklist_open_shows_the_page_with_the_open_steps(people, desk, client):
+    created = actions.request_submit(actor=people["requester"], catalog_item=desk["vpn"])
+    client.force_login(people["agent"])
+    client.post(f"/requests/{created.number}/transition/", {"action": "fulfil"})
+    audits = AuditEvent.objects.count()
+    refused = client.post(f"/requests/{created.number}/transition/", {"action": "fulfil"})
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert created.number in html  # the request's own page, not a bare error
+    assert all(task.title in html for task in created.tasks.all())  # the open steps named
+    assert ServiceRequest.objects.get().status == "in_fulfilment"
+    assert AuditEvent.objects.count() == audits
+
+
+def test_a_move_the_status_does_not_allow_is_409_with_the_allowed_moves(people, desk, client):
+    created = actions.request_submit(actor=people["requester"], catalog_item=desk["vpn"])
+    client.force_login(people["agent"])
+    audits = AuditEvent.objects.count()
+    refused = client.post(f"/requests/{created.number}/transition/", {"action": "close"})
+    assert refused.status_code == 409
+    assert "Allowed now:" in refused.content.decode()
+    assert ServiceRequest.objects.get().status == created.status
+    assert AuditEvent.objects.count() == audits
 
 
 def test_lists_cost_the_same_for_many_rows(people, desk, client, django_assert_max_num_queries):
