@@ -150,10 +150,11 @@ def handoff_item_toggle(request, pk: int, item_pk: int):
     except (DomainError, ValidationError) as exc:
         refused = exc
         error = getattr(exc, "detail", None) or " ".join(exc.messages)
-    if not request.headers.get("HX-Request"):
-        if error:
-            messages.error(request, error)
-        return redirect("projects:handoff", pk=pk)
+    if not request.headers.get("HX-Request"):  # a plain form post (no script)
+        if not error:
+            return redirect("projects:handoff", pk=pk)
+        messages.error(request, error)
+        return _handoff_page(request, current.project, status=form_status(refused=refused))
     current = _handoff_of(request, current.project)
     return render(
         request,

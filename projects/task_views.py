@@ -102,10 +102,11 @@ def task_progress(request, pk: int, task_pk: int):
             error = getattr(exc, "detail", None) or " ".join(exc.messages)
     else:
         error = "Enter a whole number from 0 to 100."
-    if not request.headers.get("HX-Request"):
-        if error:
-            messages.error(request, error)
-        return redirect("projects:plan", pk=pk)
+    if not request.headers.get("HX-Request"):  # a plain form post (no script)
+        if not error:
+            return redirect("projects:plan", pk=pk)
+        messages.error(request, error)
+        return _plan_page(request, _project(request, pk), status=form_status(form, refused))
     row = next(r for r in plan_rows(project) if r.task.pk == task.pk)
     return render(
         request,

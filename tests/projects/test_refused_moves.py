@@ -6,9 +6,9 @@ import pytest
 
 from core.models import AuditEvent
 from projects.choices import Phase
-from projects.models import Handoff, Milestone, Project, Risk
+from projects.models import Handoff, HandoffChecklistItem, Milestone, Project, Risk, Task
 from tests.conftest import browser_for
-from tests.projects.factories import MilestoneFactory, ProjectFactory, RiskFactory
+from tests.projects.factories import MilestoneFactory, ProjectFactory, RiskFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +122,29 @@ def test_edit_posted_without_its_version_is_400_and_changes_nothing(people, proj
     assert "lost the version" in response.content.decode()
     assert Project.objects.get(pk=project.pk).name == project.name
     assert _state(project) == before
+
+
+def test_a_refused_progress_posted_without_htmx_shows_the_plan_with_400(people, project):
+    task = TaskFactory(project=project, name="Cut over")
+    response = browser_for(people["project_manager"]).post(
+        f"/projects/{project.pk}/plan/tasks/{task.pk}/progress/",
+        {"percent_complete": 150, "version": task.version},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Cut over" in html and "whole number from 0 to 100" in html
+    assert Task.objects.get(pk=task.pk).percent_complete == task.percent_complete
+
+
+def test_a_refused_checklist_tick_posted_without_htmx_shows_the_handoff_with_its_status(
+    people, project
+):
+    browser_for(people["project_manager"]).post(f"/projects/{project.pk}/handoff/start/")
+    item = HandoffChecklistItem.objects.filter(handoff__project=project).first()
+    audits = AuditEvent.objects.count()
+    response = browser_for(people["agent"]).post(
+        f"/projects/{project.pk}/handoff/checklist/{item.pk}/", {"done": "1"}
+    )
+    assert response.status_code == 403
+    assert HandoffChecklistItem.objects.get(pk=item.pk).done is False
+    assert AuditEvent.objects.count() == audits
