@@ -246,7 +246,9 @@ def incident_comment_add(
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something."]})
-    comment = IncidentComment(incident=incident, author=actor, body=body, internal=internal)
+    comment = IncidentComment(
+        incident=incident, author=actor, body=body, internal=internal, created_at=timezone.now()
+    )
     # The incident and the author are loaded rows already: no SELECT to prove they exist.
     comment.full_clean(exclude=["incident", "author"])
     comment.save()
@@ -256,10 +258,14 @@ def incident_comment_add(
         first = Incident.objects.select_related("sla_policy__calendar").get(pk=incident.pk)
         first.first_responded_at = comment.created_at
         sla.business_minutes_stamp(first)
-        Incident.objects.filter(pk=incident.pk, first_responded_at__isnull=True).update(
+        answered = Incident.objects.filter(pk=incident.pk, first_responded_at__isnull=True).update(
             first_responded_at=first.first_responded_at,
             response_business_minutes=first.response_business_minutes,
         )
+        # A first reply after the response target breaches it at once (audited here).
+        at = first.first_responded_at
+        if answered and sla.breaches_mark(first, at=at, actor=actor, resolution=False):
+            Incident.objects.filter(pk=incident.pk).update(response_breached=True)
     audit_record(
         actor=actor,
         action="incident.internal_note" if internal else "incident.commented",

@@ -41,9 +41,13 @@ def _agent_or_own_requester(incident, actor) -> bool:
     )
 
 
-def _mark_responded(incident) -> None:
+def _mark_responded(incident, actor) -> None:
+    """The first response (an agent assigns, starts, holds or resolves): given after its due
+    time, it breaches the response target at once (the minute scan flags only tickets still
+    unanswered)."""
     if incident.first_responded_at is None:
         incident.first_responded_at = timezone.now()
+        sla.breaches_mark(incident, at=incident.first_responded_at, actor=actor, resolution=False)
     sla.business_minutes_stamp(incident)
 
 
@@ -60,14 +64,14 @@ def _effect_assign(incident, actor, data) -> None:
         incident.team = data["team"]
     if "assignee" in data:
         incident.assignee = data["assignee"]
-    _mark_responded(incident)
+    _mark_responded(incident, actor)
 
 
 def _effect_start(incident, actor, data) -> None:
     # Whoever starts the work owns it unless someone is already assigned.
     if incident.assignee_id is None:
         incident.assignee = actor
-    _mark_responded(incident)
+    _mark_responded(incident, actor)
 
 
 def _guard_resolve(incident, actor, data) -> dict:
@@ -86,7 +90,7 @@ def _effect_resolve(incident, actor, data) -> None:
     incident.resolution_code = data["resolution_code"]
     incident.resolution_note = str(data["resolution_note"]).strip()
     incident.resolved_at = timezone.now()
-    _mark_responded(incident)
+    _mark_responded(incident, actor)
     # The clock stops at resolution; a reopen continues it from here.
     sla.breaches_mark(incident, at=incident.resolved_at, actor=actor)
     sla.pause_start(incident, at=incident.resolved_at, reason=PauseReason.RESOLVED)
@@ -96,7 +100,7 @@ def _effect_resolve(incident, actor, data) -> None:
 
 
 def _effect_hold(incident, actor, data) -> None:
-    _mark_responded(incident)
+    _mark_responded(incident, actor)
     now = timezone.now()
     sla.breaches_mark(incident, at=now, actor=actor)
     sla.pause_start(incident, at=now, reason=PauseReason.ON_HOLD)

@@ -163,8 +163,11 @@ def business_minutes_stamp(incident: Incident) -> None:
         incident.resolution_business_minutes = seconds // 60
 
 
-def breaches_mark(incident: Incident, *, at: datetime, actor=None) -> list[str]:
+def breaches_mark(
+    incident: Incident, *, at: datetime, actor=None, resolution: bool = True
+) -> list[str]:
     """Set the breach flags that are true at `at` (no save); one audit row per new flag.
+    `resolution=False` judges the response alone (a first response given late).
 
     A breach flag, once set, stays set (the clock cannot un-breach by pausing)."""
     newly = []
@@ -177,7 +180,8 @@ def breaches_mark(incident: Incident, *, at: datetime, actor=None) -> list[str]:
         incident.response_breached = True
         newly.append("response_breached")
     if (
-        not incident.resolution_breached
+        resolution
+        and not incident.resolution_breached
         and incident.resolution_due is not None
         and at > incident.resolution_due
     ):

@@ -334,6 +334,39 @@ def test_scan_marks_unanswered_incidents_past_the_response_target(people, servic
     assert incident.response_breached is True
 
 
+def test_a_first_reply_after_the_response_target_breaches_it_at_once(people, service, clock):
+    clock.set(london(2025, 1, 6, 9, 0))
+    late = open_incident(people, service, london(2025, 1, 6, 9, 0))  # response due 10:00
+    on_time = open_incident(people, service, london(2025, 1, 6, 9, 0))
+    clock.set(london(2025, 1, 6, 9, 50))
+    actions.incident_comment_add(incident=on_time, actor=people["agent"], body="Looking.")
+    clock.set(london(2025, 1, 6, 10, 1))  # before any scan has run
+    actions.incident_comment_add(incident=late, actor=people["agent"], body="Looking.")
+    late.refresh_from_db()
+    on_time.refresh_from_db()
+    assert late.response_breached is True and on_time.response_breached is False
+    event = AuditEvent.objects.get(action="incident.sla_breached", object_id=str(late.pk))
+    assert event.changes == {"response_breached": [False, True]}
+    assert event.actor == people["agent"]
+    # The scan has nothing left to flag and writes no second row.
+    assert sla_actions.sla_escalate(now=clock.now)["response_breached"] == 0
+    assert AuditEvent.objects.filter(action="incident.sla_breached").count() == 1
+
+
+def test_a_late_first_move_breaches_the_response_target(people, service, clock):
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))  # response due 10:00
+    clock.set(london(2025, 1, 6, 11, 0))
+    moved = move(incident=incident, action="start", actor=people["agent"])
+    assert moved.response_breached is True
+    assert Incident.objects.get(pk=incident.pk).response_breached is True
+    # A requester's own reply is not a response.
+    other = open_incident(people, service, london(2025, 1, 6, 11, 0))  # due 12:00
+    clock.set(london(2025, 1, 6, 12, 30))
+    actions.incident_comment_add(incident=other, actor=people["requester"], body="Any news?")
+    assert Incident.objects.get(pk=other.pk).response_breached is False
+
+
 def test_scan_leaves_paused_clocks_alone(people, service, clock):
     clock.set(london(2025, 1, 6, 9, 0))
     incident = open_incident(people, service, london(2025, 1, 6, 9, 0))
