@@ -9,8 +9,19 @@ from servicedesk.choices import IncidentStatus as I
 from servicedesk.choices import PauseReason, ResolutionCode
 from servicedesk.choices import ServiceStatus as S
 
+# Who adds services: the roles the services API lets write (and the browser's "New service").
+SERVICE_WRITER_ROLES = (Role.ADMIN, Role.SERVICE_OWNER)
 
-def _owner_or_admin(service, actor) -> bool:
+
+def service_may_create(actor) -> bool:
+    """Whether `actor` may add services: admins and service owners."""
+    return has_role(actor, *SERVICE_WRITER_ROLES)
+
+
+def service_may_run(service, actor) -> bool:
+    """Whether `actor` may change `service` and move it through its lifecycle: an admin, or
+    its owner with the service-owner role. The one rule of the table below, the API's edits
+    and the service pages."""
     return has_role(actor, Role.ADMIN) or (
         has_role(actor, Role.SERVICE_OWNER) and service.owner_id == actor.pk
     )
@@ -20,8 +31,8 @@ SERVICE_LIFECYCLE = Lifecycle(
     name="service",
     states=tuple(S.values),
     transitions=(
-        Transition("go_live", frozenset({S.PLANNED}), S.LIVE, "Go live", may=_owner_or_admin),
-        Transition("retire", frozenset({S.LIVE}), S.RETIRED, "Retire", may=_owner_or_admin),
+        Transition("go_live", frozenset({S.PLANNED}), S.LIVE, "Go live", may=service_may_run),
+        Transition("retire", frozenset({S.LIVE}), S.RETIRED, "Retire", may=service_may_run),
     ),
 )
 

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from servicedesk import catalog_item_views, improvement_views, outage_views, request_views, views
+from servicedesk import (
+    catalog_item_views,
+    improvement_views,
+    outage_views,
+    request_views,
+    service_views,
+    views,
+)
 
 app_name = "servicedesk"
 urlpatterns = [
@@ -18,6 +25,13 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("services/", views.service_list, name="service_list"),
     path("services/<int:pk>/", views.service_detail, name="service_detail"),
+    path("services/new/", service_views.service_new, name="service_new"),
+    path("services/<int:pk>/edit/", service_views.service_edit, name="service_edit"),
+    path(
+        "services/<int:pk>/transition/",
+        service_views.service_transition,
+        name="service_transition",
+    ),
     path("services/<int:service_pk>/outages/", outage_views.outage_record, name="outage_record"),
     path(
         "services/<int:service_pk>/outages/<int:outage_pk>/end/",

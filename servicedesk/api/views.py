@@ -34,6 +34,7 @@ from servicedesk import (
 from servicedesk.api import serializers as s
 from servicedesk.errors import BuiltinCalendarLocked
 from servicedesk.filtersets import IncidentFilter, OutageFilter, ServiceFilter
+from servicedesk.lifecycle import SERVICE_WRITER_ROLES, service_may_run
 from servicedesk.models import BusinessCalendar, Outage, Service, ServiceCost, SLAPolicy, Survey
 from servicedesk.queries import (
     attachments_visible_to,
@@ -67,7 +68,8 @@ class ServiceViewSet(
 
     serializer_class = s.ServiceSerializer
     filterset_class = ServiceFilter
-    permission_classes = [role_required(Role.ADMIN, Role.SERVICE_OWNER)]
+    # The pages ask the same rules (lifecycle.service_may_create / service_may_run).
+    permission_classes = [role_required(*SERVICE_WRITER_ROLES)]
     ordering_fields = ["name", "criticality", "created_at"]
     ordering = ["name"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -80,12 +82,9 @@ class ServiceViewSet(
             actor=self.request.user, **serializer.validated_data
         )
 
-    def _may_run(self, service) -> bool:
-        return is_admin(self.request.user) or service.owner_id == self.request.user.pk
-
     def partial_update(self, request, *args, **kwargs):
         service = self.get_object()
-        if not self._may_run(service):
+        if not service_may_run(service, request.user):
             raise NotAllowed("Only the service owner or an admin may change this service.")
         serializer = self.get_serializer(service, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

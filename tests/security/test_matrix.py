@@ -602,6 +602,37 @@ RULES: dict[str, Row] = {
     ),
     "servicedesk:service_list": Row(expect={"GET": page(200), "POST": page(200)}),
     "servicedesk:service_detail": Row(expect={"GET": page(200), "POST": page(200)}),
+    # Services in the browser: who may is the services API's rule (servicedesk.lifecycle:
+    # admins and service owners add services; the service's owner or an admin change and move
+    # it). The fixture service is live, so requesters see it and get 403, not 404.
+    "servicedesk:service_new": Row(
+        expect={"GET": page(200, SERVICE_RUNNERS), "POST": page(302, SERVICE_RUNNERS)},
+        body={"POST": {"name": "Matrix service", "criticality": "2"}},
+        json=False,
+    ),
+    "servicedesk:service_edit": Row(
+        expect={"GET": page(200, SERVICE_RUNNERS), "POST": page(302, SERVICE_RUNNERS)},
+        kw=lambda w: {"pk": w.service.pk},
+        body={
+            "POST": lambda w: {
+                "version": w.service.version,
+                "name": w.service.name,
+                "owner": w.service.owner_id,
+                "support_team": w.service.support_team_id,
+                "criticality": "1",
+                "description": "Matrix",
+            }
+        },
+        json=False,
+    ),
+    # Retiring the live fixture service: its runners go on (302); others get the page again
+    # with the reason (403), nothing written.
+    "servicedesk:service_transition": Row(
+        expect={"GET": page(NOT_ALLOWED), "POST": page(302, SERVICE_RUNNERS)},
+        kw=lambda w: {"pk": w.service.pk},
+        body={"POST": {"action": "retire"}},
+        json=False,
+    ),
     # The service page's outage controls: who may is the outage API's rule.
     "servicedesk:outage_record": Row(
         expect={"GET": page(NOT_ALLOWED), "POST": page(302, OUTAGE_WRITERS)},
