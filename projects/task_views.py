@@ -89,19 +89,19 @@ def task_progress(request, pk: int, task_pk: int):
     task = get_object_or_404(Task, pk=task_pk, project=project)
     form = TaskProgressForm(request.POST)
     error, refused = "", None
-    if form.is_valid():
-        try:
-            task_actions.task_update(
-                task=task,
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-                percent_complete=form.cleaned_data["percent_complete"],
-            )
-        except (DomainError, ValidationError) as exc:
-            refused = exc
-            error = getattr(exc, "detail", None) or " ".join(exc.messages)
-    else:
-        error = "Enter a whole number from 0 to 100."
+    try:  # who may write is asked before the number is read (403 whatever was posted)
+        _editors(request, project)()
+        if not form.is_valid():
+            raise ValidationError("Enter a whole number from 0 to 100.")
+        task_actions.task_update(
+            task=task,
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            percent_complete=form.cleaned_data["percent_complete"],
+        )
+    except (DomainError, ValidationError) as exc:
+        refused = exc
+        error = getattr(exc, "detail", None) or " ".join(exc.messages)
     if not request.headers.get("HX-Request"):  # a plain form post (no script)
         if not error:
             return redirect("projects:plan", pk=pk)

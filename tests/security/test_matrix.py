@@ -774,7 +774,7 @@ RULES: dict[str, Row] = {
     "projects:member_add": project_write(ok=400),
     "projects:plan": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
     "projects:task_add": project_write(ok=400),
-    "projects:task_progress": project_form(),
+    "projects:task_progress": project_write(ok=400),
     "projects:dependency_add": project_write(ok=400),
     "projects:baseline_capture": project_write(body={"POST": {"note": "m"}}, json=False),
     "projects:gantt": Row(expect={m: project_page(200) for m in ("GET", "POST")}),
@@ -804,7 +804,7 @@ RULES: dict[str, Row] = {
         body={"POST": {"label": "Backups"}},
         json=False,
     ),
-    "projects:handoff_item_toggle": project_form(),
+    "projects:handoff_item_toggle": project_write(),
     # The secret token is the credential; the feed is read-only.
     "calendar_feed": Row(expect={"GET": every(200), "POST": every(NOT_ALLOWED)}),
     # --- dashboards ----------------------------------------------------------------------------
