@@ -176,8 +176,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.api.filters.ListFilterBackend",
+        "core.api.filters.ListOrderingFilter",
     ],
     # JSON bodies only (uploads declare multipart themselves): one encoding, in which null,
     # numbers and nesting mean what the schema says.

@@ -44,6 +44,19 @@ def test_incident_endpoints_answer_per_visibility(people, incident, who, expecte
     assert_status(people[who], "get", f"{URL}{incident.pk}/{suffix}", expected)
 
 
+@pytest.mark.parametrize(("who", "expected"), VISIBILITY)
+def test_list_filters_do_not_apply_to_one_incident_but_visibility_does(
+    people, incident, who, expected
+):
+    """A detail URL is one incident by its id: a list filter or ordering in its query string
+    (here one the incident does not match, and one that is not even valid) is not applied
+    (it cost a filterset per request), while who may see the incident still decides."""
+    query = "?status=closed&priority=1&opened_after=not-a-date&ordering=-priority"
+    body = assert_status(people[who], "get", f"{URL}{incident.pk}/{query}", expected)
+    if expected == 200:
+        assert body.json()["number"] == incident.number
+
+
 @pytest.mark.parametrize(("who", "expected"), [("requester_shared2", 200), ("requester", 404)])
 def test_members_of_a_shared_organisation_see_each_others_incidents(
     people, shared_incident, who, expected
