@@ -4,12 +4,14 @@ SLA escalation scan, business calendars and SLA policies."""
 from datetime import date, datetime
 from functools import partial
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from core.audit import audit_record
+from core.api.concurrency import check_version
+from core.audit import audit_record, diff
+from core.roles import STAFF_ROLES, Role, has_role
 from servicedesk import business_time, notifications, sla
 from servicedesk.choices import SLA_LEVEL_BREACHED, SLA_LEVEL_WARNED
 from servicedesk.errors import BuiltinCalendarLocked, InUse
@@ -96,6 +98,19 @@ def sla_escalate(*, now: datetime | None = None) -> dict[str, int]:
 
 # --- Business calendars and SLA policies -------------------------------------------------
 
+# Who reads and who changes calendars and SLA policies: the API's permission
+# (servicedesk/api/views.py) and the pages (servicedesk/sla_views.py) both ask these.
+SLA_READER_ROLES = tuple(STAFF_ROLES)
+SLA_WRITER_ROLES = (Role.ADMIN,)
+
+
+def sla_may_read(actor) -> bool:
+    return has_role(actor, *SLA_READER_ROLES)
+
+
+def sla_may_write(actor) -> bool:
+    return has_role(actor, *SLA_WRITER_ROLES)
+
 
 def _check_business_calendar(time_zone: str, intervals) -> None:
     if not intervals:
@@ -109,6 +124,35 @@ def _check_business_calendar(time_zone: str, intervals) -> None:
         raise ValidationError({"intervals": [str(exc)]}) from exc
 
 
+def _calendar_terms(row: BusinessCalendar) -> dict:
+    """What an audit row says of a calendar: name, zone, hours and holidays as plain lists."""
+    if row.pk is None:
+        return {"name": None, "time_zone": None, "intervals": None, "holidays": None}
+    return {
+        "name": row.name,
+        "time_zone": row.time_zone,
+        "intervals": [
+            list(i) for i in row.intervals.values_list("weekday", "start_minute", "end_minute")
+        ],
+        "holidays": [[d.isoformat(), n] for d, n in row.holidays.values_list("date", "name")],
+    }
+
+
+def _policy_terms(row: SLAPolicy) -> dict:
+    """What an audit row says of a policy: name, calendar, default flag and targets."""
+    if row.pk is None:
+        return {"name": None, "calendar": None, "is_default": None, "targets": None}
+    return {
+        "name": row.name,
+        "calendar": row.calendar_id,
+        "is_default": row.is_default,
+        "targets": [
+            list(t)
+            for t in row.targets.values_list("priority", "response_minutes", "resolution_minutes")
+        ],
+    }
+
+
 @transaction.atomic
 def calendar_save(
     *,
@@ -118,16 +162,23 @@ def calendar_save(
     time_zone: str | None = None,
     intervals: list[tuple[int, int, int]] | None = None,
     holidays: list[tuple[date, str]] | None = None,
+    expected_version: int | None = None,
 ) -> BusinessCalendar:
     """Create or change a calendar; `intervals`/`holidays`, when given, replace the old ones.
+    A change based on a version other than the calendar's (`expected_version`) is refused
+    (412); so is any change to the built-in 24x7 (409).
 
-    The row is saved last so its `updated_at` moves and cached clocks are rebuilt.
+    The row is saved last so its `updated_at` moves and cached clocks are rebuilt; its
+    `version` goes up by one. The audit row holds what changed, before and after.
     """
     if calendar is not None:
         calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
         if calendar.is_builtin:
             raise BuiltinCalendarLocked()
+        if expected_version is not None:
+            check_version(calendar, expected_version)
     row = calendar or BusinessCalendar()
+    before = _calendar_terms(row)
     if name is not None:
         row.name = name
     if time_zone is not None:
@@ -135,6 +186,10 @@ def calendar_save(
     row.full_clean()
     if intervals is not None:
         _check_business_calendar(row.time_zone, intervals)
+    if holidays is not None and len({d for d, _ in holidays}) != len(holidays):
+        raise ValidationError({"holidays": ["Each holiday date may appear once."]})
+    if calendar is not None:
+        row.version += 1
     row.save()
     if intervals is not None:
         row.intervals.all().delete()
@@ -150,21 +205,82 @@ def calendar_save(
         actor=actor,
         action="calendar.saved" if calendar else "calendar.created",
         obj=row,
-        changes={"time_zone": [None, row.time_zone]},
+        changes=diff(before, _calendar_terms(row)),
     )
     return row
 
 
+IN_USE_NAMED = 5  # names listed per kind in an "in use" refusal; the rest are counted
+
+
+def in_use_by(row) -> list[str]:
+    """What keeps `row` (a calendar or a policy) from being deleted, in words, one entry per
+    kind of row that refers to it: `services “Email”, “VPN”`, `312 incidents`. Asked before
+    deleting, so the refusal names them without loading every referring row."""
+    found = []
+    for relation in row._meta.related_objects:
+        if relation.on_delete is not models.PROTECT:
+            continue
+        model = relation.related_model
+        refers = model._base_manager.filter(**{relation.field.name: row})
+        count = refers.count()
+        if not count:
+            continue
+        meta = model._meta
+        noun = meta.verbose_name if count == 1 else meta.verbose_name_plural
+        label = next((f for f in ("name", "number") if _has_field(model, f)), None)
+        if label is None:
+            found.append(f"{count} {noun}")
+            continue
+        shown = [
+            str(v) for v in refers.order_by(label).values_list(label, flat=True)[:IN_USE_NAMED]
+        ]
+        more = f" and {count - len(shown)} more" if count > len(shown) else ""
+        found.append(f"{noun} " + ", ".join(f"“{v}”" for v in shown) + more)
+    return found
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def _refuse_if_used(row, what: str) -> None:
+    users = in_use_by(row)
+    if users:
+        raise InUse(
+            f"{what} “{row}” cannot be deleted: it is used by {'; '.join(users)}.",
+            extra={"used_by": users},
+        )
+
+
 @transaction.atomic
-def calendar_delete(*, calendar: BusinessCalendar, actor) -> None:
-    """Delete a calendar no policy or service uses (never the built-in 24x7)."""
+def calendar_delete(
+    *, calendar: BusinessCalendar, actor, expected_version: int | None = None
+) -> None:
+    """Delete a calendar no policy, service or handoff uses (never the built-in 24x7): 409
+    naming what uses it; 412 when `expected_version` is not the calendar's."""
+    calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
     if calendar.is_builtin:
         raise BuiltinCalendarLocked()
-    audit_record(actor=actor, action="calendar.deleted", obj=calendar)
+    if expected_version is not None:
+        check_version(calendar, expected_version)
+    _refuse_if_used(calendar, "The calendar")
+    audit_record(
+        actor=actor,
+        action="calendar.deleted",
+        obj=calendar,
+        changes=diff(
+            _calendar_terms(calendar), dict.fromkeys(("name", "time_zone", "intervals", "holidays"))
+        ),
+    )
     try:
         with transaction.atomic():
             calendar.delete()
-    except ProtectedError as exc:
+    except ProtectedError as exc:  # taken into use since we looked
         raise InUse("The calendar is used by an SLA policy or a service.") from exc
 
 
@@ -177,13 +293,19 @@ def sla_policy_save(
     calendar: BusinessCalendar | None = None,
     is_default: bool | None = None,
     targets: list[tuple[int, int, int]] | None = None,
+    expected_version: int | None = None,
 ) -> SLAPolicy:
     """Create or change a policy; `targets` = [(priority, response_min, resolution_min)]
     for each of priorities 1–5, replacing the old ones. Making it the default takes the
-    flag from the previous default. Open incidents keep the due times they were given."""
+    flag from the previous default. Open incidents keep the due times they were given; new
+    ones get the new targets at once. A change based on a version other than the policy's
+    (`expected_version`) is refused (412); the audit row holds what changed."""
     if policy is not None:
         policy = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
+        if expected_version is not None:
+            check_version(policy, expected_version)
     row = policy or SLAPolicy()
+    before = _policy_terms(row)
     if name is not None:
         row.name = name
     if calendar is not None:
@@ -199,28 +321,42 @@ def sla_policy_save(
             is_default=False
         )
     row.full_clean()
+    if policy is not None:
+        row.version += 1
     row.save()
     if targets is not None:
         row.targets.all().delete()
         SLATarget.objects.bulk_create(
             SLATarget(policy=row, priority=p, response_minutes=r, resolution_minutes=m)
-            for p, r, m in targets
+            for p, r, m in sorted(targets)
         )
     audit_record(
         actor=actor,
         action="sla_policy.saved" if policy else "sla_policy.created",
         obj=row,
-        changes={"targets": [None, [list(t) for t in targets]] if targets else [None, None]},
+        changes=diff(before, _policy_terms(row)),
     )
     return row
 
 
 @transaction.atomic
-def sla_policy_delete(*, policy: SLAPolicy, actor) -> None:
-    """Delete a policy that no service and no incident refers to."""
-    audit_record(actor=actor, action="sla_policy.deleted", obj=policy)
+def sla_policy_delete(*, policy: SLAPolicy, actor, expected_version: int | None = None) -> None:
+    """Delete a policy that no service, incident or handoff refers to: 409 naming what does;
+    412 when `expected_version` is not the policy's."""
+    policy = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
+    if expected_version is not None:
+        check_version(policy, expected_version)
+    _refuse_if_used(policy, "The policy")
+    audit_record(
+        actor=actor,
+        action="sla_policy.deleted",
+        obj=policy,
+        changes=diff(
+            _policy_terms(policy), dict.fromkeys(("name", "calendar", "is_default", "targets"))
+        ),
+    )
     try:
         with transaction.atomic():
             policy.delete()
-    except ProtectedError as exc:
+    except ProtectedError as exc:  # taken into use since we looked
         raise InUse("The policy is used by a service or an incident.") from exc

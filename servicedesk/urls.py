@@ -6,6 +6,7 @@ from servicedesk import (
     outage_views,
     request_views,
     service_views,
+    sla_views,
     views,
 )
 
@@ -48,6 +49,16 @@ urlpatterns = [
         outage_views.outage_cancel,
         name="outage_cancel",
     ),
+    # SLA policies and business calendars
+    path("sla/", sla_views.sla_overview, name="sla_overview"),
+    path("sla/policies/new/", sla_views.sla_policy_new, name="sla_policy_new"),
+    path("sla/policies/<int:pk>/", sla_views.sla_policy_detail, name="sla_policy_detail"),
+    path("sla/policies/<int:pk>/edit/", sla_views.sla_policy_edit, name="sla_policy_edit"),
+    path("sla/policies/<int:pk>/delete/", sla_views.sla_policy_delete, name="sla_policy_delete"),
+    path("sla/calendars/new/", sla_views.calendar_new, name="calendar_new"),
+    path("sla/calendars/<int:pk>/", sla_views.calendar_detail, name="calendar_detail"),
+    path("sla/calendars/<int:pk>/edit/", sla_views.calendar_edit, name="calendar_edit"),
+    path("sla/calendars/<int:pk>/delete/", sla_views.calendar_delete, name="calendar_delete"),
     path("survey/<str:token>/", views.survey, name="survey"),
     # Service catalog and requests
     path("catalog/", request_views.catalog, name="catalog"),

@@ -317,7 +317,10 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet):
     calendar cannot be changed or deleted (409)."""
 
     serializer_class = s.BusinessCalendarSerializer
-    permission_classes = [role_required(Role.ADMIN, read_roles=STAFF)]
+    # The pages ask the same rule (sla_actions.sla_may_read / sla_may_write).
+    permission_classes = [
+        role_required(*sla_actions.SLA_WRITER_ROLES, read_roles=sla_actions.SLA_READER_ROLES)
+    ]
     queryset = BusinessCalendar.objects.prefetch_related("intervals", "holidays")
     pagination_class = None
     filterset_class = None
@@ -365,7 +368,10 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
     priority 1–5. Staff read, admins write; `is_default` moves the default flag here."""
 
     serializer_class = s.SLAPolicySerializer
-    permission_classes = [role_required(Role.ADMIN, read_roles=STAFF)]
+    # The pages ask the same rule (sla_actions.sla_may_read / sla_may_write).
+    permission_classes = [
+        role_required(*sla_actions.SLA_WRITER_ROLES, read_roles=sla_actions.SLA_READER_ROLES)
+    ]
     queryset = SLAPolicy.objects.select_related("calendar").prefetch_related("targets")
     pagination_class = None
     filterset_class = None

@@ -36,6 +36,8 @@ class BusinessCalendar(models.Model):
     is_builtin = models.BooleanField(default=False, editable=False)
     # Bumped on every change (intervals and holidays included): the clock cache keys on it.
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by sla_actions.calendar_save: an edit based on an older one is refused (412).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
@@ -97,6 +99,8 @@ class SLAPolicy(models.Model):
     # Applies to incidents whose service names no policy (at most one default).
     is_default = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by sla_actions.sla_policy_save: an edit based on an older one is refused (412).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]

@@ -141,6 +141,25 @@ def _catalog_item_form(w, **fields) -> dict:
     return data | fields
 
 
+def _sla_policy_form(w, **fields) -> dict:
+    """The browser's SLA policy form on the fixture calendar: 1 h to respond, 8 h to resolve."""
+    data = {"name": "Matrix policy", "calendar": w.calendar.pk}
+    data |= {"targets-TOTAL_FORMS": 5, "targets-INITIAL_FORMS": 5}
+    for i in range(5):
+        data |= {f"targets-{i}-priority": i + 1, f"targets-{i}-response_hours": 1}
+        data |= {f"targets-{i}-resolution_hours": 8}
+    return data | fields
+
+
+def _calendar_form(**fields) -> dict:
+    """The browser's calendar form: Mondays 09:00–17:00 UTC, no holidays."""
+    data = {"name": "Matrix calendar", "time_zone": "UTC"}
+    data |= {"hours-TOTAL_FORMS": 1, "hours-INITIAL_FORMS": 0, "hours-0-weekday": 0}
+    data |= {"hours-0-start": "09:00", "hours-0-end": "17:00"}
+    data |= {"holidays-TOTAL_FORMS": 0, "holidays-INITIAL_FORMS": 0}
+    return data | fields
+
+
 RULES: dict[str, Row] = {
     # --- core pages -------------------------------------------------------------------
     "home": Row(expect={"GET": every(302), "POST": every(302)}),
@@ -664,6 +683,51 @@ RULES: dict[str, Row] = {
                 "description": "Mail queue stuck",
             }
         },
+        json=False,
+    ),
+    # SLA policies and calendars in the browser: staff read, admins write (the API's rule,
+    # sla_actions.sla_may_write); the fixture calendar is the fixture policy's (409 to delete).
+    "servicedesk:sla_overview": Row(expect={"GET": page(200, STAFF), "POST": page(NOT_ALLOWED)}),
+    "servicedesk:sla_policy_detail": Row(
+        expect={"GET": page(200, STAFF), "POST": page(NOT_ALLOWED)},
+        kw=lambda w: {"pk": w.sla_policy.pk},
+    ),
+    "servicedesk:sla_policy_new": Row(
+        expect={"GET": page(200, ADMINS), "POST": page(302, ADMINS)},
+        body={"POST": _sla_policy_form},
+        json=False,
+    ),
+    "servicedesk:sla_policy_edit": Row(
+        expect={"GET": page(200, ADMINS), "POST": page(302, ADMINS)},
+        kw=lambda w: {"pk": w.sla_policy.pk},
+        body={"POST": lambda w: _sla_policy_form(w, version=w.sla_policy.version)},
+        json=False,
+    ),
+    "servicedesk:sla_policy_delete": Row(
+        expect={"GET": page(NOT_ALLOWED), "POST": page(302, ADMINS)},
+        kw=lambda w: {"pk": w.sla_policy.pk},
+        body={"POST": lambda w: {"version": w.sla_policy.version}},
+        json=False,
+    ),
+    "servicedesk:calendar_detail": Row(
+        expect={"GET": page(200, STAFF), "POST": page(NOT_ALLOWED)},
+        kw=lambda w: {"pk": w.calendar.pk},
+    ),
+    "servicedesk:calendar_new": Row(
+        expect={"GET": page(200, ADMINS), "POST": page(302, ADMINS)},
+        body={"POST": lambda w: _calendar_form()},
+        json=False,
+    ),
+    "servicedesk:calendar_edit": Row(
+        expect={"GET": page(200, ADMINS), "POST": page(302, ADMINS)},
+        kw=lambda w: {"pk": w.calendar.pk},
+        body={"POST": lambda w: _calendar_form(name="Office hours", version=w.calendar.version)},
+        json=False,
+    ),
+    "servicedesk:calendar_delete": Row(
+        expect={"GET": page(NOT_ALLOWED), "POST": page(409, ADMINS)},
+        kw=lambda w: {"pk": w.calendar.pk},
+        body={"POST": lambda w: {"version": w.calendar.version}},
         json=False,
     ),
     # The unguessable token is the credential; an empty answer is 400.
