@@ -357,8 +357,17 @@ class BusinessCalendarSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BusinessCalendar
-        fields = ["id", "name", "time_zone", "is_builtin", "intervals", "holidays", "updated_at"]
-        read_only_fields = ["is_builtin", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "time_zone",
+            "is_builtin",
+            "intervals",
+            "holidays",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = ["is_builtin", "updated_at", "version"]
 
     def validate_time_zone(self, value: str) -> str:
         try:
@@ -391,8 +400,8 @@ class SLAPolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SLAPolicy
-        fields = ["id", "name", "calendar", "is_default", "targets", "updated_at"]
-        read_only_fields = ["updated_at"]
+        fields = ["id", "name", "calendar", "is_default", "targets", "updated_at", "version"]
+        read_only_fields = ["updated_at", "version"]
 
     def validate_targets(self, value: list) -> list:
         priorities = sorted(t["priority"] for t in value)

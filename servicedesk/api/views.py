@@ -32,6 +32,7 @@ from servicedesk import (
     survey_actions,
 )
 from servicedesk.api import serializers as s
+from servicedesk.api.requests import IF_MATCH
 from servicedesk.errors import BuiltinCalendarLocked
 from servicedesk.filtersets import IncidentFilter, OutageFilter, ServiceFilter
 from servicedesk.lifecycle import SERVICE_WRITER_ROLES, service_may_run
@@ -327,7 +328,7 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet):
     ordering = ["name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def _save(self, serializer, calendar=None):
+    def _save(self, serializer, calendar=None, version=None):
         data = serializer.validated_data
         intervals = data.get("intervals")
         holidays = data.get("holidays")
@@ -340,6 +341,7 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet):
             if intervals is not None
             else None,
             holidays=[(h["date"], h["name"]) for h in holidays] if holidays is not None else None,
+            expected_version=version,
         )
 
     def create(self, request, *args, **kwargs):
@@ -349,13 +351,15 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet):
         fresh = self.get_queryset().get(pk=calendar.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
+        """Send the `version` you read (or If-Match): 428 without, 412 when stale."""
         calendar = self.get_object()
         if calendar.is_builtin:
             raise BuiltinCalendarLocked()
         serializer = self.get_serializer(calendar, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        self._save(serializer, calendar)
+        self._save(serializer, calendar, expected_version(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=calendar.pk)).data)
 
     def destroy(self, request, *args, **kwargs):
@@ -378,7 +382,7 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
     ordering = ["name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def _save(self, serializer, policy=None):
+    def _save(self, serializer, policy=None, version=None):
         data = serializer.validated_data
         targets = data.get("targets")
         return sla_actions.sla_policy_save(
@@ -392,6 +396,7 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
             ]
             if targets is not None
             else None,
+            expected_version=version,
         )
 
     def create(self, request, *args, **kwargs):
@@ -401,11 +406,13 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
         fresh = self.get_queryset().get(pk=policy.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
+        """Send the `version` you read (or If-Match): 428 without, 412 when stale."""
         policy = self.get_object()
         serializer = self.get_serializer(policy, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        self._save(serializer, policy)
+        self._save(serializer, policy, expected_version(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)
 
     def destroy(self, request, *args, **kwargs):

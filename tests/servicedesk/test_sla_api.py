@@ -81,7 +81,7 @@ def test_changing_a_calendar_changes_the_clock_at_once(people):
         "patch",
         f"{CALENDARS}{cal.pk}/",
         200,
-        {"intervals": [{"weekday": 0, "start": "08:00", "end": "18:00"}]},
+        {"intervals": [{"weekday": 0, "start": "08:00", "end": "18:00"}], "version": cal.version},
     )
     cal.refresh_from_db()
     after = calendar_for(cal)
@@ -135,7 +135,11 @@ def test_making_a_policy_default_takes_the_flag_from_the_old_one(people):
 def test_patch_policy_targets_replaces_them(people):
     policy = sla_policy("Std", office_calendar())
     body = assert_status(
-        people["admin"], "patch", f"{POLICIES}{policy.pk}/", 200, {"targets": TARGETS}
+        people["admin"],
+        "patch",
+        f"{POLICIES}{policy.pk}/",
+        200,
+        {"targets": TARGETS, "version": policy.version},
     ).json()
     assert body["targets"][0] == {"priority": 1, "response_minutes": 15, "resolution_minutes": 120}
 
@@ -168,12 +172,33 @@ def test_a_patch_of_a_calendar_needs_whole_intervals_and_fills_a_holidays_name(p
         people["admin"], "patch", url, 400, {"intervals": [{"weekday": 0, "start": "08:00"}]}
     ).json()
     assert "end" in str(body)
-    assert_status(people["admin"], "patch", url, 400, {"intervals": []})
+    assert_status(people["admin"], "patch", url, 400, {"intervals": [], "version": cal["version"]})
     assert assert_status(people["admin"], "get", url, 200).json()["intervals"] == cal["intervals"]
     body = assert_status(
-        people["admin"], "patch", url, 200, {"holidays": [{"date": "2026-12-26"}]}
+        people["admin"],
+        "patch",
+        url,
+        200,
+        {"holidays": [{"date": "2026-12-26"}], "version": cal["version"]},
     ).json()
     assert body["holidays"] == [{"date": "2026-12-26", "name": ""}]
+
+
+@pytest.mark.parametrize("kind", ["calendar", "policy"])
+def test_a_patch_needs_the_version_it_was_based_on(people, kind):
+    """Like every update: 428 without a version, 412 when someone saved first; neither
+    writes. The current version (or its ETag-style If-Match) goes through."""
+    cal = office_calendar()
+    obj = cal if kind == "calendar" else sla_policy("Std", cal)
+    url = f"{CALENDARS if kind == 'calendar' else POLICIES}{obj.pk}/"
+    assert_status(people["admin"], "patch", url, 428, {"name": "Renamed"})
+    assert_status(people["admin"], "patch", url, 412, {"name": "Renamed", "version": 99})
+    obj.refresh_from_db()
+    assert obj.name != "Renamed"
+    body = assert_status(
+        people["admin"], "patch", url, 200, {"name": "Renamed", "version": obj.version}
+    ).json()
+    assert body["name"] == "Renamed" and body["version"] == obj.version + 1
 
 
 def test_owner_assigns_a_policy_and_service_hours_to_their_service(people):
