@@ -18,12 +18,13 @@ from core.exceptions import NotAllowed
 from core.lifecycle import transition_apply
 from core.models import AuditEvent
 from core.numbering import number_next
-from core.roles import Role, has_role, is_admin, works_tickets
+from core.roles import works_tickets
 from core.webhooks import publish
 from servicedesk import request_notifications as notify
 from servicedesk.attachments import attachment_fill
 from servicedesk.catalog_forms import answers_clean
 from servicedesk.choices import ApproverKind, RequestStatus, ServiceStatus
+from servicedesk.lifecycle import service_may_run
 from servicedesk.models import (
     CatalogItem,
     RequestAttachment,
@@ -54,8 +55,8 @@ REQUEST_AGENT_FIELDS = ("team", "assignee")
 
 
 def catalog_item_may_edit(actor, service: Service) -> bool:
-    """Admins, and the owner of the item's service."""
-    return is_admin(actor) or (has_role(actor, Role.SERVICE_OWNER) and service.owner_id == actor.pk)
+    """Whoever runs the item's service (its owner, admins): lifecycle.service_may_run."""
+    return service_may_run(service, actor)
 
 
 @transaction.atomic

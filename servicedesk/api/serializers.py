@@ -11,6 +11,7 @@ from core.models import Team, User
 from core.text import render_markdown
 from servicedesk import business_time, sla
 from servicedesk.choices import CostCategory, ResolutionCode
+from servicedesk.lifecycle import SERVICE_WRITER_ROLES
 from servicedesk.models import (
     Attachment,
     BusinessCalendar,
@@ -44,9 +45,20 @@ class ServiceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "version", "created_at"]
         extra_kwargs = {
+            "owner": {"help_text": "An active service owner or admin (null: none)."},
             "sla_policy": {"help_text": "Null: the default SLA policy applies."},
             "service_hours": {"help_text": "Null: the built-in 24x7 calendar."},
         }
+
+    def validate_owner(self, owner):
+        """Who may own a service is who may run one (the browser's form offers the same
+        people); an owner the service already has may stay while other fields change."""
+        unchanged = self.instance is not None and owner is not None
+        if owner is None or (unchanged and self.instance.owner_id == owner.pk):
+            return owner
+        if not (owner.is_active and owner.role in SERVICE_WRITER_ROLES):
+            raise serializers.ValidationError("Choose an active service owner or admin.")
+        return owner
 
 
 class SLAStateSerializer(serializers.Serializer):

@@ -215,6 +215,34 @@ def test_owner_assigns_a_policy_and_service_hours_to_their_service(people):
     assert (body["sla_policy"], body["service_hours"]) == (policy.pk, cal.pk)
 
 
+@pytest.mark.parametrize(("who", "expected"), [("agent", 400), ("requester", 400), ("admin", 200)])
+def test_a_service_is_owned_by_someone_who_may_run_it(people, who, expected):
+    """The API offers what the browser's form offers: an active service owner or admin (an
+    agent or a requester as owner is a 400 naming `owner`, nothing written); creating one
+    likewise. An owner the service already has may stay while other fields change."""
+    service = ServiceFactory(name="Mail", owner=people["service_owner"])
+    url = f"/api/v1/services/{service.pk}/"
+    body = {"version": service.version, "owner": people[who].pk}
+    answer = assert_status(people["admin"], "patch", url, expected, body).json()
+    service.refresh_from_db()
+    if expected == 400:
+        assert "owner" in answer["fields"] and service.owner == people["service_owner"]
+        created = {"name": "Print", "owner": people[who].pk}
+        assert_status(people["admin"], "post", "/api/v1/services/", 400, created)
+    else:
+        assert service.owner == people["admin"]
+
+
+def test_an_owner_who_has_left_stays_while_other_fields_change(people):
+    service = ServiceFactory(name="Mail", owner=people["service_owner"])
+    people["service_owner"].is_active = False
+    people["service_owner"].save()
+    body = {"version": service.version, "owner": service.owner_id, "description": "Mail."}
+    assert_status(people["admin"], "patch", f"/api/v1/services/{service.pk}/", 200, body)
+    service.refresh_from_db()
+    assert service.description == "Mail." and service.owner == people["service_owner"]
+
+
 # --- service costs --------------------------------------------------------------------------
 
 
