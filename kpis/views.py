@@ -21,6 +21,7 @@ from kpis import actions, dashboards, queries, registry
 from kpis.choices import PeriodKind
 from kpis.models import KpiSnapshot
 from kpis.periods import period_bounds, window_for
+from kpis.service_table import service_table, snapshot_cells
 from kpis.tasks import compute_kpis
 from kpis.templatetags.kpis_tags import format_value
 from projects.choices import Phase
@@ -99,29 +100,6 @@ def _unavailable(last_run) -> dict[str, str]:
     }
 
 
-def _table(codes, scope_prefix: str, kind: str, start: datetime.date, scopes=None) -> dict:
-    """{scope: {code: (snapshot, url)}} for every member of a scope kind (or the `scopes`
-    given), in one query."""
-    rows: dict[str, dict] = {}
-    snaps = KpiSnapshot.objects.filter(
-        code__in=codes, scope__startswith=scope_prefix, period_kind=kind, period_start=start
-    )
-    if scopes is not None:
-        snaps = snaps.filter(scope__in=scopes)
-    columns = ("code", "scope", "value", "status", "period_start", "extra")  # no instances
-    for code, scope, value, status, period_start, extra in snaps.values_list(*columns):
-        definition = registry.get(code)
-        if definition is None:
-            continue
-        currency = (extra or {}).get("currency", "")
-        rows.setdefault(scope, {})[code] = {
-            "value": format_value(value, definition.unit, definition.decimals, currency),
-            "css": dashboards.STATUS_CSS.get(status, ""),
-            "url": dashboards.records_url(definition, (kind, period_start), scope),
-        }
-    return rows
-
-
 def _service_context(request, *, scope: str, heading: str, service=None) -> dict:
     kind, as_of = _period(request), _as_of(request)
     last_run = queries.last_run()
@@ -171,24 +149,20 @@ def dashboard(request):
         name = next(t.name for t in teams if t.pk == team_id)
         scope, heading = f"team:{team_id}", f"Service management · team {name}"
     context = _service_context(request, scope=scope, heading=heading)
-    table = _table(
-        SERVICE_TABLE_CODES,
-        "service:",
-        context["period"],
-        period_bounds(context["period"], context["as_of"])[0],
-    )
     context.update(
         {
             "services": services,
             "teams": teams,
             "service_id": service_id,
             "team_id": team_id,
-            "table_codes": _columns(SERVICE_TABLE_CODES),
-            "service_rows": [
-                (s, table.get(f"service:{s.pk}", {}))
-                for s in services
-                if s.status == "live" or f"service:{s.pk}" in table
-            ],
+            # The same for every reader: kept per worker until a KPI run or a change.
+            "service_table": service_table(
+                codes=SERVICE_TABLE_CODES,
+                columns=_columns(SERVICE_TABLE_CODES),
+                kind=context["period"],
+                start=period_bounds(context["period"], context["as_of"])[0],
+                services=services,
+            ),
         }
     )
     return render(request, "kpis/dashboard.html", context)
@@ -238,7 +212,7 @@ def portfolio(request):
         ordering=("code",),
         page_size=PORTFOLIO_PAGE_SIZE,
     )
-    table = _table(
+    table = snapshot_cells(
         PROJECT_TABLE_CODES,
         "project:",
         kind,

@@ -8,6 +8,8 @@ from decimal import Decimal as D
 import pytest
 from django.test import Client
 
+from core.kept import shared_cache
+from kpis import service_table
 from kpis.actions import kpis_compute
 from tests.kpis.conftest import DAY, NOW
 from tests.projects.factories import ProjectFactory, TaskFactory
@@ -217,6 +219,66 @@ def test_each_cell_of_the_service_table_drills_down_to_its_own_records(people, t
     assert "<strong>2</strong> incidents resolved in the period" in response.content.decode()
 
 
+def _service_row(html: str, service) -> str:
+    row = re.search(
+        rf'<tr>\s*<td><a href="/dashboards/services/{service.pk}/[^"]*">[^<]*</a></td>(.*?)</tr>',
+        html,
+        re.S,
+    )
+    return row.group(1) if row else ""
+
+
+@pytest.mark.skipif(not shared_cache(), reason="tables are kept only with a shared cache")
+def test_the_service_table_is_kept_until_a_kpi_run_a_target_or_a_service_changes(
+    people, today_data, django_assert_num_queries
+):
+    """Kept per worker: a second view does not read the period's snapshots again; each thing
+    the table shows makes the next view read and draw it afresh."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kpis.actions import kpi_target_set
+    from kpis.models import KpiSnapshot
+
+    url = "/dashboards/?period=day&date=2026-03-04"
+    manager, service = logged_in(people["manager"]), today_data["a"]
+
+    def view():
+        with CaptureQueriesContext(connection) as seen:
+            html = manager.get(url).content.decode()
+        table_reads = [q for q in seen.captured_queries if "kpis_kpisnapshot" in q["sql"]
+                       and "LIKE" in q["sql"]]  # fmt: skip
+        return html, len(table_reads)
+
+    first, reads = view()
+    assert reads == 1 and _service_row(first, service)
+    again, reads = view()
+    assert reads == 0 and _service_row(again, service) == _service_row(first, service)
+
+    # A KPI run (here recomputing one KPI after a new incident) shows at once.
+    kpis_compute(as_of=DAY, codes=["incident_volume"], now=NOW)
+    _, reads = view()
+    assert reads == 1
+
+    # A target change re-judges the stored values: the statuses drawn change with it.
+    before, _ = view()
+    kpi_target_set(code="mttr", scope="global", target=D("0.001"))
+    html, reads = view()
+    assert reads == 1
+    snap = KpiSnapshot.objects.get(
+        code="mttr", scope=f"service:{service.pk}", period_kind="day", period_start=DAY
+    )
+    assert snap.status == "off_target"
+    assert 'kpi-dot bad"' in _service_row(html, service)
+    assert _service_row(html, service) != _service_row(before, service)
+
+    # A renamed service shows under its new name at once.
+    service.name = "Renamed payroll"
+    service.save()
+    html, _ = view()
+    assert "Renamed payroll" in html
+
+
 def test_a_drill_down_with_bad_parameters_is_a_404(people, db):
     for query in [
         "kpi=nope&scope=global&period=day&start=2026-03-04",
@@ -238,7 +300,9 @@ def test_admins_recompute_from_the_dashboard(people, desk, django_capture_on_com
     client.force_login(people["admin"])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post("/dashboards/compute/", {"next": "/dashboards/?period=day"})
-    assert len(callbacks) == 1  # the task is sent once the run row is committed
+    # The task is sent once the run row is committed (the others stamp the kept table).
+    sent = [c for c in callbacks if getattr(c, "__self__", None) is not service_table.KEPT]
+    assert len(sent) == 1
     assert response.status_code == 302 and response["Location"] == "/dashboards/?period=day"
     from kpis.models import KpiRun
 
