@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.webhooks import publish
@@ -292,16 +292,28 @@ def kpi_target_set(
 
 
 def snapshots_restatus(*, code: str) -> int:
-    """Re-judge every stored value of one KPI against its current targets (after a change)."""
+    """Re-judge every stored value of one KPI against its current targets (after a change),
+    in the database: one UPDATE for each scope with a target of its own and one for all the
+    others (the KPI's global target, else its default), each writing only the rows whose
+    target or status changes. Row by row in Python this took 100 s for a project KPI's
+    350,000 rows at bench scale; the judging is `registry.status_for`'s, as SQL."""
     definition = registry.get(code)
     targets = targets_for([code])
-    changed = []
-    for snap in KpiSnapshot.objects.filter(code=code).only("pk", "value", "target", "status",
-                                                             "scope"):  # fmt: skip
-        target, tolerance = target_of(definition, snap.scope, targets)
-        status = definition.status_for(snap.value, target, tolerance)
-        if (snap.target, snap.status) != (target, status):
-            snap.target, snap.status = target, status
-            changed.append(snap)
-    KpiSnapshot.objects.bulk_update(changed, ["target", "status"], batch_size=500)
-    return len(changed)
+    own = {scope: row for (_, scope), row in targets.items() if scope != "global"}
+    stored = KpiSnapshot.objects.filter(code=code)
+    changed = 0
+    for scope, row in own.items():
+        changed += _judge(stored.filter(scope=scope), definition, row.target, row.tolerance)
+    target, tolerance = target_of(definition, "global", targets)
+    return changed + _judge(stored.exclude(scope__in=own), definition, target, tolerance)
+
+
+def _judge(snapshots, definition: KpiDefinition, target, tolerance) -> int:
+    """Set `target` and the status it gives on `snapshots` where either differs."""
+    status = registry.status_expression(definition.direction, target, tolerance)
+    same_target = Q(target__isnull=True) if target is None else Q(target=target)
+    return (
+        snapshots.alias(judged=status)
+        .exclude(same_target & Q(status=F("judged")))
+        .update(target=target, status=status)
+    )

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Case, Value, When
+
 from kpis.choices import Direction, KpiStatus
 from kpis.periods import Window
 
@@ -121,6 +123,26 @@ def status_for(
     if value <= target:
         return KpiStatus.ON_TARGET
     return KpiStatus.AT_RISK if value <= target + tolerance else KpiStatus.OFF_TARGET
+
+
+def status_expression(direction: str, target: Decimal | None, tolerance: Decimal):
+    """`status_for` over a snapshot's `value` column, as SQL (one CASE), for a given target."""
+    if target is None:
+        return Case(
+            When(value__isnull=True, then=Value(KpiStatus.NO_DATA.value)),
+            default=Value(KpiStatus.NO_TARGET.value),
+        )
+    lookup, risk_bound = (
+        ("value__gte", target - tolerance)
+        if direction == Direction.HIGHER
+        else ("value__lte", target + tolerance)
+    )
+    return Case(
+        When(value__isnull=True, then=Value(KpiStatus.NO_DATA.value)),
+        When(**{lookup: target}, then=Value(KpiStatus.ON_TARGET.value)),
+        When(**{lookup: risk_bound}, then=Value(KpiStatus.AT_RISK.value)),
+        default=Value(KpiStatus.OFF_TARGET.value),
+    )
 
 
 def scope_kind(scope: str) -> str:

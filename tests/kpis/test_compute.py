@@ -239,6 +239,35 @@ def test_a_target_per_scope_overrides_the_default_and_rejudges_stored_values(des
     assert (a.target, a.status) == (D("170"), "at_risk")
 
 
+@pytest.mark.parametrize("code", ["mttr", "csat"])  # lower is better; higher is better
+def test_rejudging_in_the_database_agrees_with_status_for_on_every_edge(db, code):
+    """The SQL that re-judges stored values after a target change gives what
+    `registry.status_for` gives, value by value: below, on, inside and past the tolerance,
+    and no value; a scope with a target of its own keeps it; rows already right are not
+    written again."""
+    definition = registry.get(code)
+    values = [None, D("0"), D("89.9999"), D("90"), D("95"), D("100"), D("105"), D("110"), D("500")]
+    for n, value in enumerate(values):
+        for scope in ("global", "service:7", "team:3"):
+            KpiSnapshot.objects.create(
+                code=code,
+                scope=scope,
+                period_kind="day",
+                period_start=DAY - datetime.timedelta(days=n),
+                period_end=DAY - datetime.timedelta(days=n),
+                value=value,
+            )
+    kpi_target_set(code=code, scope="global", target=D("100"), tolerance=D("10"))
+    kpi_target_set(code=code, scope="service:7", target=D("95"), tolerance=D("0"))
+    for snap in KpiSnapshot.objects.filter(code=code):
+        target, tolerance = (D("95"), D("0")) if snap.scope == "service:7" else (D("100"), D("10"))
+        expected = status_for(snap.value, target, tolerance, definition.direction)
+        assert (snap.target, snap.status) == (target, expected), (snap.scope, snap.value)
+    from kpis.actions import snapshots_restatus
+
+    assert snapshots_restatus(code=code) == 0  # nothing left to change
+
+
 def test_the_command_runs_the_same_computation_with_a_backfill(desk, capsys):
     call_command("compute_kpis", "--as-of", "2026-03-04", "--backfill", "2", "--code", "mtta")
     out = capsys.readouterr().out
