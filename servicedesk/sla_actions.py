@@ -99,7 +99,7 @@ def sla_escalate(*, now: datetime | None = None) -> dict[str, int]:
 # --- Business calendars and SLA policies -------------------------------------------------
 
 # Who reads and who changes calendars and SLA policies: the API's permission
-# (servicedesk/api/views.py) and the pages (servicedesk/sla_views.py) both ask these.
+# (servicedesk/api/service_levels.py) and the pages (servicedesk/sla_views.py) both ask these.
 SLA_READER_ROLES = tuple(STAFF_ROLES)
 SLA_WRITER_ROLES = (Role.ADMIN,)
 

@@ -1,6 +1,11 @@
 """Optimistic locking for updates: `version` in the body or `If-Match: "<version>"`."""
 
+from drf_spectacular.utils import OpenApiParameter
+
 from core.exceptions import StaleVersion, VersionRequired
+
+# The header an update may carry instead of `version` in its body (the schema names it).
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)
 
 
 def etag_for(instance) -> str:

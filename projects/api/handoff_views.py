@@ -1,12 +1,12 @@
 """Handoffs of projects to services: draft, edit, checklist and transitions."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.concurrency import expected_version
+from core.api.concurrency import IF_MATCH, expected_version
 from projects import handoff_actions
 from projects.api.handoff_serializers import (
     HandoffChecklistItemSerializer,
@@ -41,7 +41,7 @@ class HandoffViewSet(
         return _handoff_body(request, self.get_object().pk)
 
     @extend_schema(
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[IF_MATCH],
         responses={
             200: HandoffSerializer,
             409: OpenApiResponse(description="The handoff is not a draft"),

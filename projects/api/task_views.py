@@ -1,11 +1,11 @@
 """The work breakdown under /projects/{project_pk}/: tasks and their dependencies."""
 
 from django.db.models import Exists, OuterRef
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from core.api.concurrency import etag_for, expected_version
+from core.api.concurrency import IF_MATCH, etag_for, expected_version
 from projects import task_actions
 from projects.api.task_serializers import DependencySerializer, TaskSerializer
 from projects.api.views import ERRORS, ProjectChildViewSet
@@ -40,7 +40,7 @@ class TaskViewSet(
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[IF_MATCH],
         responses={
             200: TaskSerializer,
             412: OpenApiResponse(description="Stale version"),

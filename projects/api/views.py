@@ -15,7 +15,7 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.concurrency import etag_for, expected_version
+from core.api.concurrency import IF_MATCH, etag_for, expected_version
 from projects import actions, evm, handoff_actions
 from projects.api import serializers as s
 from projects.api.handoff_serializers import HandoffSerializer
@@ -95,7 +95,7 @@ class ProjectViewSet(
         return self._detail(project, status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[IF_MATCH],
         responses={
             200: s.ProjectDetailSerializer,
             412: OpenApiResponse(description="Stale version"),

@@ -1,11 +1,11 @@
 """API of the continual-improvement (CSI) register. Staff only: requesters get 403."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.concurrency import etag_for, expected_version
+from core.api.concurrency import IF_MATCH, etag_for, expected_version
 from core.api.permissions import role_required
 from core.api.serializers import UserBriefSerializer
 from core.models import User
@@ -141,9 +141,7 @@ class ImprovementViewSet(
         created = actions.improvement_create(actor=request.user, **serializer.validated_data)
         return self._detail(created, status.HTTP_201_CREATED)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)]
-    )
+    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
         serializer = ImprovementUpdateSerializer(data=request.data, partial=True)

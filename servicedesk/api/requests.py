@@ -4,14 +4,14 @@ from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.api.concurrency import etag_for, expected_version
+from core.api.concurrency import IF_MATCH, etag_for, expected_version
 from core.api.permissions import role_required
 from core.api.serializers import UserBriefSerializer
 from core.audit import history_for
@@ -44,9 +44,6 @@ from servicedesk.request_queries import (
     request_list_for,
 )
 from servicedesk.request_sla import request_breaches
-
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)
-
 
 # --- serializers ---------------------------------------------------------------------------
 

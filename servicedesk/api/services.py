@@ -1,0 +1,122 @@
+"""IT services over the API: the catalog of services, their edits and lifecycle moves, and
+their availability over a window."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api.concurrency import expected_version
+from core.api.permissions import role_required
+from core.exceptions import NotAllowed
+from servicedesk import actions
+from servicedesk.api import serializers as s
+from servicedesk.filtersets import ServiceFilter
+from servicedesk.lifecycle import SERVICE_WRITER_ROLES, service_may_run
+from servicedesk.queries import service_availability, services_visible_to
+
+
+class ServiceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """IT services: the catalog lists live ones; owners and admins run them."""
+
+    serializer_class = s.ServiceSerializer
+    filterset_class = ServiceFilter
+    # The pages ask the same rules (lifecycle.service_may_create / service_may_run).
+    permission_classes = [role_required(*SERVICE_WRITER_ROLES)]
+    ordering_fields = ["name", "criticality", "created_at"]
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return services_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = actions.service_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        service = self.get_object()
+        if not service_may_run(service, request.user):
+            raise NotAllowed("Only the service owner or an admin may change this service.")
+        serializer = self.get_serializer(service, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = actions.service_update(
+            service=service,
+            actor=request.user,
+            expected_version=expected_version(request),
+            changes=serializer.validated_data,
+        )
+        return Response(s.ServiceSerializer(updated).data)
+
+    @extend_schema(request=s.ServiceTransitionSerializer, responses=s.ServiceSerializer)
+    @action(detail=True, methods=["post"])
+    def transitions(self, request, pk=None):
+        service = self.get_object()
+        serializer = s.ServiceTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        moved = actions.service_transition(
+            service=service, action=serializer.validated_data["action"], actor=request.user
+        )
+        return Response(s.ServiceSerializer(moved).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, description="ISO date/date-time; default end − 30 d"),
+            OpenApiParameter("end", str, description="ISO date/date-time; default now"),
+        ],
+        responses=s.AvailabilitySerializer,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def availability(self, request, pk=None):
+        """Availability over [start, end): agreed service time (service hours minus planned
+        outages), unplanned downtime within it, and (agreed − downtime) ÷ agreed × 100."""
+        service = self.get_object()
+        now = timezone.now()
+        start, end = parse_window(request.query_params, now=now)
+        figures = service_availability(service, start=start, end=end, now=now)
+        body = {"service": service.pk, "start": start, "end": end, **figures}
+        return Response(s.AvailabilitySerializer(body).data)
+
+
+def parse_window(params, *, now: datetime) -> tuple[datetime, datetime]:
+    """`start`/`end` query parameters (ISO date or datetime; naive = UTC); default: the
+    last 30 days up to now. 400 for bad dates, end <= start or a window over 2 years."""
+    bounds = {}
+    for name in ("start", "end"):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_datetime(raw) if "T" in raw or " " in raw else None
+            if value is None:
+                day = parse_date(raw) if len(raw) == 10 else None
+                value = datetime.combine(day, datetime.min.time()) if day else None
+        except ValueError:  # well-formed but impossible, e.g. month 13
+            value = None
+        if value is None:
+            raise ValidationError({name: ["Use an ISO 8601 date or date-time."]})
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        bounds[name] = value
+    end = bounds.get("end", now)
+    start = bounds.get("start", end - timedelta(days=30))
+    if end <= start:
+        raise ValidationError({"end": ["The end must be after the start."]})
+    if end - start > MAX_WINDOW:
+        raise ValidationError({"start": ["The window may span at most two years."]})
+    return start, end
+
+
+MAX_WINDOW = timedelta(days=731)
