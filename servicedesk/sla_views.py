@@ -187,16 +187,19 @@ def sla_policy_new(request):
         targets=start_from,
         default_name=default.name if default else None,
     )
-    if page.saving and page.valid():
-        try:
-            policy = sla_actions.sla_policy_save(
-                actor=request.user, **page.form.cleaned_data, targets=page.targets.targets()
-            )
-        except (ValidationError, DomainError) as exc:
-            page.refused(exc)
-        else:
-            messages.success(request, f"SLA policy “{policy.name}” added.")
-            return redirect("servicedesk:sla_policy_detail", pk=policy.pk)
+    saved = (
+        page.saving
+        and page.valid()
+        and page.save(
+            lambda fields, _version: sla_actions.sla_policy_save(
+                actor=request.user, **fields, targets=page.targets.targets()
+            ),
+            what="policy",
+        )
+    )
+    if saved:
+        messages.success(request, f"SLA policy “{saved.name}” added.")
+        return redirect("servicedesk:sla_policy_detail", pk=saved.pk)
     return page.render(starts_from=default)
 
 
@@ -222,28 +225,27 @@ def sla_policy_edit(request, pk: int):
         },
         default_name=policy.other_default,
     )
-    if page.saving and page.valid():
-        fields = dict(page.form.cleaned_data)
-        version = fields.pop("version")
-        try:
-            policy = sla_actions.sla_policy_save(
+    saved = (
+        page.saving
+        and page.valid()
+        and page.save(
+            lambda fields, version: sla_actions.sla_policy_save(
                 actor=request.user,
                 policy=policy,
                 **fields,
                 targets=page.targets.targets(),
                 expected_version=version,
-            )
-        except StaleVersion as exc:
-            page.rebase(exc, what="policy")
-        except (ValidationError, DomainError) as exc:
-            page.refused(exc)
-        else:
-            messages.success(
-                request,
-                f"SLA policy “{policy.name}” saved. Incidents opened from now on get its "
-                "targets; open ones keep the due times they were given.",
-            )
-            return redirect("servicedesk:sla_policy_detail", pk=policy.pk)
+            ),
+            what="policy",
+        )
+    )
+    if saved:
+        messages.success(
+            request,
+            f"SLA policy “{saved.name}” saved. Incidents opened from now on get its "
+            "targets; open ones keep the due times they were given.",
+        )
+        return redirect("servicedesk:sla_policy_detail", pk=saved.pk)
     return page.render()
 
 
@@ -284,6 +286,20 @@ class _Page:
                 rows.action_errors.extend(errors)
             else:
                 self.form.add_error(field if field in self.form.fields else None, errors)
+
+    def save(self, write, *, what: str):
+        """`write(fields, version)` with the form's fields (its version, if any, apart): the
+        saved row, or None with the refusal shown (a stale version rebased, 412; the rest
+        beside the fields or as a message)."""
+        fields = dict(self.form.cleaned_data)
+        version = fields.pop("version", None)
+        try:
+            return write(fields, version)
+        except StaleVersion as exc:
+            self.rebase(exc, what=what)
+        except (ValidationError, DomainError) as exc:
+            self.refused(exc)
+        return None
 
     def rebase(self, exc: StaleVersion, *, what: str) -> None:
         """412: the form again as typed, now based on the current version (a second save
@@ -423,19 +439,22 @@ def calendar_new(request):
     """Add a calendar: it starts with office hours, Monday to Friday 09:00–17:00."""
     _writer_required(request.user)
     page = _CalendarPage(request, calendar=None)
-    if page.saving and page.valid():
-        try:
-            calendar = sla_actions.calendar_save(
+    saved = (
+        page.saving
+        and page.valid()
+        and page.save(
+            lambda fields, _version: sla_actions.calendar_save(
                 actor=request.user,
-                **page.form.cleaned_data,
+                **fields,
                 intervals=page.hours.intervals(),
                 holidays=page.holidays.holidays(),
-            )
-        except (ValidationError, DomainError) as exc:
-            page.refused(exc)
-        else:
-            messages.success(request, f"Calendar “{calendar.name}” added.")
-            return redirect("servicedesk:calendar_detail", pk=calendar.pk)
+            ),
+            what="calendar",
+        )
+    )
+    if saved:
+        messages.success(request, f"Calendar “{saved.name}” added.")
+        return redirect("servicedesk:calendar_detail", pk=saved.pk)
     return page.render()
 
 
@@ -449,29 +468,28 @@ def calendar_edit(request, pk: int):
     if calendar.is_builtin:
         return _locked_builtin(request, calendar)
     page = _CalendarPage(request, calendar=calendar)
-    if page.saving and page.valid():
-        fields = dict(page.form.cleaned_data)
-        version = fields.pop("version")
-        try:
-            calendar = sla_actions.calendar_save(
+    saved = (
+        page.saving
+        and page.valid()
+        and page.save(
+            lambda fields, version: sla_actions.calendar_save(
                 actor=request.user,
                 calendar=calendar,
                 **fields,
                 intervals=page.hours.intervals(),
                 holidays=page.holidays.holidays(),
                 expected_version=version,
-            )
-        except StaleVersion as exc:
-            page.rebase(exc, what="calendar")
-        except (ValidationError, DomainError) as exc:
-            page.refused(exc)
-        else:
-            messages.success(
-                request,
-                f"Calendar “{calendar.name}” saved. Clocks on it count with the new hours "
-                "from now on; open incidents keep the due times they were given.",
-            )
-            return redirect("servicedesk:calendar_detail", pk=calendar.pk)
+            ),
+            what="calendar",
+        )
+    )
+    if saved:
+        messages.success(
+            request,
+            f"Calendar “{saved.name}” saved. Clocks on it count with the new hours "
+            "from now on; open incidents keep the due times they were given.",
+        )
+        return redirect("servicedesk:calendar_detail", pk=saved.pk)
     return page.render()
 
 
