@@ -266,22 +266,36 @@ def calendar_delete(
     calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
     if calendar.is_builtin:
         raise BuiltinCalendarLocked()
+    _delete_unused(
+        calendar,
+        _calendar_terms(calendar),
+        what="calendar",
+        action="calendar.deleted",
+        actor=actor,
+        expected_version=expected_version,
+        users="an SLA policy or a service",
+    )
+
+
+def _delete_unused(
+    row, terms: dict, *, what: str, action: str, actor, expected_version, users: str
+) -> None:
+    """Delete a locked calendar or policy nothing refers to: 412 when `expected_version` is
+    not its own, 409 naming what uses it; the audit row keeps its `terms`."""
     if expected_version is not None:
-        check_version(calendar, expected_version)
-    _refuse_if_used(calendar, "The calendar")
+        check_version(row, expected_version)
+    _refuse_if_used(row, f"The {what}")
     audit_record(
         actor=actor,
-        action="calendar.deleted",
-        obj=calendar,
-        changes=diff(
-            _calendar_terms(calendar), dict.fromkeys(("name", "time_zone", "intervals", "holidays"))
-        ),
+        action=action,
+        obj=row,
+        changes=diff(terms, dict.fromkeys(terms)),
     )
     try:
         with transaction.atomic():
-            calendar.delete()
+            row.delete()
     except ProtectedError as exc:  # taken into use since we looked
-        raise InUse("The calendar is used by an SLA policy or a service.") from exc
+        raise InUse(f"The {what} is used by {users}.") from exc
 
 
 @transaction.atomic
@@ -344,19 +358,12 @@ def sla_policy_delete(*, policy: SLAPolicy, actor, expected_version: int | None 
     """Delete a policy that no service, incident or handoff refers to: 409 naming what does;
     412 when `expected_version` is not the policy's."""
     policy = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
-    if expected_version is not None:
-        check_version(policy, expected_version)
-    _refuse_if_used(policy, "The policy")
-    audit_record(
-        actor=actor,
+    _delete_unused(
+        policy,
+        _policy_terms(policy),
+        what="policy",
         action="sla_policy.deleted",
-        obj=policy,
-        changes=diff(
-            _policy_terms(policy), dict.fromkeys(("name", "calendar", "is_default", "targets"))
-        ),
+        actor=actor,
+        expected_version=expected_version,
+        users="a service or an incident",
     )
-    try:
-        with transaction.atomic():
-            policy.delete()
-    except ProtectedError as exc:  # taken into use since we looked
-        raise InUse("The policy is used by a service or an incident.") from exc
