@@ -20,12 +20,11 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-from core.audit import audit_record
 from servicedesk import business_time, catalogue
 from servicedesk.choices import RequestStatus
 from servicedesk.models import BusinessCalendar, Service, ServiceRequest
 from servicedesk.models.requests import OPEN_REQUEST_STATES
-from servicedesk.sla import builtin_24x7, calendar_for, policy_for
+from servicedesk.sla import builtin_24x7, calendar_for, flags_mark, missed_by, policy_for
 
 BREACHING_SOON = timedelta(hours=2)
 DONE_STATES = (RequestStatus.FULFILLED, RequestStatus.CLOSED)
@@ -96,16 +95,12 @@ def _waits_ended(request: ServiceRequest, *, at: datetime | None) -> tuple:
     return response, delivery
 
 
-def _missed(due: datetime | None, end: datetime | None, now: datetime) -> bool:
-    return due is not None and (end or now) > due
-
-
 def request_breaches(request: ServiceRequest, *, now: datetime) -> tuple[bool, bool]:
     """(response missed, delivery missed): the flags, or what the scan would set now."""
     response_end, delivery_end = _waits_ended(request, at=None)
     return (
-        request.response_breached or _missed(request.response_due, response_end, now),
-        request.resolution_breached or _missed(request.resolution_due, delivery_end, now),
+        request.response_breached or missed_by(request.response_due, response_end or now),
+        request.resolution_breached or missed_by(request.resolution_due, delivery_end or now),
     )
 
 
@@ -114,21 +109,11 @@ def request_breaches_mark(request: ServiceRequest, *, at: datetime, actor=None) 
     in a move that may end a wait (`at` = when the move happens). One audit row for the
     flags it sets; none when the scan set them already."""
     response_end, delivery_end = _waits_ended(request, at=at)
-    newly = []
-    if not request.response_breached and _missed(request.response_due, response_end, at):
-        request.response_breached = True
-        newly.append("response_breached")
-    if not request.resolution_breached and _missed(request.resolution_due, delivery_end, at):
-        request.resolution_breached = True
-        newly.append("resolution_breached")
-    if newly:
-        audit_record(
-            actor=actor,
-            action="request.sla_breached",
-            obj=request,
-            changes={name: [False, True] for name in newly},
-        )
-    return newly
+    missed = {
+        "response_breached": missed_by(request.response_due, response_end or at),
+        "resolution_breached": missed_by(request.resolution_due, delivery_end or at),
+    }
+    return flags_mark(request, missed, action="request.sla_breached", actor=actor)
 
 
 def clock_calendar_row(service: Service, *, kept: dict | None = None) -> BusinessCalendar:

@@ -166,33 +166,31 @@ def business_minutes_stamp(incident: Incident) -> None:
 def breaches_mark(
     incident: Incident, *, at: datetime, actor=None, resolution: bool = True
 ) -> list[str]:
-    """Set the breach flags that are true at `at` (no save); one audit row per new flag.
+    """Set the breach flags that are true at `at` (no save); one audit row for the new ones.
     `resolution=False` judges the response alone (a first response given late).
 
     A breach flag, once set, stays set (the clock cannot un-breach by pausing)."""
-    newly = []
     responded = incident.first_responded_at or at
-    if (
-        not incident.response_breached
-        and incident.response_due is not None
-        and responded > incident.response_due
-    ):
-        incident.response_breached = True
-        newly.append("response_breached")
-    if (
-        resolution
-        and not incident.resolution_breached
-        and incident.resolution_due is not None
-        and at > incident.resolution_due
-    ):
-        incident.resolution_breached = True
-        newly.append("resolution_breached")
+    missed = {"response_breached": missed_by(incident.response_due, responded)}
+    if resolution:
+        missed["resolution_breached"] = missed_by(incident.resolution_due, at)
+    return flags_mark(incident, missed, action="incident.sla_breached", actor=actor)
+
+
+def missed_by(due: datetime | None, end: datetime) -> bool:
+    """Whether a target due at `due` (None: no target) was missed by a wait ending at `end`."""
+    return due is not None and end > due
+
+
+def flags_mark(obj, missed: dict[str, bool], *, action: str, actor=None) -> list[str]:
+    """Set each breach flag of `obj` (an incident, a service request) whose target `missed`
+    says was missed and is not set yet (no save); one audit row for those it sets."""
+    newly = [name for name, was in missed.items() if was and not getattr(obj, name)]
+    for name in newly:
+        setattr(obj, name, True)
     if newly:
         audit_record(
-            actor=actor,
-            action="incident.sla_breached",
-            obj=incident,
-            changes={name: [False, True] for name in newly},
+            actor=actor, action=action, obj=obj, changes={name: [False, True] for name in newly}
         )
     return newly
 
