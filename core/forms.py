@@ -28,3 +28,16 @@ class ApiTokenForm(forms.Form):
         label="Expires in (days)",
         help_text="Empty: never.",
     )
+
+
+def one_more_row(data, prefix: str, most: int):
+    """A formset's POST with room for one more (empty) row in its `prefix` rows, up to `most`
+    (an "Add a row" button without script: the page comes back with the row, saving nothing).
+    A broken management form is left as posted, for the formset to report."""
+    total = f"{prefix}-TOTAL_FORMS"
+    raw = data.get(total, "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
+        return data
+    data = data.copy()
+    data[total] = str(min(int(raw) + 1, most))
+    return data

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from core.audit import history_for
 from core.exceptions import DomainError, StaleVersion
 from core.form_status import form_status, submitted
+from core.forms import one_more_row
 from servicedesk import request_actions as actions
 from servicedesk.catalog_forms import MAX_FIELDS, definition_clean
 from servicedesk.catalog_forms import CatalogItemForm as RequesterForm
@@ -190,7 +191,7 @@ class _ItemPage:
         else:
             self.form = form_class(data, user=user, initial=initial)
         if self.more:
-            data = _one_more_row(data)
+            data = one_more_row(data, BUILDER_PREFIX, MAX_FIELDS)
         self.builder = FieldRowFormSet(data, initial=rows_of(item.form_definition) if item else [])
         if self.more and self.builder.forms:
             self.builder.forms[-1].fields["label"].widget.attrs["autofocus"] = True
@@ -272,14 +273,3 @@ def _typed(data, form_class) -> dict:
     """What was typed, as a form's initial values (a field left out of the POST, such as an
     unticked box, reads as empty)."""
     return {name: data.get(name) for name in form_class.base_fields}
-
-
-def _one_more_row(data):
-    """The POST with room for one more (empty) row, up to the most fields a form may have."""
-    total = f"{BUILDER_PREFIX}-TOTAL_FORMS"
-    raw = data.get(total, "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
-        return data  # the formset reports the broken management form
-    data = data.copy()
-    data[total] = str(min(int(raw) + 1, MAX_FIELDS))
-    return data

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.audit import history_for
 from core.exceptions import DomainError, StaleVersion
 from core.form_status import form_status, submitted
+from core.forms import one_more_row
 from servicedesk import sla_actions
 from servicedesk.choices import Priority
 from servicedesk.errors import BuiltinCalendarLocked
@@ -548,8 +549,12 @@ class _CalendarPage(_Page):
         more = data is not None and (MORE_HOURS in data or MORE_HOLIDAYS in data)
         self.saving = data is not None and not more
         if more:
-            data = _one_more_row(data, MORE_HOURS, HOURS_PREFIX, MAX_INTERVALS)
-            data = _one_more_row(data, MORE_HOLIDAYS, HOLIDAYS_PREFIX, MAX_HOLIDAYS)
+            prefix, most = (
+                (HOURS_PREFIX, MAX_INTERVALS)
+                if MORE_HOURS in data
+                else (HOLIDAYS_PREFIX, MAX_HOLIDAYS)
+            )
+            data = one_more_row(data, prefix, most)
         self.added = (HOURS_PREFIX if MORE_HOURS in data else HOLIDAYS_PREFIX) if more else None
         self.bind(data)
 
@@ -586,17 +591,3 @@ class _CalendarPage(_Page):
             },
             status=status,
         )
-
-
-def _one_more_row(data, button: str, prefix: str, most: int):
-    """The POST with room for one more (empty) row in the `prefix` rows when `button` was
-    pressed, up to `most` rows."""
-    if button not in data:
-        return data
-    total = f"{prefix}-TOTAL_FORMS"
-    raw = data.get(total, "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
-        return data  # the formset reports the broken management form
-    data = data.copy()
-    data[total] = str(min(int(raw) + 1, most))
-    return data
