@@ -22,7 +22,7 @@ from servicedesk import outage_actions
 from servicedesk.choices import OutageKind
 from servicedesk.models import Outage, Service
 from servicedesk.outage_forms import OutageEditForm, OutageForm
-from servicedesk.views import service_page, service_page_service
+from servicedesk.views import _errors_to_messages, service_page, service_page_service
 
 STALE = (
     "Someone else changed this outage after you opened it, so nothing was saved. "
@@ -81,28 +81,15 @@ def _posted_version(request) -> int | None:
 @require_POST
 def outage_end(request, service_pk: int, outage_pk: int):
     """End now: the ongoing outage ends at this moment."""
-    service = _writable_service(request, service_pk)
-    outage = get_object_or_404(Outage, pk=outage_pk, service=service)
-    version = _posted_version(request)
-    try:
-        if version is None:
-            raise ValidationError("Reload the page and try again (the form was incomplete).")
-        outage_actions.outage_end(
+    return _outage_button(
+        request,
+        service_pk,
+        outage_pk,
+        lambda outage, version: outage_actions.outage_end(
             outage=outage, actor=request.user, ended_at=timezone.now(), expected_version=version
-        )
-    except StaleVersion:
-        messages.error(request, STALE)
-        status = StaleVersion.status_code
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        status = exc.status_code
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        status = 400
-    else:
-        messages.success(request, "Outage ended.")
-        return _outages_of_page(service)
-    return service_page(request, service, status=status)
+        ),
+        done=lambda outage: "Outage ended.",
+    )
 
 
 @login_required
@@ -110,29 +97,42 @@ def outage_end(request, service_pk: int, outage_pk: int):
 def outage_cancel(request, service_pk: int, outage_pk: int):
     """Cancel an outage that has not started: it goes from the page and from every figure, and
     the audit trail keeps what it was."""
+    return _outage_button(
+        request,
+        service_pk,
+        outage_pk,
+        lambda outage, version: outage_actions.outage_cancel(
+            outage=outage, actor=request.user, expected_version=version
+        ),
+        done=lambda outage: (
+            "Planned outage cancelled."
+            if outage.kind == OutageKind.PLANNED
+            else "Outage cancelled."
+        ),
+        anchor="upcoming-outages",
+    )
+
+
+def _outage_button(request, service_pk, outage_pk, move, *, done, anchor="outages"):
+    """A button on one outage of the service page: `move(outage, version)` with the version
+    the page showed. Done, back to the list with `done(outage)`; refused, the service page
+    again with the reason (and the moves allowed now) and the refusal's status: 400 without
+    a version, 409 a move its state does not allow, 412 stale."""
     service = _writable_service(request, service_pk)
     outage = get_object_or_404(Outage, pk=outage_pk, service=service)
     version = _posted_version(request)
     try:
         if version is None:
             raise ValidationError("Reload the page and try again (the form was incomplete).")
-        outage_actions.outage_cancel(outage=outage, actor=request.user, expected_version=version)
-    except StaleVersion:
+        move(outage, version)
+    except StaleVersion as exc:
         messages.error(request, STALE)
-        status = StaleVersion.status_code
-    except DomainError as exc:
-        allowed = exc.extra.get("allowed")
-        moves = f" Allowed now: {', '.join(allowed)}." if allowed else ""
-        messages.error(request, exc.detail + moves)
-        status = exc.status_code
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        status = 400
-    else:
-        planned = outage.kind == OutageKind.PLANNED
-        messages.success(request, "Planned outage cancelled." if planned else "Outage cancelled.")
-        return _outages_of_page(service, "upcoming-outages")
-    return service_page(request, service, status=status)
+        return service_page(request, service, status=exc.status_code)
+    except (DomainError, ValidationError) as exc:
+        _errors_to_messages(request, exc)
+        return service_page(request, service, status=form_status(refused=exc))
+    messages.success(request, done(outage))
+    return _outages_of_page(service, anchor)
 
 
 @login_required
