@@ -4,8 +4,10 @@ The arithmetic lives in `business_time` (pure, exact, DST-correct); this module 
 it from the database:
 
 - `calendar_for(row)` turns a `BusinessCalendar` row into a `business_time.Calendar`,
-  cached per process and keyed by the row's id and `updated_at` (every change to a
-  calendar, its intervals or its holidays saves the row, so a stale entry is never hit).
+  cached per process and keyed by the row's id, `version` and `updated_at` (every change
+  to a calendar, its intervals or its holidays saves the row: the pages and the API move
+  its version, the admin its `updated_at`; two saves in the same clock tick still differ
+  by version, so a stale entry is never hit).
 - `incident_clock_apply` (re)computes `response_due`, `resolution_due` and the 75% warning
   point from `opened_at`, the target for the incident's *current* priority and its pause
   rows, so a priority change, a resume or a reopen always gives the exact answer from the
@@ -52,7 +54,7 @@ _cache_lock = threading.Lock()
 
 def calendar_for(row: BusinessCalendar) -> Calendar:
     """The `business_time.Calendar` of a calendar row (two queries on a cache miss only)."""
-    key = (row.pk, row.updated_at, row.time_zone)
+    key = (row.pk, row.version, row.updated_at, row.time_zone)
     cached = _cache.get(key)
     if cached is not None:
         return cached

@@ -141,6 +141,25 @@ def test_a_holiday_gives_no_business_time(people, clock):
     assert incident.resolution_due == london(2025, 1, 14, 12, 0)
 
 
+def test_a_calendar_changed_within_the_same_clock_tick_is_not_read_from_the_cache(people, clock):
+    """Two saves of a calendar in one instant leave its `updated_at` alike; its version still
+    moves, so the next clock is counted on the new hours, not the cached old ones."""
+    clock.set(london(2025, 1, 10, 16, 30))
+    calendar = office_calendar("Office, frozen clock")
+    service = ServiceFactory(name="Facilities", sla_policy=sla_policy("Frozen", calendar))
+    before = open_incident(people, service, london(2025, 1, 10, 16, 0))
+    assert before.resolution_due == london(2025, 1, 13, 12, 0)  # Friday 16:00 + 4 h
+    sla_actions.calendar_save(
+        calendar=calendar,
+        holidays=[(date(2025, 1, 13), "Staff day")],
+        actor=people["admin"],
+        expected_version=calendar.version,
+    )
+    service.sla_policy.calendar.refresh_from_db()
+    after = open_incident(people, service, london(2025, 1, 10, 16, 0))
+    assert after.resolution_due == london(2025, 1, 14, 12, 0)  # Monday is a holiday now
+
+
 def test_dst_change_is_counted_in_local_working_hours(people, service, clock):
     """Clocks go forward in London on Sunday 30 March 2025 (GMT → BST).
 
