@@ -1,8 +1,10 @@
 """EXPLAIN ANALYZE of the console's main queries, built by the app's own code paths.
 
-Each query is the one the app runs (its queryset from servicedesk.queries, filtered by the
-shared IncidentFilter, sliced as a keyset page), so the plans show whether the inc_* and
-GIN indexes are used and what the planner spends. Each is explained three times on one
+Each query is the one the app runs: its queryset from servicedesk.queries, filtered by the
+shared IncidentFilter, paged by the app's own keyset paginator (`core.pagination.keyset_page`),
+whose first statement reads the page's keys without the joins (the rows are then read by
+primary key: "page rows by key" below). So the plans show whether the inc_* and GIN indexes
+are used and what the planner spends. Each is explained three times on one
 connection and the last is kept (warm catalog and buffer caches, as in a long-lived worker).
 """
 
@@ -17,10 +19,13 @@ SCAN_RE = re.compile(
 
 
 def _queries():
-    from django.db.models import Max, Min
+    from django.db.models import Count, Max, Min
     from django.test import RequestFactory
 
+    from bench.client import deep_cursor
     from core.models import User
+    from core.pagination import keyset_page
+    from servicedesk.choices import REQUESTER_ACTIVE_STATES
     from servicedesk.filtersets import IncidentFilter
     from servicedesk.models import Incident
     from servicedesk.queries import comments_visible_to, incident_list_for, queue_counts
@@ -37,43 +42,45 @@ def _queries():
     def filtered(params: dict, user=agent):
         request = rf.get("/api/v1/incidents/", params)
         request.user = user
-        return IncidentFilter(params, queryset=incident_list_for(user), request=request).qs
+        # The query string as the view gets it (a QueryDict: `status` takes several values).
+        return IncidentFilter(request.GET, queryset=incident_list_for(user), request=request).qs
 
-    page = 51
     bounds = Incident.objects.aggregate(lo=Min("opened_at"), hi=Max("opened_at"))
     middle = bounds["lo"] + (bounds["hi"] - bounds["lo"]) / 2
     incident = Incident.objects.order_by("-pk").first()
+    newest = ("-opened_at", "-id")
+
+    def keys(queryset, ordering=newest, *, query="", size=50):
+        """The statement that reads a page's keys, as the paginator builds it."""
+        request = rf.get(f"/desk/?{query}")
+        return _statement_of(
+            lambda: keyset_page(request, queryset, ordering=ordering, page_size=size),
+            first=True,
+        )
+
+    yield "queue: all, newest first (page 1)", keys(incident_list_for(agent))
+    yield "queue: status=open & team", keys(filtered({"status": "open", "team": team.pk}))
+    yield "queue: status=open & assignee=me", keys(filtered({"status": "open", "assignee": "me"}))
+    busiest = Incident.objects.values("service").annotate(n=Count("pk")).order_by("-n")[0]
     yield (
-        "queue: all, newest first (page 1)",
-        incident_list_for(agent).order_by("-opened_at", "-id")[:page],
-    )
-    yield (
-        "queue: status=open & team",
-        filtered({"status": "open", "team": team.pk}).order_by("-opened_at", "-id")[:page],
-    )
-    yield (
-        "queue: status=open & assignee=me",
-        filtered({"status": "open", "assignee": "me"}).order_by("-opened_at", "-id")[:page],
+        "queue: status=open & service (the busiest)",
+        keys(filtered({"status": "open", "service": busiest["service"]})),
     )
     yield (
         "queue: unassigned (new, assigned)",
-        filtered({"status": ["new", "assigned"], "assignee": "none"}).order_by("-opened_at", "-id")[
-            :page
-        ],
+        keys(filtered({"status": ["new", "assigned"], "assignee": "none"})),
     )
     yield (
         "queue: breaching soon, by due time",
-        filtered({"sla": "breaching"})
-        .filter(resolution_due__isnull=False)
-        .order_by("resolution_due", "id")[:page],
+        keys(
+            filtered({"sla": "breaching"}).filter(resolution_due__isnull=False),
+            ("resolution_due", "id"),
+        ),
     )
-    yield (
-        "queue: status=open & priority=3",
-        filtered({"status": "open", "priority": "3"}).order_by("-opened_at", "-id")[:page],
-    )
+    yield "queue: status=open & priority=3", keys(filtered({"status": "open", "priority": "3"}))
     yield (
         "queue: priority 1 or 2 (a several-value filter: no DISTINCT)",
-        filtered({"priority": ["1", "2"]}).order_by("-opened_at", "-id")[:page],
+        keys(filtered({"priority": ["1", "2"]})),
     )
     # The other orderings the console and the API offer (each with the keyset tie-breaker).
     for title, ordering in [
@@ -82,29 +89,29 @@ def _queries():
         ("API: ?ordering=-priority", ("-priority", "-id")),
         ("API: ?ordering=resolution_due", ("resolution_due", "id")),
     ]:
-        yield title, incident_list_for(agent).order_by(*ordering)[:page]
-    yield "search: q=vpn", filtered({"q": "vpn"}).order_by("-opened_at")[:page]
-    yield (
-        "search: q=mailbox locked",
-        filtered({"q": "mailbox locked"}).order_by("-opened_at")[:page],
-    )
+        yield title, keys(incident_list_for(agent), ordering)
+    yield "search: q=vpn", keys(filtered({"q": "vpn"}))
+    yield "search: q=mailbox locked", keys(filtered({"q": "mailbox locked"}))
     yield (
         "deep page: cursor in the middle of 3 years",
-        incident_list_for(agent).filter(opened_at__lt=middle).order_by("-opened_at")[:page],
+        keys(incident_list_for(agent), query=f"cursor={deep_cursor(middle.isoformat())}"),
     )
     yield (
         "portal: a requester's open tickets",
-        incident_list_for(requester)
-        .filter(status__in=["new", "assigned", "in_progress", "on_hold", "resolved"])
-        .order_by("-opened_at", "-id")[:26],
+        keys(incident_list_for(requester).filter(status__in=REQUESTER_ACTIVE_STATES), size=25),
     )
+    page = list(incident_list_for(agent).order_by(*newest).values_list("pk", flat=True)[:50])
+    # As a worker with the shared cache reads them: people joined, the catalogue rows from
+    # its memory (servicedesk.catalogue; this process has no stamp and would join them).
+    rows = Incident._base_manager.filter(pk__in=page).select_related("assignee", "requester")
+    yield "page rows by key (the deferred join's second read)", rows
     yield "console counts (one aggregate)", _statement_of(lambda: queue_counts(agent))
     yield "detail: comments of an incident", comments_visible_to(agent, incident)
 
 
-def _statement_of(run) -> tuple[str, list]:
-    """The (last) SQL statement and parameters that `run()` executes (for app code that
-    runs its query itself, such as an aggregate)."""
+def _statement_of(run, *, first: bool = False) -> tuple[str, list]:
+    """The last (or first) SQL statement and parameters that `run()` executes (for app code
+    that runs its query itself: an aggregate, the paginator)."""
     from django.db import connection
 
     seen = []
@@ -115,7 +122,7 @@ def _statement_of(run) -> tuple[str, list]:
 
     with connection.execute_wrapper(record):
         run()
-    return seen[-1]
+    return seen[0] if first else seen[-1]
 
 
 def _explain(cur, sql: str, params) -> tuple[str, float, float]:

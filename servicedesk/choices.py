@@ -29,6 +29,8 @@ OPEN_INCIDENT_STATES = (
     IncidentStatus.IN_PROGRESS,
     IncidentStatus.ON_HOLD,
 )
+# What the portal's "Open" tab lists: open, or resolved and waiting for the requester's word.
+REQUESTER_ACTIVE_STATES = (*OPEN_INCIDENT_STATES, IncidentStatus.RESOLVED)
 
 
 class Impact(models.IntegerChoices):

@@ -30,7 +30,7 @@ from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import actions, catalogue, survey_actions
 from servicedesk.availability import availability
-from servicedesk.choices import IncidentStatus, Priority
+from servicedesk.choices import REQUESTER_ACTIVE_STATES, IncidentStatus, Priority
 from servicedesk.errors import SurveyAlreadyAnswered
 from servicedesk.filtersets import IncidentFilter
 from servicedesk.forms import (
@@ -347,7 +347,7 @@ def portal(request):
     qs = incident_list_for(request.user)
     scope = request.GET.get("scope", "open")
     if scope == "open":
-        qs = qs.filter(status__in=["new", "assigned", "in_progress", "on_hold", "resolved"])
+        qs = qs.filter(status__in=REQUESTER_ACTIVE_STATES)
     page = keyset_page(request, qs, ordering=("-opened_at", "-id"), page_size=25)
     shared = bool(request.user.organisation_id and request.user.organisation.shared)
     return render(

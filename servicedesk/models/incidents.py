@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from servicedesk.choices import (
+    OPEN_INCIDENT_STATES,
+    REQUESTER_ACTIVE_STATES,
     Category,
     Impact,
     IncidentStatus,
@@ -151,6 +153,31 @@ class Incident(models.Model):
                 fields=["status", "priority"],
                 name="inc_unassigned_open",
                 condition=Q(assignee__isnull=True, status__in=["new", "assigned"]),
+            ),
+            # The open queues of a team, a service and an agent ("Team", `?status=open&team=`,
+            # "Mine"), newest first, read in index order: with the plain (team, status, opened)
+            # index PostgreSQL fetched and sorted a team's whole open queue (1,500 rows, 1 ms
+            # at 1M) for each page.
+            *(
+                models.Index(
+                    fields=[column, "-opened_at", "-id"],
+                    name=f"inc_{column}_open",
+                    condition=Q(status__in=OPEN_INCIDENT_STATES),
+                )
+                for column in ("team", "service", "assignee")
+            ),
+            # The portal's "Open" tab, newest first: a requester's own tickets, and their
+            # shared organisation's (a BitmapOr of the two). The plain requester index made
+            # PostgreSQL AND it with every open ticket's status entry (3 ms at 1M).
+            models.Index(
+                fields=["requester", "-opened_at", "-id"],
+                name="inc_requester_active",
+                condition=Q(status__in=REQUESTER_ACTIVE_STATES),
+            ),
+            models.Index(
+                fields=["organisation", "-opened_at", "-id"],
+                name="inc_org_active",
+                condition=Q(status__in=REQUESTER_ACTIVE_STATES),
             ),
             # The console's tab counts: one index-only scan over the open incidents.
             models.Index(
