@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from core.params import whole_number
 from core.security import client_ip, is_locked
 
 
@@ -35,9 +36,9 @@ def one_more_row(data, prefix: str, most: int):
     (an "Add a row" button without script: the page comes back with the row, saving nothing).
     A broken management form is left as posted, for the formset to report."""
     total = f"{prefix}-TOTAL_FORMS"
-    raw = data.get(total, "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
+    rows = whole_number(data.get(total), max_digits=3)
+    if rows is None:
         return data
     data = data.copy()
-    data[total] = str(min(int(raw) + 1, most))
+    data[total] = str(min(rows + 1, most))
     return data

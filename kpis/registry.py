@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Value, When
 
+from core.params import whole_number
 from kpis.choices import Direction, KpiStatus
 from kpis.periods import Window
 
@@ -154,6 +155,7 @@ def parse_scope(scope: str) -> tuple[str, int | None]:
     kind, _, ident = scope.partition(":")
     if kind == "global" and not ident:
         return kind, None
-    if kind in SCOPE_KINDS and kind != "global" and ident.isdigit() and len(ident) < 12:
-        return kind, int(ident)
+    number = whole_number(ident, max_digits=11)
+    if kind in SCOPE_KINDS and kind != "global" and number is not None:
+        return kind, number
     raise ValueError(f"not a scope: {scope!r}")

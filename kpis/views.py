@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from core.fast_html import cached_reverse
 from core.models import Team
 from core.pagination import keyset_page
+from core.params import whole_number
 from core.roles import is_admin
 from kpis import actions, dashboards, queries, registry
 from kpis.choices import PeriodKind
@@ -85,10 +86,6 @@ def _as_of(request) -> datetime.date:
     return min(day, today)
 
 
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() and len(str(value)) < 12 else None
-
-
 def _unavailable(last_run) -> dict[str, str]:
     """KPIs the last run could not compute, with the reason (shown instead of a value)."""
     if last_run is None:
@@ -138,7 +135,8 @@ def _period_label(kind: str, start: datetime.date) -> str:
 @_reader_required
 def dashboard(request):
     """Service management: CSAT, availability, SLA compliance, MTTA/MTTR, volume, backlog, TCO."""
-    service_id, team_id = _int(request.GET.get("service")), _int(request.GET.get("team"))
+    service_id = whole_number(request.GET.get("service"))
+    team_id = whole_number(request.GET.get("team"))
     services = list(Service.objects.order_by("name").only("pk", "name", "status"))
     teams = list(Team.objects.order_by("name").only("pk", "name"))
     scope, heading = "global", "Service management"
@@ -228,9 +226,9 @@ def portfolio(request):
     ).values_list("scope", "code", "value")
     values: dict[int, dict] = {}
     for scope, code, value in raw:
-        ident = scope.partition(":")[2]
-        if ident.isdigit():
-            values.setdefault(int(ident), {})[code] = value
+        project_id = whole_number(scope.partition(":")[2])
+        if project_id is not None:
+            values.setdefault(project_id, {})[code] = value
     plotted = [
         (pk, v["spi"], v["cpi"])
         for pk, v in values.items()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from core.audit import history_for
 from core.exceptions import DomainError, GateNotMet
 from core.form_status import form_status, submitted
+from core.params import whole_number
 from core.roles import is_staff_member
 from projects import actions, evm
 from projects.filtersets import ProjectFilterSet
@@ -221,9 +222,10 @@ def _improvement_to_start(request):
     raw = request.GET.get("improvement", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    improvement_id = whole_number(raw)
+    if improvement_id is None:
         raise Http404
-    improvement = get_object_or_404(improvements_visible_to(request.user), pk=int(raw))
+    improvement = get_object_or_404(improvements_visible_to(request.user), pk=improvement_id)
     if not improvement_may_decide(improvement, request.user):
         raise Http404
     return improvement

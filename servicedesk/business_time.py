@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.params import whole_number
+
 __all__ = [
     "MINUTES_PER_DAY",
     "Calendar",
@@ -67,10 +69,11 @@ def wall_minutes(value: str | time) -> int:
             raise ValueError(f"working hours are whole minutes, not {value}")
         return value.hour * 60 + value.minute
     hours, sep, minutes = value.partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+    hour, minute = whole_number(hours, max_digits=2), whole_number(minutes, max_digits=2)
+    if not sep or hour is None or minute is None or len(minutes) != 2:
         raise ValueError(f"wall time must look like HH:MM, not {value!r}")
-    total = int(hours) * 60 + int(minutes)
-    if int(minutes) >= 60 or total > MINUTES_PER_DAY:
+    total = hour * 60 + minute
+    if minute >= 60 or total > MINUTES_PER_DAY:
         raise ValueError(f"wall time out of range: {value!r}")
     return total
 

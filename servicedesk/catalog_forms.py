@@ -19,6 +19,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.models import User
+from core.params import whole_number
 
 FIELD_TYPES = ("text", "number", "date", "choice", "user", "boolean")
 FIELD_KEYS = {"name", "label", "type", "required", "help_text", "choices"}
@@ -140,11 +141,13 @@ def _answer(field: dict, value):
         return value
     if kind == "user":
         pk = getattr(value, "pk", value)
-        if isinstance(pk, bool) or not isinstance(pk, int | str) or not str(pk).isdigit():
+        plain = isinstance(pk, int | str) and not isinstance(pk, bool)
+        user_id = whole_number(str(pk)) if plain else None
+        if user_id is None:
             raise ValueError("Answer with a user id.")
-        if len(str(pk)) > 18 or not User.objects.filter(pk=int(pk), is_active=True).exists():
+        if not User.objects.filter(pk=user_id, is_active=True).exists():
             raise ValueError("No such active user.")
-        return int(pk)
+        return user_id
     raise ValueError("Unknown field type.")
 
 

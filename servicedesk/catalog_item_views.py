@@ -27,6 +27,7 @@ from core.audit import history_for
 from core.exceptions import DomainError, StaleVersion
 from core.form_status import form_status, submitted
 from core.forms import one_more_row
+from core.params import whole_number
 from servicedesk import request_actions as actions
 from servicedesk.catalog_forms import MAX_FIELDS, definition_clean
 from servicedesk.catalog_forms import CatalogItemForm as RequesterForm
@@ -99,10 +100,8 @@ def catalog_manage(request):
 def catalog_item_new(request):
     """Add an item to the catalog of a service the user may change."""
     _writer_required(request.user)
-    service = request.GET.get("service", "")
-    # isascii: str.isdigit() also passes digits int() refuses ("²").
-    wanted = service.isascii() and service.isdigit() and len(service) < 19
-    initial = {"service": int(service)} if wanted else {}
+    service_id = whole_number(request.GET.get("service"))
+    initial = {"service": service_id} if service_id is not None else {}
     page = _ItemPage(request, form_class=ItemForm, initial=initial, item=None)
     if page.saving and page.valid():
         try:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.filtersets import FilterSet, MomentFilter, MultipleChoiceFilter, RelatedFilter
 from core.models import Organisation, Team, User
+from core.params import whole_number
 from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
 from servicedesk.models import Incident, Outage, Service
 from servicedesk.models.outages import OUTAGE_STATES, outage_state_q
@@ -64,8 +65,9 @@ class IncidentFilter(FilterSet):
             return qs.filter(assignee=user) if user and user.is_authenticated else qs.none()
         if value in {"none", "unassigned"}:
             return qs.filter(assignee__isnull=True)
-        if value.isdigit() and len(value) < 19:
-            return qs.filter(assignee_id=int(value))
+        assignee_id = whole_number(value)
+        if assignee_id is not None:
+            return qs.filter(assignee_id=assignee_id)
         return qs.none() if value else qs
 
     def filter_q(self, qs, name, value):

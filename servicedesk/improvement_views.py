@@ -14,6 +14,7 @@ from core.exceptions import DomainError
 from core.form_status import form_status, submitted
 from core.models import User
 from core.pagination import keyset_page
+from core.params import whole_number
 from core.roles import STAFF_ROLES
 from servicedesk import improvement_actions as actions
 from servicedesk.choices import ImprovementStatus
@@ -115,8 +116,9 @@ def _prefill(request) -> dict:
                 title=f"Improve: {found.catalog_item.name}"[:200],
                 problem_statement=f"Raised from {found.number} ({found.catalog_item.name}).",
             )
-    if request.GET.get("service", "").isdigit():
-        initial["service"] = int(request.GET["service"])
+    service_id = whole_number(request.GET.get("service"))
+    if service_id is not None:
+        initial["service"] = service_id
     return initial
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError, StaleVersion
 from core.form_status import errors_onto_form, form_status
+from core.params import VERSION_DIGITS, whole_number
 from servicedesk import outage_actions
 from servicedesk.choices import OutageKind
 from servicedesk.models import Outage, Service
@@ -73,8 +74,7 @@ def outage_record(request, service_pk: int):
 
 
 def _posted_version(request) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return whole_number(request.POST.get("version"), max_digits=VERSION_DIGITS)
 
 
 @login_required

@@ -14,6 +14,7 @@ from core.audit import history_for
 from core.exceptions import DomainError, GateNotMet
 from core.form_status import form_status, submitted
 from core.pagination import keyset_page
+from core.params import whole_number
 from core.roles import is_staff_member, works_tickets
 from servicedesk import request_actions as actions
 from servicedesk.attachments import attachment_response
@@ -61,9 +62,9 @@ def catalog(request):
     items = catalog_items_visible_to(request.user).filter(
         active=True, service__status=ServiceStatus.LIVE
     )
-    service = request.GET.get("service", "")
-    if service.isdigit():
-        items = items.filter(service_id=int(service))
+    service_id = whole_number(request.GET.get("service"))
+    if service_id is not None:
+        items = items.filter(service_id=service_id)
     return render(request, "servicedesk/requests/catalog.html", {"items": items})
 
 

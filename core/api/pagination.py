@@ -15,6 +15,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.utils.urls import replace_query_param
 
+from core.params import whole_number
+
 
 class KeysetPagination(CursorPagination):
     """Cursor (keyset) pagination: every page costs the same at any depth.
@@ -224,10 +226,9 @@ class KeysetPagination(CursorPagination):
         raw = request.query_params.getlist(self.page_size_query_param)
         if raw in ([], [""]) or not self.strict_page_size:  # empty means "not given"
             return super().get_page_size(request)
-        value = raw[0]
-        well_formed = len(raw) == 1 and value.isascii() and value.isdigit() and len(value) < 4
-        if well_formed and 1 <= int(value) <= self.max_page_size:
-            return int(value)
+        size = whole_number(raw[0], max_digits=3) if len(raw) == 1 else None
+        if size is not None and 1 <= size <= self.max_page_size:
+            return size
         raise ValidationError(
             {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
         )

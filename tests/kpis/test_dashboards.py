@@ -102,6 +102,14 @@ def test_filters_by_service_and_team_scope_the_tiles(people, today_data):
     assert "not measured per team" in html  # e.g. availability has no team scope
 
 
+@pytest.mark.parametrize("query", ["service=²", "team=²", "service=abc", "team=٣"])
+def test_a_scope_that_is_no_id_shows_all_services(people, today_data, query):
+    """The digit "²" passes isdigit() but not int() (a 500 before): no scope, as "abc"."""
+    response = page(people["manager"], f"/dashboards/?{query}&period=day&date=2026-03-04")
+    assert response.status_code == 200
+    assert "<h1>Service management</h1>" in response.content.decode()
+
+
 def test_the_portfolio_dashboard_and_cards_render_in_few_queries(
     people, today_data, django_assert_max_num_queries
 ):
@@ -283,6 +291,7 @@ def test_a_drill_down_with_bad_parameters_is_a_404(people, db):
     for query in [
         "kpi=nope&scope=global&period=day&start=2026-03-04",
         "kpi=mttr&scope=x:1&period=day&start=2026-03-04",
+        "kpi=mttr&scope=service:%D9%A3&period=day&start=2026-03-04",  # "٣": no id
         "kpi=mttr&scope=global&period=day&start=yesterday",
     ]:
         assert page(people["manager"], f"/dashboards/records/?{query}").status_code == 404

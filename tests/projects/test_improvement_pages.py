@@ -64,6 +64,13 @@ def test_the_service_owner_starts_a_project_from_the_improvement_page(people, ap
     assert start not in again  # carried now: no second project
 
 
+@pytest.mark.parametrize("improvement", ["abc", "²", "٣"])
+def test_a_project_from_no_improvement_id_is_a_404(people, approved, client, improvement):
+    """The digit "²" passes isdigit() but not int() (a 500 before)."""
+    client.force_login(people["service_owner"])
+    assert client.get("/projects/new/", {"improvement": improvement}).status_code == 404
+
+
 @pytest.mark.parametrize("who", ["agent", "project_manager"])
 def test_who_may_not_decide_gets_no_start_button_and_404(people, approved, client, who):
     client.force_login(people[who])

@@ -66,7 +66,9 @@ def test_wall_minutes(text, minutes):
     assert wall_minutes(text) == minutes
 
 
-@pytest.mark.parametrize("text", ["24:01", "09:60", "0930", "9:5", "nine", time(9, 0, 30)])
+@pytest.mark.parametrize(
+    "text", ["24:01", "09:60", "0930", "9:5", "nine", time(9, 0, 30), "²:00", "٠٩:٣٠", "009:30"]
+)
 def test_wall_minutes_rejects_nonsense(text):
     with pytest.raises(ValueError):
         wall_minutes(text)

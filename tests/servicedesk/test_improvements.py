@@ -247,6 +247,15 @@ def test_the_service_page_offers_the_register_and_a_prefilled_proposal(people, s
     assert f'<option value="{service.pk}" selected>' in form
 
 
+@pytest.mark.parametrize("wrong", ["abc", "²", "٣"])
+def test_a_proposal_for_no_service_id_opens_with_no_service_chosen(people, service, client, wrong):
+    """The digit "²" passes isdigit() but not int() (a 500 before): as "abc"."""
+    client.force_login(people["service_owner"])
+    response = client.get("/improvements/new/", {"service": wrong})
+    assert response.status_code == 200
+    assert f'<option value="{service.pk}" selected>' not in response.content.decode()
+
+
 def test_moves_from_the_detail_page(people, proposed, client):
     client.force_login(people["service_owner"])
     client.post(f"/improvements/{proposed.pk}/transition/", {"action": "approve"})

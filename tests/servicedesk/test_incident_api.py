@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import AuditEvent
 from servicedesk.models import Incident
-from tests.conftest import assert_status, client_for
+from tests.conftest import assert_status, browser_for, client_for
 from tests.servicedesk.factories import CommentFactory, IncidentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -439,6 +439,17 @@ def test_filters_for_assignee_me_unassigned_and_status(people):
     assert len(numbers("assignee=none")) == 1
     assert len(numbers("status=open")) == 2
     assert len(numbers("status=closed&status=new")) == 2
+
+
+@pytest.mark.parametrize("assignee", ["abc", "²", "٣", "9" * 19])
+def test_an_assignee_that_is_no_user_id_matches_nothing(people, assignee):
+    """On the API and on the console: "²" passes isdigit() but not int() (a 500 before), and
+    "٣" is no id even though int() reads it as 3."""
+    IncidentFactory(assignee=people["agent"])
+    body = assert_status(people["agent"], "get", f"{URL}?assignee={assignee}", 200).json()
+    assert body["results"] == []
+    response = browser_for(people["agent"]).get("/desk/", {"view": "all", "assignee": assignee})
+    assert response.status_code == 200 and 'name="ids"' not in response.content.decode()
 
 
 def test_text_search_finds_by_number_and_words(people):

@@ -258,10 +258,13 @@ def test_ending_an_outage_that_has_ended_is_a_409(people, service):
     assert written() == before
 
 
-def test_ending_without_the_version_seen_is_a_400(people, service):
+@pytest.mark.parametrize("version", [None, "abc", "²", "1" * 10])
+def test_ending_without_the_version_seen_is_a_400(people, service, version):
+    """The digit "²" passes isdigit() but not int() (a 500 before)."""
     outage = recorded(service, people["agent"])
     response = browser(people["service_owner"]).post(
-        f"/services/{service.pk}/outages/{outage.pk}/end/"
+        f"/services/{service.pk}/outages/{outage.pk}/end/",
+        {} if version is None else {"version": version},
     )
     assert response.status_code == 400
     outage.refresh_from_db()
@@ -455,11 +458,13 @@ def test_cancelling_an_outage_someone_changed_is_a_412_and_keeps_it(people, serv
     assert Outage.objects.filter(pk=outage.pk).exists() and written() == before
 
 
-def test_cancelling_without_the_version_seen_is_a_400(people, service):
+@pytest.mark.parametrize("version", [None, "abc", "²"])
+def test_cancelling_without_the_version_seen_is_a_400(people, service, version):
     outage = upcoming(service, people["agent"])
     before = written()
     response = browser(people["service_owner"]).post(
-        f"/services/{service.pk}/outages/{outage.pk}/cancel/"
+        f"/services/{service.pk}/outages/{outage.pk}/cancel/",
+        {} if version is None else {"version": version},
     )
     assert response.status_code == 400
     assert Outage.objects.filter(pk=outage.pk).exists() and written() == before

@@ -102,6 +102,8 @@ def test_good_answers_of_every_type_are_stored_in_their_json_form(people):
         ({"why": "x", "agree": True, "size": "XL"}, "size", "Choose one of"),
         ({"why": "x", "agree": True, "for_whom": 99999}, "for_whom", "No such"),
         ({"why": "x", "agree": True, "for_whom": "bob"}, "for_whom", "user id"),
+        ({"why": "x", "agree": True, "for_whom": "²"}, "for_whom", "user id"),
+        ({"why": "x", "agree": True, "for_whom": -1}, "for_whom", "user id"),
         ({"why": "x", "agree": True, "colour": "red"}, "colour", "no such field"),
     ],
 )

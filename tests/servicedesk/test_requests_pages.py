@@ -37,6 +37,17 @@ def test_the_catalog_groups_live_items_by_service(
     assert client.get(f"/catalog/items/{desk['planned'].pk}/").status_code == 404
 
 
+@pytest.mark.parametrize("service", ["abc", "²", "٣"])
+def test_a_catalog_filter_that_is_no_service_id_shows_the_whole_catalog(
+    people, desk, client, service
+):
+    """The digit "²" passes isdigit() but not int() (a 500 before): as "abc"."""
+    client.force_login(people["requester"])
+    response = client.get("/catalog/", {"service": service})
+    assert response.status_code == 200
+    assert "New laptop" in response.content.decode() and "VPN access" in response.content.decode()
+
+
 def test_the_item_page_renders_the_form_with_browser_validation(people, desk, client):
     client.force_login(people["requester"])
     html = client.get(f"/catalog/items/{desk['laptop'].pk}/").content.decode()
