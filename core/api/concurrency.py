@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiParameter
 
 from core.exceptions import StaleVersion, VersionRequired
+from core.params import VERSION_DIGITS, whole_number
 
 # The header an update may carry instead of `version` in its body (the schema names it).
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False)
@@ -13,21 +14,20 @@ def etag_for(instance) -> str:
 
 
 def expected_version(request) -> int:
-    """The version the client based its update on; 428 if it sent none."""
+    """The version the client based its update on; 428 if it sent none, or no whole number."""
     header = request.headers.get("If-Match", "").strip()
     if header:
         tag = header.removeprefix("W/").strip('"')
-        try:
-            return int(tag.rsplit("-", 1)[-1])
-        except ValueError as exc:
-            raise StaleVersion(current_version=-1) from exc
+        version = whole_number(tag.rsplit("-", 1)[-1], max_digits=VERSION_DIGITS)
+        if version is None:
+            raise StaleVersion(current_version=-1)
+        return version
     raw = request.data.get("version") if hasattr(request.data, "get") else None
-    if raw is None or isinstance(raw, bool):
+    # A JSON integer, or digits (a form post); not true, 1.5 or 1e999 (inf: int() overflows).
+    version = raw if type(raw) is int else whole_number(raw, max_digits=VERSION_DIGITS)
+    if version is None:
         raise VersionRequired()
-    try:
-        return int(raw)
-    except (TypeError, ValueError) as exc:
-        raise VersionRequired() from exc
+    return version
 
 
 def check_version(instance, expected: int) -> None:
