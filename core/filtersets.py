@@ -7,13 +7,13 @@ Saying "no such choice" instead would tell a caller which ids exist, and refuses
 published schema calls valid.
 """
 
-import datetime
-
 import django_filters as df
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_filters import fields as df_fields
+
+from core.params import utc_moment
 
 
 class IdField(df_fields.ModelChoiceField):
@@ -46,10 +46,10 @@ class MomentField(df_fields.IsoDateTimeField):
         moment = super().to_python(value)
         if moment is None or moment.tzinfo is None:
             return moment
-        try:
-            return moment.astimezone(datetime.UTC)
-        except OverflowError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        in_utc = utc_moment(moment)
+        if in_utc is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return in_utc
 
 
 class MomentFilter(df.IsoDateTimeFilter):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from core.api.concurrency import expected_version
 from core.api.permissions import role_required
 from core.exceptions import NotAllowed
+from core.params import FIRST_DAY, LAST_DAY, day_in_range, utc_moment
 from servicedesk import actions
 from servicedesk.api import serializers as s
 from servicedesk.filtersets import ServiceFilter
@@ -91,8 +92,9 @@ class ServiceViewSet(
 
 
 def parse_window(params, *, now: datetime) -> tuple[datetime, datetime]:
-    """`start`/`end` query parameters (ISO date or datetime; naive = UTC); default: the
-    last 30 days up to now. 400 for bad dates, end <= start or a window over 2 years."""
+    """`start`/`end` query parameters (ISO date or datetime; naive = UTC), read in UTC;
+    default: the last 30 days up to now. 400 for bad dates, a moment outside the days a
+    caller may name (core.params), end <= start or a window over 2 years."""
     bounds = {}
     for name in ("start", "end"):
         raw = (params.get(name) or "").strip()
@@ -107,8 +109,11 @@ def parse_window(params, *, now: datetime) -> tuple[datetime, datetime]:
             value = None
         if value is None:
             raise ValidationError({name: ["Use an ISO 8601 date or date-time."]})
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+        # An offset PostgreSQL cannot hold (+20:00) is read in UTC; one with no UTC value
+        # (0001-01-01T00:00+01:00), or a day with no room for the window around it, is refused.
+        value = utc_moment(value if value.tzinfo else value.replace(tzinfo=UTC))
+        if value is None or not day_in_range(value.date()):
+            raise ValidationError({name: [f"Give a moment from {FIRST_DAY} to {LAST_DAY} (UTC)."]})
         bounds[name] = value
     end = bounds.get("end", now)
     start = bounds.get("start", end - timedelta(days=30))

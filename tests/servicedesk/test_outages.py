@@ -114,6 +114,31 @@ def test_bad_windows_are_400(people, service, query):
     availability(people, service, query, expected=400)
 
 
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("end=0001-01-01", "end"),  # the default start, 30 days before, overflowed
+        ("start=0001-01-01T00:00:00%2B01:00&end=0001-01-02T00:00:00%2B01:00", "start"),  # year 0
+        ("start=9999-12-01&end=9999-12-31", "start"),
+        ("start=1899-12-01&end=1899-12-31", "start"),
+    ],
+)
+def test_a_window_at_the_ends_of_the_calendar_is_a_400_naming_the_moment(
+    people, service, query, named
+):
+    """These overflowed Python's dates (a 500 before)."""
+    body = availability(people, service, query, expected=400)
+    assert "Give a moment from 1900-01-01 to 9998-12-31 (UTC)." in body["fields"][named]
+
+
+def test_an_offset_postgresql_cannot_hold_is_read_in_utc(people, service):
+    """Python takes offsets up to ±23:59, PostgreSQL ±15:59 (a 500 before): Monday 6 Jan
+    2025 00:00 UTC is Monday 20:00+20:00, and the window is the same five office days."""
+    outage(service, "06T10:00", "06T11:00")
+    offset = "start=2025-01-06T20:00:00%2B20:00&end=2025-01-11T00:00:00%2B00:00"
+    assert availability(people, service, offset) == availability(people, service)
+
+
 def test_default_window_is_the_last_30_days(people, service):
     body = availability(people, service, "")
     assert body["availability_pct"] == "100.000"
