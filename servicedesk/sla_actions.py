@@ -15,7 +15,14 @@ from core.roles import STAFF_ROLES, Role, has_role
 from servicedesk import business_time, notifications, sla
 from servicedesk.choices import SLA_LEVEL_BREACHED, SLA_LEVEL_WARNED
 from servicedesk.errors import BuiltinCalendarLocked, InUse
-from servicedesk.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget, WorkingInterval
+from servicedesk.models import (
+    BusinessCalendar,
+    Holiday,
+    Service,
+    SLAPolicy,
+    SLATarget,
+    WorkingInterval,
+)
 
 # --- SLA escalation --------------------------------------------------------------------
 
@@ -215,29 +222,44 @@ IN_USE_NAMED = 5  # names listed per kind in an "in use" refusal; the rest are c
 
 def in_use_by(row) -> list[str]:
     """What keeps `row` (a calendar or a policy) from being deleted, in words, one entry per
-    kind of row that refers to it: `services “Email”, “VPN”`, `312 incidents`. Asked before
+    kind of row that refers to it: `services “Email”, “VPN”`, `312 incidents`; for the
+    default policy also the services that name no policy and so run on it. Asked before
     deleting, so the refusal names them without loading every referring row."""
     found = []
     for relation in row._meta.related_objects:
         if relation.on_delete is not models.PROTECT:
             continue
         model = relation.related_model
-        refers = model._base_manager.filter(**{relation.field.name: row})
-        count = refers.count()
-        if not count:
-            continue
-        meta = model._meta
-        noun = meta.verbose_name if count == 1 else meta.verbose_name_plural
-        label = next((f for f in ("name", "number") if _has_field(model, f)), None)
-        if label is None:
-            found.append(f"{count} {noun}")
-            continue
-        shown = [
-            str(v) for v in refers.order_by(label).values_list(label, flat=True)[:IN_USE_NAMED]
-        ]
-        more = f" and {count - len(shown)} more" if count > len(shown) else ""
-        found.append(f"{noun} " + ", ".join(f"“{v}”" for v in shown) + more)
+        words = _in_words(model, model._base_manager.filter(**{relation.field.name: row}))
+        if words:
+            found.append(words)
+    if isinstance(row, SLAPolicy) and row.is_default:
+        words = _default_users_in_words()
+        if words:
+            found.append(words)
     return found
+
+
+def _default_users_in_words() -> str | None:
+    """The services that name no SLA policy (they run on the default one), in words."""
+    words = _in_words(Service, Service._base_manager.filter(sla_policy__isnull=True))
+    return f"{words} (by default)" if words else None
+
+
+def _in_words(model, refers) -> str | None:
+    """`refers` (rows of `model`) in words: up to IN_USE_NAMED names and a count of the
+    rest, or a bare count when the rows have no name; None when there are none."""
+    count = refers.count()
+    if not count:
+        return None
+    meta = model._meta
+    noun = meta.verbose_name if count == 1 else meta.verbose_name_plural
+    label = next((f for f in ("name", "number") if _has_field(model, f)), None)
+    if label is None:
+        return f"{count} {noun}"
+    shown = [str(v) for v in refers.order_by(label).values_list(label, flat=True)[:IN_USE_NAMED]]
+    more = f" and {count - len(shown)} more" if count > len(shown) else ""
+    return f"{noun} " + ", ".join(f"“{v}”" for v in shown) + more
 
 
 def _has_field(model, name: str) -> bool:
@@ -320,6 +342,7 @@ def sla_policy_save(
             check_version(policy, expected_version)
     row = policy or SLAPolicy()
     before = _policy_terms(row)
+    was_default = row.is_default
     if name is not None:
         row.name = name
     if calendar is not None:
@@ -330,10 +353,10 @@ def sla_policy_save(
         raise ValidationError({"targets": ["Give one target for each priority 1 to 5."]})
     if policy is None and targets is None:
         raise ValidationError({"targets": ["Give one target for each priority 1 to 5."]})
-    if row.is_default:
-        SLAPolicy.objects.select_for_update().filter(is_default=True).exclude(pk=row.pk).update(
-            is_default=False
-        )
+    if was_default and not row.is_default:
+        _refuse_leaving_services_without_policy(row)
+    if row.is_default:  # first: full_clean checks that one policy at most is the default
+        _take_default_flag(row, actor)
     row.full_clean()
     if policy is not None:
         row.version += 1
@@ -353,10 +376,43 @@ def sla_policy_save(
     return row
 
 
+def _refuse_leaving_services_without_policy(policy: SLAPolicy) -> None:
+    """The default policy keeps its flag while services run on it by default (they would be
+    left without any SLA): another policy must take the flag (400)."""
+    words = _default_users_in_words()
+    if words:
+        raise ValidationError(
+            {
+                "is_default": [
+                    f"“{policy.name}” is the default policy of {words}; make another policy "
+                    "the default instead."
+                ]
+            }
+        )
+
+
+def _take_default_flag(policy: SLAPolicy, actor) -> None:
+    """Take the default flag from the policy that has it: as a change of that policy (its
+    version moves on, so a form opened before cannot quietly take the flag back; audited)."""
+    for previous in (
+        SLAPolicy.objects.select_for_update().filter(is_default=True).exclude(pk=policy.pk)
+    ):
+        previous.is_default = False
+        previous.version += 1
+        previous.save(update_fields=["is_default", "version", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="sla_policy.saved",
+            obj=previous,
+            changes={"is_default": [True, False]},
+        )
+
+
 @transaction.atomic
 def sla_policy_delete(*, policy: SLAPolicy, actor, expected_version: int | None = None) -> None:
-    """Delete a policy that no service, incident or handoff refers to: 409 naming what does;
-    412 when `expected_version` is not the policy's."""
+    """Delete a policy that no service, incident or handoff refers to (nor, for the default
+    policy, a service that names none): 409 naming what does; 412 when `expected_version` is
+    not the policy's."""
     policy = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
     _delete_unused(
         policy,

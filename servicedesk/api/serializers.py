@@ -469,7 +469,10 @@ class OutageSerializer(serializers.ModelSerializer):
         return outage.state_at(timezone.now())
 
 
-class OutageCancelSerializer(serializers.Serializer):
+class VersionSerializer(serializers.Serializer):
+    """The body of a request that only names the version it is based on (a cancel, a
+    delete)."""
+
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version you read (or send If-Match)."
     )

@@ -64,8 +64,17 @@ class BusinessCalendarViewSet(viewsets.ModelViewSet):
         self._save(serializer, calendar, expected_version(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=calendar.pk)).data)
 
+    @extend_schema(parameters=[IF_MATCH], request=s.VersionSerializer)
     def destroy(self, request, *args, **kwargs):
-        sla_actions.calendar_delete(calendar=self.get_object(), actor=request.user)
+        """Send the `version` you read (or If-Match): 428 without, 412 when stale; 409 naming
+        what uses the calendar."""
+        calendar = self.get_object()
+        if calendar.is_builtin:
+            raise BuiltinCalendarLocked()
+        s.VersionSerializer(data=request.data).is_valid(raise_exception=True)
+        sla_actions.calendar_delete(
+            calendar=calendar, actor=request.user, expected_version=expected_version(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,6 +126,13 @@ class SLAPolicyViewSet(viewsets.ModelViewSet):
         self._save(serializer, policy, expected_version(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)
 
+    @extend_schema(parameters=[IF_MATCH], request=s.VersionSerializer)
     def destroy(self, request, *args, **kwargs):
-        sla_actions.sla_policy_delete(policy=self.get_object(), actor=request.user)
+        """Send the `version` you read (or If-Match): 428 without, 412 when stale; 409 naming
+        what uses the policy (the default one: also the services that name none)."""
+        policy = self.get_object()
+        s.VersionSerializer(data=request.data).is_valid(raise_exception=True)
+        sla_actions.sla_policy_delete(
+            policy=policy, actor=request.user, expected_version=expected_version(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -107,7 +107,7 @@ class OutageViewSet(
             SERVICE_PK,
             IF_MATCH,
         ],
-        request=s.OutageCancelSerializer,
+        request=s.VersionSerializer,
         responses={
             204: OpenApiResponse(description="Cancelled: the outage is gone, its audit row kept"),
             409: OpenApiResponse(
@@ -123,7 +123,7 @@ class OutageViewSet(
         `version`: it no longer counts anywhere; the audit trail keeps what it was."""
         outage = self.get_object()
         self._check_outage_writer()
-        s.OutageCancelSerializer(data=request.data).is_valid(raise_exception=True)
+        s.VersionSerializer(data=request.data).is_valid(raise_exception=True)
         outage_actions.outage_cancel(
             outage=outage, actor=request.user, expected_version=expected_version(request)
         )

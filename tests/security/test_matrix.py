@@ -319,7 +319,10 @@ RULES: dict[str, Row] = {
             # In use by the fixture SLA policy: 409 even for an admin.
             "DELETE": api(409, ADMINS),
         },
-        body={"PATCH": lambda w: {"name": "Office hours", "version": w.calendar.version}},
+        body={
+            "PATCH": lambda w: {"name": "Office hours", "version": w.calendar.version},
+            "DELETE": lambda w: {"version": w.calendar.version},
+        },
     ),
     "sla-policy-list": Row(
         expect={"GET": api(200, STAFF), "POST": api(201, ADMINS)},
@@ -341,7 +344,10 @@ RULES: dict[str, Row] = {
             "PUT": api(NOT_ALLOWED, ADMINS),
             "DELETE": api(204, ADMINS),
         },
-        body={"PATCH": lambda w: {"name": "Platinum", "version": w.sla_policy.version}},
+        body={
+            "PATCH": lambda w: {"name": "Platinum", "version": w.sla_policy.version},
+            "DELETE": lambda w: {"version": w.sla_policy.version},
+        },
     ),
     # --- catalog and service requests (the fixture request awaits `manager`'s approval) ---
     "catalog-item-list": Row(

@@ -2,8 +2,9 @@
 
 import pytest
 
+from core.models import AuditEvent
 from servicedesk.models import BusinessCalendar, ServiceCost, SLAPolicy
-from tests.conftest import assert_status
+from tests.conftest import assert_status, client_for
 from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +92,9 @@ def test_changing_a_calendar_changes_the_clock_at_once(people):
 def test_a_calendar_in_use_cannot_be_deleted(people):
     cal = office_calendar()
     sla_policy("Std", cal)
-    assert_status(people["admin"], "delete", f"{CALENDARS}{cal.pk}/", 409)
+    assert_status(people["admin"], "delete", f"{CALENDARS}{cal.pk}/", 409, {"version": 1})
     spare = office_calendar("Spare")
-    assert_status(people["admin"], "delete", f"{CALENDARS}{spare.pk}/", 204)
+    assert_status(people["admin"], "delete", f"{CALENDARS}{spare.pk}/", 204, {"version": 1})
 
 
 @pytest.mark.parametrize(
@@ -130,6 +131,72 @@ def test_making_a_policy_default_takes_the_flag_from_the_old_one(people):
     ).json()
     old.refresh_from_db()
     assert old.is_default is False and SLAPolicy.objects.get(pk=body["id"]).is_default
+    # Losing the flag is a change of the old default: its version moves, and it is audited.
+    assert old.version == 2
+    audit = AuditEvent.objects.get(action="sla_policy.saved", object_id=str(old.pk))
+    assert audit.actor == people["admin"] and audit.changes == {"is_default": [True, False]}
+
+
+def test_a_save_based_on_the_old_default_cannot_take_the_flag_back(people):
+    """Admin A opened the default policy (version 1); admin B made another one the default;
+    A's save, still ticked "default" and based on version 1, is stale (412), not a silent
+    take-back."""
+    cal = office_calendar()
+    old = sla_policy("Old", cal, is_default=True)
+    new = sla_policy("New", cal)
+    assert_status(
+        people["admin"], "patch", f"{POLICIES}{new.pk}/", 200, {"is_default": True, "version": 1}
+    )
+    assert_status(
+        people["admin"],
+        "patch",
+        f"{POLICIES}{old.pk}/",
+        412,
+        {"name": "Old, renamed", "is_default": True, "version": 1},
+    )
+    assert list(SLAPolicy.objects.filter(is_default=True)) == [new]
+
+
+def test_the_default_policy_stays_while_services_run_on_it_by_default(people):
+    """Services that name no policy run on the default one: deleting it (409) or unticking
+    it (400) would leave them without any SLA; both name the services and change nothing."""
+    cal = office_calendar()
+    default = sla_policy("Standard", cal, is_default=True)
+    ServiceFactory(name="Payroll", sla_policy=None)
+    url = f"{POLICIES}{default.pk}/"
+    refused = assert_status(people["admin"], "delete", url, 409, {"version": 1}).json()
+    assert "service “Payroll” (by default)" in refused["detail"]
+    untick = assert_status(
+        people["admin"], "patch", url, 400, {"is_default": False, "version": 1}
+    ).json()
+    assert "Payroll" in untick["fields"]["is_default"][0]
+    default.refresh_from_db()
+    assert default.is_default and default.version == 1
+    assert not AuditEvent.objects.filter(object_id=str(default.pk)).exclude(
+        action="sla_policy.created"
+    )
+    # Once another policy is the default, the old one may go.
+    sla_policy("Gold", cal, is_default=False)
+    gold = SLAPolicy.objects.get(name="Gold")
+    assert_status(
+        people["admin"], "patch", f"{POLICIES}{gold.pk}/", 200, {"is_default": True, "version": 1}
+    )
+    assert_status(people["admin"], "delete", url, 204, {"version": 2})
+
+
+@pytest.mark.parametrize("kind", ["calendar", "policy"])
+def test_a_delete_needs_the_version_it_was_based_on(people, kind):
+    """As the pages ask: 428 without a version, 412 when someone saved first; neither
+    deletes. The current version (or If-Match) goes through."""
+    cal = office_calendar()
+    obj = cal if kind == "calendar" else sla_policy("Spare", office_calendar("Other"))
+    url = f"{CALENDARS if kind == 'calendar' else POLICIES}{obj.pk}/"
+    assert_status(people["admin"], "delete", url, 428)
+    assert_status(people["admin"], "delete", url, 412, {"version": 99})
+    assert_status(people["admin"], "delete", url, 400, {"version": "one"})
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    response = client_for(people["admin"]).delete(url, HTTP_IF_MATCH=f'"{obj.version}"')
+    assert response.status_code == 204 and not type(obj).objects.filter(pk=obj.pk).exists()
 
 
 def test_patch_policy_targets_replaces_them(people):

@@ -738,3 +738,17 @@ def test_the_pages_statements_do_not_grow_with_policies_calendars_services_and_r
         assert listing.count('data-testid="calendar-row"') == BusinessCalendar.objects.count()
         counts.append(found)
     assert counts[0] == counts[1], counts
+
+
+def test_unticking_the_default_policy_services_run_on_is_refused_beside_the_box(people, office):
+    """Services that name no policy run on the default one: unticking it would leave them
+    without an SLA, so the form comes back (400) saying so, and nothing is saved."""
+    standard = sla_policy("Standard", office, is_default=True)
+    ServiceFactory(name="Payroll", sla_policy=None)
+    data = policy_edit_post(standard)
+    del data["is_default"]
+    response = browser_for(people["admin"]).post(f"/sla/policies/{standard.pk}/edit/", data)
+    assert response.status_code == 400
+    assert "is the default policy of service “Payroll” (by default)" in response.content.decode()
+    standard.refresh_from_db()
+    assert standard.is_default and standard.version == 1
