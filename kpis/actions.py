@@ -17,6 +17,7 @@ from kpis.choices import RunStatus
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
 from kpis.periods import periods_ending, window_for
 from kpis.registry import KpiDefinition, KpiUnavailable
+from kpis.service_table import KEPT
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +113,15 @@ def kpis_compute(
                 continue
             kinds = [k for k in definition.scopes if k in wanted_scopes]
             try:
-                with transaction.atomic():
-                    run.rows_written += _compute_one(
-                        definition, kinds, periods, targets=targets, run=run, now=now, memo=memo
-                    )
+                run.rows_written += snapshots_compute(
+                    definition=definition,
+                    kinds=kinds,
+                    periods=periods,
+                    targets=targets,
+                    run=run,
+                    now=now,
+                    memo=memo,
+                )
                 run.per_kpi[code] = "ok"
             except KpiUnavailable as exc:
                 run.per_kpi[code] = f"unavailable: {exc}"
@@ -143,6 +149,26 @@ def kpis_compute(
         run.duration = run.finished_at - run.started_at
         run.save(update_fields=["status", "per_kpi", "rows_written", "finished_at", "duration"])
     return run
+
+
+@transaction.atomic
+def snapshots_compute(
+    *,
+    definition: KpiDefinition,
+    kinds: list[str],
+    periods: list[tuple[str, datetime.date]],
+    targets: dict,
+    run: KpiRun,
+    now: datetime.datetime,
+    memo: dict,
+) -> int:
+    """One KPI of a run, in its own transaction: its rows computed, judged and stored; returns
+    the count. The dashboard's service table is marked as changed when the transaction
+    commits (bulk writes send no signal; the run's own saves come only at its start and
+    end)."""
+    count = _compute_one(definition, kinds, periods, targets=targets, run=run, now=now, memo=memo)
+    KEPT.bump()
+    return count
 
 
 def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
@@ -200,7 +226,10 @@ def _compute_one(definition, kinds, periods, *, targets, run, now, memo) -> int:
         elif (kind, start) in run_periods:
             stale.append(pk)
     if stale:
-        KpiSnapshot.objects.filter(pk__in=stale).delete()
+        # One statement, no per-row signals (the table's stamp is set once, by the caller):
+        # with a post_delete receiver connected, QuerySet.delete() loads every row first.
+        stale_rows = KpiSnapshot.objects.filter(pk__in=stale)
+        stale_rows._raw_delete(stale_rows.db)
     changed = [
         KpiSnapshot(
             code=definition.code,

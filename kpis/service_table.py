@@ -5,12 +5,12 @@ Every reader of the dashboard sees the same table (it does not depend on who ask
 the page's service or team filter), and at a few hundred services it was most of the page:
 a statement over every service's snapshots, then ~1,500 cells with their drill-down links
 (40 ms of the page's ~45 in process at bench scale). It changes only when the values do —
-a KPI run (its row is saved when it starts and when it ends), a target changed (its
-stored values are judged again), a snapshot saved one by one, a service saved or deleted —
-and each of those sets a new stamp in the shared cache (`core.kept`), after which every
-worker renders the table again. What a worker keeps is dropped after five minutes
-whatever the stamp says (a bulk write sends no signal). Without a shared cache (the
-embedded mode) the table is rendered for every page, as before.
+a KPI run (its row is saved when it starts and when it ends, and each KPI's rows as they
+commit), a target changed (its stored values are judged again), a snapshot saved one by
+one, a service saved or deleted — and each of those sets a new stamp in the shared cache
+(`core.kept`), after which every worker renders the table again. What a worker keeps is
+dropped after five minutes whatever the stamp says (a bulk write sends no signal). Without
+a shared cache (the embedded mode) the table is rendered for every page, as before.
 """
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -29,6 +30,21 @@ def measure(code: str, scope_kind: str, *, kind: str = "day", day: datetime.date
 def extras(code: str, scope_kind: str, *, kind: str = "day", day: datetime.date = DAY):
     window = window_for(kind, day, now=NOW)
     return {k: m.extra for k, m in registry.get(code).compute(window, scope_kind).items()}
+
+
+def pause_in(monkeypatch, code: str, then) -> None:
+    """Call `then()` when the run starts computing `code` (inside its transaction, after the
+    KPIs before it committed)."""
+    definition = registry.get(code)
+    calls = []
+
+    def compute(window, scope_kind):
+        calls.append(scope_kind)
+        if len(calls) == 1:
+            then()
+        return definition.compute(window, scope_kind)
+
+    monkeypatch.setitem(registry.REGISTRY, code, dataclasses.replace(definition, compute=compute))
 
 
 def has_model(name: str) -> bool:
