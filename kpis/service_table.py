@@ -38,8 +38,10 @@ def service_table(
     service and every other one with values in the period, in the order of `services`."""
     store = KEPT.store()
     key = (tuple(codes), kind, start)
-    if store is not None and key in store:
-        return store[key]
+    # One look: another thread of the worker may clear the store between two.
+    kept = store.get(key) if store is not None else None
+    if kept is not None:
+        return kept
     cells = snapshot_cells(codes, "service:", kind, start)
     rows = [
         (s, cells.get(f"service:{s.pk}", {}))

@@ -1,5 +1,6 @@
 """The service dashboard's table kept per worker (kpis/service_table.py): a KPI run's values
-show as each KPI commits, and stale rows go without a statement or a cache write per row."""
+show as each KPI commits, stale rows go without a statement or a cache write per row, and a
+table dropped by another thread is drawn again."""
 
 import pytest
 from django.db import connection
@@ -115,3 +116,22 @@ def test_stale_values_go_in_one_statement_and_one_stamp_whatever_their_number(de
     assert cell(draw(), "mttr", quiet) is None
     assert many == few
     assert not KpiSnapshot.objects.filter(code="mttr", value=999).exists()
+
+
+@needs_shared_cache
+def test_a_kept_table_another_thread_clears_meanwhile_is_still_shown(desk, monkeypatch):
+    """Threads of a worker share its kept tables; one of them clearing the store between
+    another's look-up and read must not fail that page."""
+    kpis_compute(as_of=DAY, codes=["incident_volume"], now=NOW)
+    html = draw()
+    store = service_table.KEPT.store()
+    assert html in store.values()
+
+    class ClearedByAnotherThread(dict):
+        def __contains__(self, key):
+            found = super().__contains__(key)
+            self.clear()  # another thread, between this one's two looks
+            return found
+
+    monkeypatch.setattr(service_table.KEPT, "store", lambda: ClearedByAnotherThread(store))
+    assert draw() == html
