@@ -7,7 +7,7 @@ import logging
 from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -26,6 +26,18 @@ UPDATE_FIELDS = ["period_end", "value", "target", "status", "extra", "computed_a
 
 def targets_for(codes) -> dict[tuple[str, str], KpiTarget]:
     return {(t.code, t.scope): t for t in KpiTarget.objects.filter(code__in=list(codes))}
+
+
+def _targets_locked(code: str) -> dict[tuple[str, str], KpiTarget]:
+    """One KPI's targets, read under a lock its writers of stored values hold until they
+    commit: a KPI's transaction, and the re-judging after a target is set or deleted. Either
+    one waits for the other, so a target set while its KPI computes judges the rows the KPI
+    then writes, and a KPI computed after a target change reads the new target. (SQLite runs
+    one writer at a time.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"kpi-targets:{code}"])
+    return targets_for([code])
 
 
 def target_of(
@@ -96,7 +108,6 @@ def kpis_compute(
     wanted_codes = run.codes or list(registry.REGISTRY)
     wanted_scopes = set(run.scopes or registry.SCOPE_KINDS)
     periods = periods_ending(run.as_of, backfill_days=run.backfill_days)
-    targets = targets_for(wanted_codes)
     # Shared by the KPIs of the run; a KPI measured "as of" a day may compute all the run's
     # days at once (the project KPIs do).
     windows = [window_for(k, s, now=now) for k, s in periods]
@@ -114,13 +125,7 @@ def kpis_compute(
             kinds = [k for k in definition.scopes if k in wanted_scopes]
             try:
                 run.rows_written += snapshots_compute(
-                    definition=definition,
-                    kinds=kinds,
-                    periods=periods,
-                    targets=targets,
-                    run=run,
-                    now=now,
-                    memo=memo,
+                    definition=definition, kinds=kinds, periods=periods, run=run, now=now, memo=memo
                 )
                 run.per_kpi[code] = "ok"
             except KpiUnavailable as exc:
@@ -157,15 +162,16 @@ def snapshots_compute(
     definition: KpiDefinition,
     kinds: list[str],
     periods: list[tuple[str, datetime.date]],
-    targets: dict,
     run: KpiRun,
     now: datetime.datetime,
     memo: dict,
 ) -> int:
-    """One KPI of a run, in its own transaction: its rows computed, judged and stored; returns
-    the count. The dashboard's service table is marked as changed when the transaction
-    commits (bulk writes send no signal; the run's own saves come only at its start and
-    end)."""
+    """One KPI of a run, in its own transaction: its rows computed, judged against its targets
+    as they are now (not as the run found them: a target set during a run stays set) and
+    stored; returns the count. The dashboard's service table is marked as changed when the
+    transaction commits (bulk writes send no signal; the run's own saves come only at its
+    start and end)."""
+    targets = _targets_locked(definition.code)
     count = _compute_one(definition, kinds, periods, targets=targets, run=run, now=now, memo=memo)
     KEPT.bump()
     return count
@@ -325,9 +331,10 @@ def snapshots_restatus(*, code: str) -> int:
     in the database: one UPDATE for each scope with a target of its own and one for all the
     others (the KPI's global target, else its default), each writing only the rows whose
     target or status changes. Row by row in Python this took 100 s for a project KPI's
-    350,000 rows at bench scale; the judging is `registry.status_for`'s, as SQL."""
+    350,000 rows at bench scale; the judging is `registry.status_for`'s, as SQL. Called in
+    the transaction that changed the targets (it holds their lock until it commits)."""
     definition = registry.get(code)
-    targets = targets_for([code])
+    targets = _targets_locked(code)
     own = {scope: row for (_, scope), row in targets.items() if scope != "global"}
     stored = KpiSnapshot.objects.filter(code=code)
     changed = 0

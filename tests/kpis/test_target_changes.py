@@ -1,0 +1,65 @@
+"""A target changed while a run computes: the stored values are judged against the targets
+as they are once it is done."""
+
+import threading
+from decimal import Decimal as D
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from kpis.actions import kpi_target_set, kpis_compute
+from kpis.models import KpiSnapshot
+from tests.kpis.conftest import DAY, NOW, pause_in
+
+pytestmark = pytest.mark.django_db
+
+
+def judged(code: str, scope: str = "global") -> tuple:
+    """(target, status) of a KPI's stored value for the day."""
+    snap = KpiSnapshot.objects.get(code=code, scope=scope, period_kind="day", period_start=DAY)
+    return snap.target, snap.status
+
+
+def test_a_target_set_during_a_run_is_not_overwritten_with_the_old_one(desk, monkeypatch):
+    """MTTR of the 4th is 280 min, on target against the default 480 ± 240. A target of
+    200 ± 60 set while the run computes an earlier KPI applies to MTTR's rows as the run
+    writes them (it read the targets when it started)."""
+    kpis_compute(as_of=DAY, codes=["mttr"], now=NOW)
+    assert judged("mttr") == (D("480"), "on_target")
+    pause_in(
+        monkeypatch,
+        "incident_volume",
+        lambda: kpi_target_set(code="mttr", scope="global", target=D("200"), tolerance=D("60")),
+    )
+    kpis_compute(as_of=DAY, codes=["incident_volume", "mttr"], now=NOW)
+    assert judged("mttr") == (D("200"), "off_target")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="concurrent transactions (PostgreSQL)")
+def test_a_target_set_while_its_kpi_computes_judges_the_rows_the_kpi_then_writes(desk, monkeypatch):
+    """The run has read MTTR's targets and is computing it when an admin sets one: the
+    target waits for the KPI's rows and judges them (else they keep the old target)."""
+    computing, target_set = threading.Event(), threading.Event()
+
+    def hold():
+        computing.set()
+        target_set.wait(timeout=1.5)  # the target cannot be set meanwhile: it waits
+
+    pause_in(monkeypatch, "mttr", hold)
+
+    def admin():
+        try:
+            computing.wait(timeout=30)
+            kpi_target_set(code="mttr", scope="global", target=D("200"), tolerance=D("60"))
+            target_set.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=admin)
+    thread.start()
+    kpis_compute(as_of=DAY, codes=["mttr"], now=NOW)
+    thread.join(timeout=30)
+    assert judged("mttr") == (D("200"), "off_target")
+    assert judged("mttr", f"service:{desk['a'].pk}") == (D("200"), "on_target")  # 180 min
