@@ -65,6 +65,10 @@ class ServiceViewSet(
     @action(detail=True, methods=["post"])
     def transitions(self, request, pk=None):
         service = self.get_object()
+        # Asked before the status, as the page does: someone who may not run the service
+        # hears 403 whatever they ask, not the moves its status would allow.
+        if not service_may_run(service, request.user):
+            raise NotAllowed("Only the service owner or an admin may move this service.")
         serializer = s.ServiceTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         moved = actions.service_transition(

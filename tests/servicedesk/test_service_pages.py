@@ -453,6 +453,10 @@ def test_the_api_asks_the_same_rule(people, vpn, other_owner):
     assert client_for(people["agent"]).patch(url, patch, format="json").status_code == 403
     moved = client_for(other_owner).post(f"{url}transitions/", {"action": "retire"}, format="json")
     assert moved.status_code == 403
+    # A move the status does not allow (it is live already) is 403 too for them, as on the
+    # page, not 409 with the moves they could not make anyway.
+    again = client_for(other_owner).post(f"{url}transitions/", {"action": "go_live"}, format="json")
+    assert again.status_code == 403 and "allowed" not in again.json()
     assert client_for(people["service_owner"]).patch(url, patch, format="json").status_code == 200
 
 
