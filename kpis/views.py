@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.fast_html import cached_reverse
 from core.models import Team
 from core.pagination import keyset_page
-from core.params import whole_number
+from core.params import calendar_day, whole_number
 from core.roles import is_admin
 from kpis import actions, dashboards, queries, registry
 from kpis.choices import PeriodKind
@@ -77,13 +77,11 @@ def _columns(codes: list[str]) -> list[dict]:
 
 
 def _as_of(request) -> datetime.date:
-    """The day whose periods the page shows (`?date=`), today by default, never later."""
+    """The day whose periods the page shows (`?date=`), today by default, never later. A
+    date that is none, or that no one may name (core.params: its trend overflowed), is today."""
     today = timezone.localdate()
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return today
-    return min(day, today)
+    day = calendar_day(request.GET.get("date"))
+    return today if day is None else min(day, today)
 
 
 def _unavailable(last_run) -> dict[str, str]:
@@ -317,9 +315,11 @@ def records(request):
     kind = request.GET.get("period", "")
     try:
         registry.parse_scope(scope)
-        start = datetime.date.fromisoformat(request.GET.get("start", ""))
     except ValueError as exc:
-        raise Http404("Unknown scope or date.") from exc
+        raise Http404("Unknown scope.") from exc
+    start = calendar_day(request.GET.get("start"))  # 9999-12-31's period overflowed
+    if start is None:
+        raise Http404("Unknown date.")
     if definition is None or kind not in PeriodKind.values or definition.records is None:
         raise Http404("This number has no records to show.")
     window = window_for(kind, start, now=timezone.now())

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.params import FIRST_DAY, LAST_DAY, day_in_range
 from kpis import registry
 from kpis.choices import PeriodKind
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
@@ -72,17 +73,28 @@ class KpiSeriesSerializer(serializers.Serializer):
     points = KpiValueSerializer(many=True)
 
 
+class CalendarDayField(serializers.DateField):
+    """A day a caller may name (core.params): the periods and default ranges around one at
+    the ends of Python's calendar overflowed (0001-01-01 minus 90 days was a 500)."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not day_in_range(day):
+            raise serializers.ValidationError(f"Give a day from {FIRST_DAY} to {LAST_DAY}.")
+        return day
+
+
 class SeriesQuerySerializer(serializers.Serializer):
     scope = serializers.CharField(
         default="global", help_text="global, service:<id>, team:<id>, priority:<n> or project:<id>"
     )
     period = serializers.CharField(default=PeriodKind.DAY, help_text="day, week or month")
-    start = serializers.DateField(
+    start = CalendarDayField(
         required=False,
         help_text="First period start (default: a "
         "range of 90 days, 26 weeks or 24 months before end).",
     )
-    end = serializers.DateField(required=False, help_text="Last period start (default today).")
+    end = CalendarDayField(required=False, help_text="Last period start (default today).")
 
     def validate_scope(self, value):
         try:
@@ -103,7 +115,7 @@ class SeriesQuerySerializer(serializers.Serializer):
 
 
 class ComputeRequestSerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False, allow_null=True, default=None)
+    as_of = CalendarDayField(required=False, allow_null=True, default=None)
     codes = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(registry.REGISTRY)),
         required=False,

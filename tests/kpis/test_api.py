@@ -125,7 +125,15 @@ def test_a_series_as_csv(people, computed):
 
 @pytest.mark.parametrize(
     "query",
-    ["scope=galaxy", "scope=service:abc", "period=year", "start=2026-03-05&end=2026-03-01"],
+    [
+        "scope=galaxy",
+        "scope=service:abc",
+        "period=year",
+        "start=2026-03-05&end=2026-03-01",
+        "end=0001-01-01",  # the default start, 90 days before, overflowed (a 500)
+        "period=month&end=0001-01-01",
+        "start=9999-12-31&end=9999-12-31",
+    ],
 )
 def test_bad_series_parameters_are_a_400_not_a_500(people, query):
     response = assert_status(people["manager"], "GET", f"/api/v1/kpis/mttr/series/?{query}", 400)
@@ -159,6 +167,16 @@ def test_compute_records_a_run_and_in_embedded_mode_it_is_done_on_return(people,
 
 def test_compute_rejects_unknown_codes(people):
     assert_status(people["admin"], "POST", "/api/v1/kpis/compute/", 400, data={"codes": ["x"]})
+
+
+@pytest.mark.django_db(transaction=True)  # the view is outside the request's transaction
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_compute_as_of_a_day_no_one_may_name_is_a_400_and_starts_no_run(people, as_of):
+    """Its periods overflowed (a 500)."""
+    body = {"as_of": as_of, "backfill_days": 1}
+    response = assert_status(people["admin"], "POST", "/api/v1/kpis/compute/", 400, data=body)
+    assert "Give a day from 1900-01-01 to 9998-12-31." in response.json()["fields"]["as_of"]
+    assert not KpiRun.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -287,12 +287,31 @@ def test_the_service_table_is_kept_until_a_kpi_run_a_target_or_a_service_changes
     assert "Renamed payroll" in html
 
 
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+@pytest.mark.parametrize("where", ["/dashboards/", "/dashboards/portfolio/", "service card"])
+@pytest.mark.parametrize("date", ["0001-01-01", "1899-12-31", "garbage"])
+def test_a_date_no_one_may_name_shows_today(people, db, where, period, date):
+    """As for a date that is none: today's periods (0001-01-01's trend overflowed, a 500)."""
+    from django.utils import timezone
+
+    from tests.servicedesk.factories import ServiceFactory
+
+    if where == "service card":
+        where = f"/dashboards/services/{ServiceFactory().pk}/"
+    response = page(people["manager"], f"{where}?period={period}&date={date}")
+    assert response.status_code == 200
+    today = timezone.localdate().isoformat()
+    assert f'name="date" value="{today}"' in response.content.decode()
+
+
 def test_a_drill_down_with_bad_parameters_is_a_404(people, db):
     for query in [
         "kpi=nope&scope=global&period=day&start=2026-03-04",
         "kpi=mttr&scope=x:1&period=day&start=2026-03-04",
         "kpi=mttr&scope=service:%D9%A3&period=day&start=2026-03-04",  # "٣": no id
         "kpi=mttr&scope=global&period=day&start=yesterday",
+        "kpi=mttr&scope=global&period=day&start=9999-12-31",  # its period overflowed (a 500)
+        "kpi=mttr&scope=global&period=month&start=0001-01-01",
     ]:
         assert page(people["manager"], f"/dashboards/records/?{query}").status_code == 404
 
