@@ -43,19 +43,21 @@ def definition_clean(definition) -> list[dict]:
         if not isinstance(raw, dict):
             errors.append(f"{where}: give an object with name, label and type.")
             continue
+        # Every key's type is checked before its value is used: a name given as a list was
+        # looked up in a set (unhashable, a 500).
         name = raw.get("name")
         if isinstance(name, str) and NAME.match(name):
             where = f"field '{name}'"
+            if name in seen:
+                errors.append(f"{where}: the name is used twice.")
+            seen.add(name)
         else:
             errors.append(f"{where}: name must be lower-case letters, digits and _.")
         unknown = sorted(set(raw) - FIELD_KEYS)
         if unknown:
             errors.append(f"{where}: unknown keys {', '.join(unknown)}.")
-        if name in seen:
-            errors.append(f"{where}: the name is used twice.")
-        seen.add(name)
         kind = raw.get("type")
-        if kind not in FIELD_TYPES:
+        if not isinstance(kind, str) or kind not in FIELD_TYPES:
             errors.append(f"{where}: type must be one of {', '.join(FIELD_TYPES)}.")
         label = raw.get("label", name)
         if not isinstance(label, str) or not label.strip() or len(label) > 200:

@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from servicedesk import request_actions as actions
+from servicedesk.models import CatalogItem
 from tests.conftest import assert_status, client_for
 from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
 from tests.servicedesk.request_factories import LAPTOP_FORM, CatalogItemFactory
@@ -373,6 +374,22 @@ def test_a_bad_form_definition_is_400_naming_it(people, desk):
     }
     body = assert_status(people["admin"], "post", ITEMS, 400, data).json()
     assert "type must be one of" in body["fields"]["form_definition"][0]
+
+
+@pytest.mark.parametrize("name", [["x"], {"x": 1}])
+def test_a_form_field_named_by_a_list_or_an_object_is_a_400_naming_it(people, desk, name):
+    """The name was looked up in a set: unhashable, a 500 before. Nothing is written."""
+    data = {
+        "service": desk["service"].pk,
+        "name": "Broken",
+        "form_definition": [{"name": name, "type": "text", "label": "X"}],
+    }
+    before = CatalogItem.objects.count()
+    body = assert_status(people["admin"], "post", ITEMS, 400, data).json()
+    assert body["fields"]["form_definition"] == [
+        "field 1: name must be lower-case letters, digits and _."
+    ]
+    assert CatalogItem.objects.count() == before
 
 
 def test_catalog_item_updates_need_the_current_version(people, desk):

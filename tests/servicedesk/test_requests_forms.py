@@ -50,6 +50,17 @@ def test_a_definition_with_every_field_type_is_accepted_and_normalised():
         ([{"name": "x", "label": "X", "type": "text", "required": "yes"}], "true or false"),
         ([{"name": "x", "label": "X", "type": "text", "colour": 1}], "unknown keys colour"),
         (["text"], "field 1"),
+        # Every key of the wrong JSON type (a list or an object for a name was a 500).
+        ([{"name": ["x"], "label": "X", "type": "text"}], "field 1: name must be"),
+        ([{"name": {"x": 1}, "label": "X", "type": "text"}], "field 1: name must be"),
+        ([{"name": ["x"], "label": "X", "type": "text"}] * 2, "field 2: name must be"),
+        ([{"name": "x", "label": "X", "type": ["text"]}], "field 'x': type must be one of"),
+        ([{"name": "x", "label": "X", "type": {"text": 1}}], "type must be one of"),
+        ([{"name": "x", "label": ["X"], "type": "text"}], "field 'x': give a label"),
+        ([{"name": "x", "label": "X", "type": "text", "required": [True]}], "true or false"),
+        ([{"name": "x", "label": "X", "type": "text", "help_text": {"a": 1}}], "help_text"),
+        ([{"name": "x", "label": "X", "type": "choice", "choices": [["a"]]}], "distinct texts"),
+        ([{"name": "x", "label": "X", "type": "choice", "choices": {"a": 1}}], "distinct texts"),
     ],
 )
 def test_a_bad_definition_is_refused_naming_the_field(definition, message):
