@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.webhooks import publish
@@ -324,6 +324,18 @@ def kpi_target_set(
     )
     snapshots_restatus(code=code)
     return row
+
+
+@transaction.atomic
+def kpi_targets_delete(*, targets: QuerySet[KpiTarget]) -> int:
+    """Delete targets and re-judge the stored values of their KPIs against what applies then
+    (the KPI's global target, else its default); returns how many went."""
+    codes = sorted(set(targets.values_list("code", flat=True)))
+    deleted, _ = targets.delete()
+    for code in codes:
+        if registry.get(code) is not None:  # a KPI since removed has no values to judge
+            snapshots_restatus(code=code)
+    return deleted
 
 
 def snapshots_restatus(*, code: str) -> int:

@@ -21,6 +21,13 @@ class KpiTargetAdmin(admin.ModelAdmin):
         )
         obj.pk = saved.pk
 
+    def delete_model(self, request, obj):
+        # Through the action: stored values are re-judged without the target.
+        actions.kpi_targets_delete(targets=KpiTarget.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        actions.kpi_targets_delete(targets=queryset)
+
 
 @admin.register(KpiRun)
 class KpiRunAdmin(admin.ModelAdmin):

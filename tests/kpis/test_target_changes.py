@@ -1,5 +1,5 @@
-"""A target changed while a run computes: the stored values are judged against the targets
-as they are once it is done."""
+"""A target changed while a run computes, or deleted in the admin: the stored values are
+judged against the targets as they are once it is done."""
 
 import threading
 from decimal import Decimal as D
@@ -9,10 +9,12 @@ from django.conf import settings
 from django.db import connection
 
 from kpis.actions import kpi_target_set, kpis_compute
-from kpis.models import KpiSnapshot
+from kpis.models import KpiSnapshot, KpiTarget
+from tests.conftest import browser_for
 from tests.kpis.conftest import DAY, NOW, pause_in
 
 pytestmark = pytest.mark.django_db
+ADMIN = "/admin/kpis/kpitarget/"
 
 
 def judged(code: str, scope: str = "global") -> tuple:
@@ -63,3 +65,38 @@ def test_a_target_set_while_its_kpi_computes_judges_the_rows_the_kpi_then_writes
     thread.join(timeout=30)
     assert judged("mttr") == (D("200"), "off_target")
     assert judged("mttr", f"service:{desk['a'].pk}") == (D("200"), "on_target")  # 180 min
+
+
+@pytest.fixture
+def targeted(desk, people):
+    """MTTR computed with a global target of 200 ± 60 (the 4th's 280 min is off target) and
+    incident volume with a target of 1."""
+    kpis_compute(as_of=DAY, codes=["mttr", "incident_volume"], now=NOW)
+    kpi_target_set(code="mttr", scope="global", target=D("200"), tolerance=D("60"))
+    kpi_target_set(code="incident_volume", scope="global", target=D("1"))
+    assert judged("mttr") == (D("200"), "off_target")
+    assert judged("incident_volume") == (D("1"), "off_target")
+    return browser_for(people["admin"])
+
+
+def test_deleting_a_target_in_the_admin_judges_the_values_against_the_default(targeted):
+    target = KpiTarget.objects.get(code="mttr", scope="global")
+    response = targeted.post(f"{ADMIN}{target.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not KpiTarget.objects.filter(code="mttr").exists()
+    assert judged("mttr") == (D("480"), "on_target")
+
+
+def test_deleting_targets_in_bulk_in_the_admin_judges_each_kpis_values_again(targeted):
+    response = targeted.post(
+        ADMIN,
+        {
+            "action": "delete_selected",
+            "_selected_action": list(KpiTarget.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not KpiTarget.objects.exists()
+    assert judged("mttr") == (D("480"), "on_target")
+    assert judged("incident_volume") == (None, "no_target")
