@@ -255,17 +255,7 @@ def incident_comment_add(
     for upload in files:
         attachment_add(incident=incident, actor=actor, upload=upload, comment=comment)
     if not internal and works_tickets(actor) and incident.first_responded_at is None:
-        first = Incident.objects.select_related("sla_policy__calendar").get(pk=incident.pk)
-        first.first_responded_at = comment.created_at
-        sla.business_minutes_stamp(first)
-        answered = Incident.objects.filter(pk=incident.pk, first_responded_at__isnull=True).update(
-            first_responded_at=first.first_responded_at,
-            response_business_minutes=first.response_business_minutes,
-        )
-        # A first reply after the response target breaches it at once (audited here).
-        at = first.first_responded_at
-        if answered and sla.breaches_mark(first, at=at, actor=actor, resolution=False):
-            Incident.objects.filter(pk=incident.pk).update(response_breached=True)
+        _first_response_record(incident, at=comment.created_at, actor=actor)
     audit_record(
         actor=actor,
         action="incident.internal_note" if internal else "incident.commented",
@@ -283,6 +273,27 @@ def incident_comment_add(
         internal=internal,  # only endpoints marked internal hear about internal notes
     )
     return comment
+
+
+def _first_response_record(incident: Incident, *, at, actor) -> None:
+    """An agent's first public reply stamps the response (unless another reply did); one
+    after the response target breaches it at once, unless the minute scan
+    (sla_actions.sla_escalate) flagged it already: both set the flag by a conditional UPDATE
+    without holding the row, so only the writer that sets it writes the audit row."""
+    first = Incident.objects.select_related("sla_policy__calendar").get(pk=incident.pk)
+    first.first_responded_at = at
+    sla.business_minutes_stamp(first)
+    answered = Incident.objects.filter(pk=incident.pk, first_responded_at__isnull=True).update(
+        first_responded_at=at, response_business_minutes=first.response_business_minutes
+    )
+    late = Incident.objects.filter(pk=incident.pk, response_breached=False, response_due__lt=at)
+    if answered and late.update(response_breached=True):
+        audit_record(
+            actor=actor,
+            action="incident.sla_breached",
+            obj=incident,
+            changes={"response_breached": [False, True]},
+        )
 
 
 @transaction.atomic

@@ -372,6 +372,31 @@ def test_a_first_reply_after_the_response_target_breaches_it_at_once(people, ser
     assert AuditEvent.objects.filter(action="incident.sla_breached").count() == 1
 
 
+def test_a_late_first_reply_racing_the_scan_leaves_one_breach_row(
+    people, service, clock, monkeypatch
+):
+    """The minute scan flags the missed response (with its own audit row) after the reply
+    has read the incident and before it writes: the reply finds the flag set and writes no
+    second `incident.sla_breached` row (it used to judge the flag as read, and audit again)."""
+    clock.set(london(2025, 1, 6, 9, 0))
+    incident = open_incident(people, service, london(2025, 1, 6, 9, 0))  # response due 10:00
+    clock.set(london(2025, 1, 6, 10, 5))
+    stamp = actions.sla.business_minutes_stamp
+
+    def scan_runs_meanwhile(read):
+        assert sla_actions.sla_escalate(now=clock.now)["response_breached"] == 1
+        stamp(read)
+
+    monkeypatch.setattr(actions.sla, "business_minutes_stamp", scan_runs_meanwhile)
+    actions.incident_comment_add(incident=incident, actor=people["agent"], body="Looking.")
+
+    incident.refresh_from_db()
+    assert incident.response_breached is True
+    assert incident.first_responded_at == london(2025, 1, 6, 10, 5)
+    events = AuditEvent.objects.filter(action="incident.sla_breached", object_id=str(incident.pk))
+    assert [(e.actor, e.changes) for e in events] == [(None, {"response_breached": [False, True]})]
+
+
 def test_a_late_first_move_breaches_the_response_target(people, service, clock):
     clock.set(london(2025, 1, 6, 9, 0))
     incident = open_incident(people, service, london(2025, 1, 6, 9, 0))  # response due 10:00
