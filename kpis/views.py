@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.fast_html import cached_reverse
 from core.models import Team
+from core.next_page import next_page
 from core.pagination import keyset_page
 from core.params import calendar_day, whole_number
 from core.roles import is_admin
@@ -383,7 +384,4 @@ def compute_now(request):
     run = actions.run_create(requested_by=request.user, trigger="dashboard")
     transaction.on_commit(lambda: compute_kpis.delay(run_id=run.pk, trigger="dashboard"))
     messages.success(request, f"KPI run #{run.pk} started.")
-    target = request.POST.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = reverse("kpis:dashboard")
-    return redirect(target)
+    return redirect(next_page(request, fallback=reverse("kpis:dashboard")))

@@ -19,13 +19,13 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.choice_lists import load_choices
 from core.exceptions import DomainError
 from core.form_status import errors_onto_form, form_status, submitted
+from core.next_page import next_page
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
 from servicedesk import actions, catalogue, survey_actions
@@ -168,12 +168,7 @@ def bulk_assign(request):
             messages.success(request, f"Assigned {done} incident{'s' if done != 1 else ''}.")
         except (DomainError, ValidationError) as exc:
             _errors_to_messages(request, exc)
-    back = request.POST.get("next", "")
-    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("servicedesk:queue")  # only back to a page of this site (no open redirect)
-    return HttpResponseRedirect(back)
+    return HttpResponseRedirect(next_page(request, fallback=reverse("servicedesk:queue")))
 
 
 def _ticket_context(request, incident: Incident) -> dict:

@@ -323,6 +323,22 @@ def test_a_project_kpi_drills_down_to_the_project(people, today_data):
     assert response.status_code == 302 and f"/projects/{project.pk}/" in response["Location"]
 
 
+@pytest.mark.parametrize(
+    ("next_url", "lands"),
+    [
+        ("/dashboards/portfolio/?period=month", "/dashboards/portfolio/?period=month"),
+        ("/\\evil.example/phish", "/dashboards/"),  # browsers read it as //evil.example
+        ("//evil.example/phish", "/dashboards/"),
+        ("https://evil.example/phish", "/dashboards/"),
+        ("not a page", "/dashboards/"),
+    ],
+)
+def test_compute_now_goes_back_only_to_a_page_of_this_site(people, db, next_url, lands):
+    client = logged_in(people["admin"])
+    response = client.post("/dashboards/compute/", {"next": next_url})
+    assert response.status_code == 302 and response["Location"] == lands
+
+
 def test_admins_recompute_from_the_dashboard(people, desk, django_capture_on_commit_callbacks):
     client = Client()
     client.force_login(people["admin"])

@@ -220,6 +220,7 @@ def test_bulk_assign_moves_new_incidents_to_assigned(client, people):
         ("/desk/?view=team&priority=1", "/desk/?view=team&priority=1"),
         ("https://evil.example/phish", "/desk/"),
         ("//evil.example/phish", "/desk/"),
+        ("/\\evil.example/phish", "/desk/"),  # browsers read it as //evil.example
         ("not a page", "/desk/"),
         ("", "/desk/"),
     ],
