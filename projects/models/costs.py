@@ -6,12 +6,19 @@ from django.db import models
 from django.utils import timezone
 
 from projects.choices import CostCategory
+from projects.models.happened import check_not_in_future
 
 __all__ = ["CostEntry", "TimeEntry"]
 
 
 class CostEntry(models.Model):
-    """Money spent on the project (actual cost), in the project's currency."""
+    """Money spent on the project (actual cost, AC), in the project's currency.
+
+    The ledger holds actuals only: a cost is recorded once it is incurred, so `incurred_on`
+    is never in the future. What is planned lives in the tasks' planned cost (the cost
+    baseline); commitments not yet incurred (orders placed) are not actual cost in earned
+    value and have no place here.
+    """
 
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="cost_entries"
@@ -43,6 +50,9 @@ class CostEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.incurred_on}"
+
+    def clean(self):
+        check_not_in_future(self, {"incurred_on": "The date a cost was incurred"})
 
 
 class TimeEntry(models.Model):
@@ -82,6 +92,9 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.hours}h on {self.date}"
+
+    def clean(self):
+        check_not_in_future(self, {"date": "The day worked"})
 
     @property
     def labour_cost(self) -> Decimal | None:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from projects.models.happened import check_not_in_future, future_dates
+
 __all__ = ["Dependency", "Milestone", "Task"]
 
 
@@ -71,6 +73,9 @@ class Task(models.Model):
             errors["actual_finish"] = "The actual finish is before the actual start."
         if self.parent_id and self.parent and self.parent.project_id != self.project_id:
             errors["parent"] = "The parent task belongs to another project."
+        # Work started or finished is history: the plan's future lives in planned_*.
+        future = {"actual_start": "The actual start", "actual_finish": "The actual finish"}
+        errors = future_dates(self, future) | errors
         if errors:
             raise ValidationError(errors)
 
@@ -118,6 +123,9 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        check_not_in_future(self, {"completed_on": "The completion date"})
 
     @property
     def done(self) -> bool:
