@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from core.locks import row_locked
+
 from .models import AuditEvent
 
 
@@ -84,7 +86,7 @@ def versioned_update(
     """
     from core.api.concurrency import check_version
 
-    locked = model._default_manager.select_for_update().get(pk=pk)
+    locked = row_locked(model, pk)
     if expected_version is not None:
         check_version(locked, expected_version)
     fields = {name: changes[name] for name in changes if name in set(allowed)}

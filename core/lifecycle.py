@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import models, transaction
 
+from core.locks import row_locked
+
 from .audit import audit_record
 from .exceptions import GuardFailed, InvalidTransition, NotAllowed
 from .webhooks import publish
@@ -89,7 +91,7 @@ def transition_apply(
     """Apply `action` to `instance` under a row lock; returns the fresh, saved object."""
     data = data or {}
     with transaction.atomic():
-        locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        locked = row_locked(type(instance), instance.pk)
         state = getattr(locked, lifecycle.state_field)
         move = lifecycle.get(action)
         if move is None or state not in move.sources:

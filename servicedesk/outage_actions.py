@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.api.concurrency import check_version
 from core.audit import audit_record, snapshot, versioned_apply, versioned_update
+from core.locks import row_locked
 from core.roles import Role, has_role, works_tickets
 from servicedesk.audit_changes import created_changes
 from servicedesk.choices import OutageKind
@@ -99,7 +100,7 @@ def outage_end(
 ) -> Outage:
     """End an ongoing outage at `ended_at` (the service page's "End now"): 412 when it
     changed since `expected_version`, 409 when it has already ended."""
-    locked = Outage.objects.select_for_update().get(pk=outage.pk)
+    locked = row_locked(Outage, outage.pk)
     if expected_version is not None:
         check_version(locked, expected_version)
     if not locked.ongoing:
@@ -121,7 +122,7 @@ def outage_cancel(*, outage: Outage, actor, expected_version: int) -> None:
     """Cancel an outage that has not started (a maintenance window called off): the row goes,
     so no availability figure can count it, and its audit row keeps what it was. 412 when it
     changed since `expected_version`; 409, with the moves left, once it has started."""
-    locked = Outage.objects.select_for_update().get(pk=outage.pk)
+    locked = row_locked(Outage, outage.pk)
     check_version(locked, expected_version)
     state = locked.state_at(timezone.now())
     if state != "upcoming":

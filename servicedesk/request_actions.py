@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.audit import audit_record, versioned_update
 from core.exceptions import NotAllowed
 from core.lifecycle import transition_apply
+from core.locks import row_locked
 from core.models import AuditEvent
 from core.numbering import number_next
 from core.roles import works_tickets
@@ -217,10 +218,10 @@ def request_task_set(*, task: RequestTask, actor, done: bool) -> RequestTask:
     """Tick (or untick) one fulfilment task; agents only, while the request is in fulfilment."""
     if not works_tickets(actor):
         raise NotAllowed("Only agents work the fulfilment checklist.")
-    request = ServiceRequest.objects.select_for_update().get(pk=task.request_id)
+    request = row_locked(ServiceRequest, task.request_id)
     if request.status != RequestStatus.IN_FULFILMENT:
         raise ValidationError({"task": ["Tasks are worked while the request is in fulfilment."]})
-    locked = RequestTask.objects.select_for_update().get(pk=task.pk)
+    locked = row_locked(RequestTask, task.pk)
     if locked.done == done:
         return locked
     locked.done = done

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from core.audit import audit_record, diff, snapshot
+from core.locks import row_locked
 from servicedesk.audit_changes import created_changes
 from servicedesk.models import Service, ServiceCost
 
@@ -28,7 +29,7 @@ def service_cost_record(*, actor, service: Service, **fields) -> ServiceCost:
 
 @transaction.atomic
 def service_cost_update(*, cost: ServiceCost, actor, changes: dict) -> ServiceCost:
-    locked = ServiceCost.objects.select_for_update().get(pk=cost.pk)
+    locked = row_locked(ServiceCost, cost.pk)
     fields = [f for f in changes if f in COST_FIELDS]
     before = snapshot(locked, fields)
     for name in fields:
