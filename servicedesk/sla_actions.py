@@ -1,6 +1,7 @@
 """Service-level writes (see request_actions.py for why a second actions module): the
 SLA escalation scan, business calendars and SLA policies."""
 
+import itertools
 from datetime import date, datetime
 from functools import partial
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from core.api.concurrency import check_version
 from core.audit import audit_record, diff
+from core.locks import row_locked
 from core.roles import STAFF_ROLES, Role, has_role
 from servicedesk import business_time, notifications, sla
 from servicedesk.choices import SLA_LEVEL_BREACHED, SLA_LEVEL_WARNED
@@ -23,6 +25,7 @@ from servicedesk.models import (
     SLATarget,
     WorkingInterval,
 )
+from servicedesk.sla_forms import WEEKDAYS, wall_time
 
 # --- SLA escalation --------------------------------------------------------------------
 
@@ -129,6 +132,26 @@ def _check_business_calendar(time_zone: str, intervals) -> None:
         business_time.Calendar(tz=time_zone, intervals=tuple(intervals or ()))
     except ValueError as exc:
         raise ValidationError({"intervals": [str(exc)]}) from exc
+    _refuse_overlaps(intervals)
+
+
+def _refuse_overlaps(intervals) -> None:
+    """Each working stretch once: two that overlap on one day (Monday 09:00–17:00 and
+    12:00–18:00) would be counted twice in the week's hours the pages show, and are most
+    likely a typing slip (the clocks merge them). Touching stretches are fine."""
+    ordered = sorted(intervals)
+    for (day, start, end), (next_day, next_start, next_end) in itertools.pairwise(ordered):
+        if day == next_day and next_start < end:
+            name = dict(WEEKDAYS)[day]
+            raise ValidationError(
+                {
+                    "intervals": [
+                        f"{name} {wall_time(start)}–{wall_time(end)} and "
+                        f"{wall_time(next_start)}–{wall_time(next_end)} overlap: give each "
+                        "working stretch once."
+                    ]
+                }
+            )
 
 
 def _calendar_terms(row: BusinessCalendar) -> dict:
@@ -179,7 +202,7 @@ def calendar_save(
     `version` goes up by one. The audit row holds what changed, before and after.
     """
     if calendar is not None:
-        calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
+        calendar = row_locked(BusinessCalendar, calendar.pk)
         if calendar.is_builtin:
             raise BuiltinCalendarLocked()
         if expected_version is not None:
@@ -285,7 +308,7 @@ def calendar_delete(
 ) -> None:
     """Delete a calendar no policy, service or handoff uses (never the built-in 24x7): 409
     naming what uses it; 412 when `expected_version` is not the calendar's."""
-    calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
+    calendar = row_locked(BusinessCalendar, calendar.pk)
     if calendar.is_builtin:
         raise BuiltinCalendarLocked()
     _delete_unused(
@@ -337,7 +360,7 @@ def sla_policy_save(
     ones get the new targets at once. A change based on a version other than the policy's
     (`expected_version`) is refused (412); the audit row holds what changed."""
     if policy is not None:
-        policy = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
+        policy = row_locked(SLAPolicy, policy.pk)
         if expected_version is not None:
             check_version(policy, expected_version)
     row = policy or SLAPolicy()
@@ -413,7 +436,7 @@ def sla_policy_delete(*, policy: SLAPolicy, actor, expected_version: int | None 
     """Delete a policy that no service, incident or handoff refers to (nor, for the default
     policy, a service that names none): 409 naming what does; 412 when `expected_version` is
     not the policy's."""
-    policy = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
+    policy = row_locked(SLAPolicy, policy.pk)
     _delete_unused(
         policy,
         _policy_terms(policy),

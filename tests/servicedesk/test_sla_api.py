@@ -60,6 +60,15 @@ def test_admin_creates_a_calendar_with_split_days_and_holidays(people):
         ({"intervals": [{"weekday": 1, "start": "9am", "end": "17:00"}]}, "intervals"),
         ({"intervals": [{"weekday": 1, "start": "09:00", "end": "24:30"}]}, "intervals"),
         (
+            {
+                "intervals": [
+                    {"weekday": 0, "start": "09:00", "end": "17:00"},
+                    {"weekday": 0, "start": "12:00", "end": "18:00"},
+                ]
+            },
+            "intervals",
+        ),
+        (
             {"holidays": [{"date": "2026-12-25"}, {"date": "2026-12-25", "name": "again"}]},
             "holidays",
         ),
@@ -356,3 +365,28 @@ def test_costs_are_decimal_and_month_aligned(people, service):
     assert_status(people["admin"], "patch", f"{url}{body['id']}/", 200, {"amount": "99.99"})
     assert_status(people["admin"], "delete", f"{url}{body['id']}/", 204)
     assert not ServiceCost.objects.exists()
+
+
+def test_overlapping_hours_on_a_day_are_refused_naming_them_touching_ones_are_fine(people):
+    """Monday 09:00–17:00 and 12:00–18:00 would show 14 h of a 9 h day; refused (400)
+    saying which; 09:00–12:00 and 12:00–17:00 on one day is one stretch, as typed."""
+    overlap = {
+        **OFFICE,
+        "intervals": [
+            {"weekday": 0, "start": "09:00", "end": "17:00"},
+            {"weekday": 0, "start": "12:00", "end": "18:00"},
+        ],
+    }
+    refused = assert_status(people["admin"], "post", CALENDARS, 400, overlap).json()
+    assert refused["fields"]["intervals"] == [
+        "Monday 09:00–17:00 and 12:00–18:00 overlap: give each working stretch once."
+    ]
+    assert not BusinessCalendar.objects.filter(name=OFFICE["name"]).exists()
+    touching = {
+        **OFFICE,
+        "intervals": [
+            {"weekday": 0, "start": "09:00", "end": "12:00"},
+            {"weekday": 0, "start": "12:00", "end": "17:00"},
+        ],
+    }
+    assert_status(people["admin"], "post", CALENDARS, 201, touching)
