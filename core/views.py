@@ -88,10 +88,16 @@ def healthz(request):
     )
 
 
+NEW_KEY = "api_tokens:new_key"  # session key: a created token's key, until its page shows it
+
+
 @login_required
 def api_tokens(request):
-    """Manage your personal API tokens: create (key shown once), see last use, revoke."""
-    new_key = None
+    """Manage your personal API tokens: create (key shown once), see last use, revoke.
+
+    A created token's page is reached by a redirect (a reload must not create a second
+    token); the key rides in the session to that one page and is dropped as it is shown."""
+    new_key = request.session.pop(NEW_KEY, None) if request.method == "GET" else None
     form = ApiTokenForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data.get("expires_in_days")
@@ -105,7 +111,8 @@ def api_tokens(request):
         messages.success(
             request, f"Token “{token.name}” created. Copy the key now: it is shown once."
         )
-        form = ApiTokenForm()
+        request.session[NEW_KEY] = new_key
+        return redirect("api_tokens")
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     return render(
         request,

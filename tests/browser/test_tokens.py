@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 
+from core.models import ApiToken
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,9 @@ def test_user_creates_and_revokes_a_token_in_the_browser(page, live_server, tran
     )
     assert response.status == 200 and response.json()["username"] == "agent"
     screenshot(page, "tokens")
+    page.reload()  # the page was reached by a redirect: no second token, the key is gone
+    assert page.locator("[data-testid=new-key]").count() == 0
+    assert ApiToken.objects.filter(name="laptop script").count() == 1
     page.click("[data-testid='revoke-laptop script']")
     page.wait_for_load_state("networkidle")
     assert "Revoked" in page.inner_text("[data-testid=tokens]")
