@@ -5,7 +5,8 @@ Incidents are generated with consistent, backdated timestamps and matching audit
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -87,6 +88,14 @@ def seed(context: dict) -> dict:
     return {"services": services}
 
 
+def _moved(log: list, rng, now, action, actor, source, target, *, after, minutes) -> datetime:
+    """The next move of a generated incident's history, a few `minutes` after `after` (never
+    later than now), logged as the lifecycle would have; its moment."""
+    at = min(after + timedelta(minutes=rng.randint(*minutes)), now)
+    log.append((action, at, actor, {"status": [source, target]}))
+    return at
+
+
 def _incidents(users, teams, services) -> None:
     rng = random.Random(20261123)
     now = timezone.now()
@@ -125,52 +134,69 @@ def _incidents(users, teams, services) -> None:
             )[0]
         incident.status = state
         log = [("incident.opened", opened, requester, {"status": [None, "new"]})]
+
+        moved = partial(_moved, log, rng, now)
         if state != "new":
             incident.assignee = rng.choice(agents)
-            responded = opened + timedelta(minutes=rng.randint(5, 240))
-            incident.first_responded_at = min(responded, now)
-            log.append(
-                (
-                    "incident.assign",
-                    incident.first_responded_at,
-                    incident.assignee,
-                    {"status": ["new", "assigned"]},
-                )
+            agent = incident.assignee
+            incident.first_responded_at = moved(
+                "incident.assign", agent, "new", "assigned", after=opened, minutes=(5, 240)
             )
-        if state in {"resolved", "closed"}:
-            # Most incidents are fixed within a working day or two; a tail takes longer.
-            resolved = opened + min(age * 0.9, timedelta(hours=rng.expovariate(1 / 14)))
-            incident.resolved_at = resolved
-            incident.resolution_code = rng.choice(CODES)
-            incident.resolution_note = "Applied the standard fix and confirmed with the requester."
-            log.append(
-                (
-                    "incident.resolve",
-                    resolved,
-                    incident.assignee,
-                    {"status": ["in_progress", "resolved"]},
+            moment = incident.first_responded_at
+            if state in {"in_progress", "on_hold", "resolved", "closed"}:
+                moment = moved(
+                    "incident.start",
+                    agent,
+                    "assigned",
+                    "in_progress",
+                    after=moment,
+                    minutes=(5, 60),
                 )
-            )
-            if state == "closed":
-                incident.closed_at = resolved + timedelta(days=3)
+            if state == "on_hold":
+                # The resolution clock stands from here (demo_service_levels pauses it).
+                incident.sla_paused_since = moved(
+                    "incident.hold",
+                    agent,
+                    "in_progress",
+                    "on_hold",
+                    after=moment,
+                    minutes=(10, 120),
+                )
+            if state in {"resolved", "closed"}:
+                # Most incidents are fixed within a working day or two; a tail takes longer;
+                # never before the work on them started.
+                fixed = opened + min(age * 0.9, timedelta(hours=rng.expovariate(1 / 14)))
+                incident.resolved_at = min(max(fixed, moment + timedelta(minutes=10)), now)
+                incident.resolution_code = rng.choice(CODES)
+                incident.resolution_note = (
+                    "Applied the standard fix and confirmed with the requester."
+                )
                 log.append(
                     (
-                        "incident.close",
-                        incident.closed_at,
+                        "incident.resolve",
+                        incident.resolved_at,
                         incident.assignee,
-                        {"status": ["resolved", "closed"]},
+                        {"status": ["in_progress", "resolved"]},
                     )
                 )
-        if state == "cancelled":
-            incident.closed_at = opened + timedelta(hours=1)
-            log.append(
-                (
+                if state == "closed":
+                    incident.closed_at = moved(
+                        "incident.close",
+                        agent,
+                        "resolved",
+                        "closed",
+                        after=incident.resolved_at,
+                        minutes=(3 * 1440, 3 * 1440),
+                    )
+            if state == "cancelled":
+                incident.closed_at = moved(
                     "incident.cancel",
-                    incident.closed_at,
                     requester,
-                    {"status": ["assigned", "cancelled"]},
+                    "assigned",
+                    "cancelled",
+                    after=moment,
+                    minutes=(30, 90),
                 )
-            )
         incident.save()
         for action, at, actor, changes in log:
             events.append(

@@ -146,9 +146,11 @@ def _clocks(*, standard, critical, now) -> None:
         )
         stopped = None
         if incident.status == IncidentStatus.ON_HOLD:
-            # Put on hold a little after the first response; the clock froze there.
+            # Put on hold when its history says (servicedesk/demo.py); the clock froze there.
             responded = incident.first_responded_at or incident.opened_at
-            stopped = min(now, responded + timedelta(minutes=rng.randint(10, 120)))
+            stopped = incident.sla_paused_since or min(
+                now, responded + timedelta(minutes=rng.randint(10, 120))
+            )
             pauses.append(IncidentPause(incident=incident, started_at=stopped, reason="on_hold"))
         elif incident.resolved_at is not None:
             stopped = incident.resolved_at
