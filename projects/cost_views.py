@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects import cost_actions, evm
+from projects.choices import CostCategory
 from projects.forms import CostEntryForm, TimeEntryForm
 from projects.queries import can_log_time
 from projects.views import _editable, _editors, _project, _submitted, _workspace
 
 # ---------------------------------------------------------------- budget and costs
+
+COST_LABELS = {**dict(CostCategory.choices), evm.TIME_LOGGED: "Labour (time logged)"}
 
 
 @login_required
@@ -28,20 +31,13 @@ def costs(request, pk: int):
 
 def _costs_page(request, project, *, form=None, status: int = 200):
     today = timezone.localdate()
-    measures = evm.project_evm(project, today)
-    by_category = {
-        row["category"]: row["total"]
-        for row in project.cost_entries.values("category").annotate(total=Sum("amount")).order_by()
-    }
-    labour = sum(
-        (
-            t.labour_cost or Decimal("0")
-            for t in project.time_entries.filter(hourly_rate__isnull=False)
-        ),
-        Decimal("0"),
+    data = evm.project_evm_data(project)
+    measures = evm.earned_value_measures(data, today)
+    # The same rows as AC: the categories add up to the actual cost to date.
+    spent = evm.actual_cost_by_category(data.spend, today)
+    by_category = sorted(
+        (COST_LABELS.get(category, category), amount) for category, amount in spent.items()
     )
-    if labour:
-        by_category["labour (time)"] = labour
     entries = project.cost_entries.select_related("task", "created_by")[:100]
     return render(
         request,
@@ -52,7 +48,7 @@ def _costs_page(request, project, *, form=None, status: int = 200):
             "costs",
             evm=measures.as_json(),
             remaining=project.budget - measures.ac,
-            by_category=sorted(by_category.items()),
+            by_category=by_category,
             entries=entries,
             form=form or CostEntryForm(project=project, initial={"incurred_on": today}),
         ),

@@ -29,12 +29,18 @@ class PlannedWork:
     percent_complete: int | Decimal = 0
 
 
+# The category of spend from logged time (hours × rate), beside the cost entries' categories.
+TIME_LOGGED = "time"
+
+
 @dataclass(frozen=True)
 class Spend:
-    """One actual cost: a cost entry, or a time entry's hours × rate."""
+    """Actual cost of one day and category: the cost entries of that category, or the time
+    logged (hours × rate, category TIME_LOGGED)."""
 
     incurred_on: datetime.date
     amount: Decimal
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,16 @@ def earned_value(work: Iterable[PlannedWork]) -> Decimal:
 def actual_cost(spend: Iterable[Spend], as_of: datetime.date) -> Decimal:
     """AC = Σ costs incurred on or before the date."""
     return sum((s.amount for s in spend if s.incurred_on <= as_of), ZERO)
+
+
+def actual_cost_by_category(spend: Iterable[Spend], as_of: datetime.date) -> dict[str, Decimal]:
+    """AC split by category ({category: amount}, TIME_LOGGED for hours × rate): the same
+    rows as `actual_cost`, so the parts always add up to AC."""
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for s in spend:
+        if s.incurred_on <= as_of:
+            out[s.category] += s.amount
+    return dict(out)
 
 
 def plan_start(work: Iterable[PlannedWork]) -> datetime.date | None:
@@ -187,6 +203,7 @@ class EarnedValue:
     es_days: Decimal | None
     sv_days: Decimal | None
     spi_t: Decimal | None
+    budget_spent_pct: Decimal | None
     budget_deviation_pct: Decimal | None
     forecast_deviation_pct: Decimal | None
     milestones_missed_pct: Decimal | None
@@ -199,6 +216,7 @@ class EarnedValue:
         "es_days",
         "sv_days",
         "spi_t",
+        "budget_spent_pct",
         "budget_deviation_pct",
         "forecast_deviation_pct",
         "milestones_missed_pct",
@@ -248,6 +266,7 @@ def earned_value_measures(data: EvmData, as_of: datetime.date) -> EarnedValue:
         es_days=es,
         sv_days=None if es is None or at is None else es - at,
         spi_t=divide(es, None if at is None else Decimal(at)),
+        budget_spent_pct=divide(ac * HUNDRED, budget),
         budget_deviation_pct=divide((ac - budget) * HUNDRED, budget),
         forecast_deviation_pct=None if eac is None else divide((eac - budget) * HUNDRED, budget),
         milestones_missed_pct=milestones_missed_pct(data.milestones, as_of),
@@ -317,7 +336,8 @@ def load_evm_data(
 
     Leaf work comes from each project's newest baseline (progress from the live task), or
     from the live leaf tasks when the project has no baseline. Spend is aggregated in SQL per
-    project and day; a milestone carries its due date in the newest baseline.
+    project, day and category (time logged as one); a milestone carries its due date in the
+    newest baseline.
     """
     from django.db.models import OuterRef
 
@@ -343,7 +363,7 @@ def load_evm_data(
             baseline_of[baseline_id] = pid
     unbaselined = [pid for pid in ids if pid not in baseline_of.values()]
 
-    spend: dict[tuple[int, datetime.date], Decimal] = defaultdict(lambda: ZERO)
+    spend: dict[tuple[int, datetime.date, str], Decimal] = defaultdict(lambda: ZERO)
     for kind, owner, day, other_day, amount, percent, done_on, waived, name in _inputs(
         ids, baseline_of, unbaselined
     ):
@@ -352,7 +372,7 @@ def load_evm_data(
             cost = amount.quantize(CENTS) if amount is not None else ZERO
             out[pid].work.append(PlannedWork(day, other_day, cost, percent or 0))
         elif kind == _SPEND:  # costs in cents already; labour (hours × rate) to the cent
-            spend[(owner, day)] += amount.quantize(CENTS, rounding=ROUND_HALF_UP)
+            spend[(owner, day, name)] += amount.quantize(CENTS, rounding=ROUND_HALF_UP)
         else:
             out[owner].milestones.append(
                 MilestoneDate(
@@ -363,8 +383,8 @@ def load_evm_data(
                     waived=waived,
                 )
             )
-    for (pid, day), amount in sorted(spend.items()):
-        out[pid].spend.append(Spend(day, amount))
+    for (pid, day, category), amount in sorted(spend.items()):
+        out[pid].spend.append(Spend(day, amount, category))
     return out
 
 
@@ -378,7 +398,8 @@ def _inputs(ids: list[int], baseline_of: dict[int, int], unbaselined: list[int])
     - baseline work: the newest baseline's leaves (owner: the baseline), start and finish,
       planned cost, the live task's percent complete;
     - live work (projects without a baseline): leaf tasks, the same columns;
-    - spend: per project and day, cost entries and labour (hours × rate), each summed;
+    - spend: per project, day and category, cost entries summed; labour (hours × rate) per
+      project and day, its category TIME_LOGGED;
     - milestones: due date, its date in the newest baseline, completion, waiver, name.
     """
     from django.db.models import (
@@ -450,7 +471,9 @@ def _inputs(ids: list[int], baseline_of: dict[int, int], unbaselined: list[int])
             ~Exists(Task.objects.filter(parent=OuterRef("pk")))
         )
         parts.append(work(leaves, _LIVE_WORK, "project_id", "percent_complete"))
-    costs = CostEntry.objects.filter(project_id__in=ids).values("project_id", "incurred_on")
+    costs = CostEntry.objects.filter(project_id__in=ids).values(
+        "project_id", "incurred_on", "category"
+    )
     parts.append(
         row(
             costs.annotate(total=Sum("amount", output_field=money)),
@@ -458,6 +481,7 @@ def _inputs(ids: list[int], baseline_of: dict[int, int], unbaselined: list[int])
             "project_id",
             day=F("incurred_on"),
             amount=F("total"),
+            name=F("category"),
         )
     )
     labour = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=money)
@@ -469,6 +493,7 @@ def _inputs(ids: list[int], baseline_of: dict[int, int], unbaselined: list[int])
             "project_id",
             day=F("date"),
             amount=F("total"),
+            name=Value(TIME_LOGGED, CharField()),
         )
     )
     in_baseline = BaselineMilestone.objects.filter(
@@ -489,10 +514,15 @@ def _inputs(ids: list[int], baseline_of: dict[int, int], unbaselined: list[int])
     return parts[0].union(*parts[1:], all=True)
 
 
-def project_evm(project, as_of: datetime.date) -> EarnedValue:
-    """The EVM measures of one project as of a date (its budget and newest baseline taken
-    from the row when it carries them, as `projects.queries.portfolio` rows do)."""
+def project_evm_data(project) -> EvmData:
+    """The EVM inputs of one project (its budget and newest baseline taken from the row when
+    it carries them, as `projects.queries.workspace_projects` rows do)."""
     known = None
     if hasattr(project, "current_baseline"):
         known = {project.pk: (project.budget, project.current_baseline)}
-    return earned_value_measures(load_evm_data([project.pk], known=known)[project.pk], as_of)
+    return load_evm_data([project.pk], known=known)[project.pk]
+
+
+def project_evm(project, as_of: datetime.date) -> EarnedValue:
+    """The EVM measures of one project as of a date (see project_evm_data)."""
+    return earned_value_measures(project_evm_data(project), as_of)

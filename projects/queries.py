@@ -6,25 +6,12 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import (
-    DecimalField,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from core.roles import STAFF_ROLES, Role, has_role
 from projects import evm
 from projects.choices import OPEN_PHASES, HandoffStatus
-from projects.models import Baseline, CostEntry, Handoff, Milestone, Project, Task, TimeEntry
-
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+from projects.models import Baseline, Handoff, Milestone, Project, Task
 
 
 def projects_visible_to(user) -> QuerySet[Project]:
@@ -63,26 +50,6 @@ def projects_followed_by(user) -> QuerySet[Project]:
     )
 
 
-def _spent_subqueries():
-    costs = (
-        CostEntry.objects.filter(project=OuterRef("pk"))
-        .order_by()
-        .values("project")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    labour = (
-        TimeEntry.objects.filter(project=OuterRef("pk"), hourly_rate__isnull=False)
-        .order_by()
-        .values("project")
-        .annotate(total=Sum(F("hours") * F("hourly_rate"), output_field=MONEY))
-        .values("total")
-    )
-    return Coalesce(
-        Subquery(costs, output_field=MONEY), Value(Decimal("0")), output_field=MONEY
-    ) + Coalesce(Subquery(labour, output_field=MONEY), Value(Decimal("0")), output_field=MONEY)
-
-
 def workspace_projects(user) -> QuerySet[Project]:
     """Projects with their people and newest baseline (id and number), in one query: what a
     project's own pages show and what `evm.load_evm_data` would otherwise read first."""
@@ -98,15 +65,14 @@ def workspace_projects(user) -> QuerySet[Project]:
 
 
 def portfolio(user) -> QuerySet[Project]:
-    """Workspace rows with the next open milestone and money spent, in one query: what a
-    row of the portfolio (page and API) shows."""
+    """Workspace rows with the next open milestone, in one query: what a row of the
+    portfolio (page and API) shows besides its measures (`portfolio_measures`)."""
     next_milestone = Milestone.objects.filter(
         project=OuterRef("pk"), completed_on__isnull=True, waived=False
     ).order_by("due_date", "id")
     return workspace_projects(user).annotate(
         next_milestone_name=Subquery(next_milestone.values("name")[:1]),
         next_milestone_due=Subquery(next_milestone.values("due_date")[:1]),
-        spent=_spent_subqueries(),
     )
 
 
@@ -123,22 +89,24 @@ class PortfolioMeasures:
     spi: Decimal | None
     cpi: Decimal | None
     health: str
+    ac: Decimal
     budget_used_pct: Decimal | None
 
 
 def portfolio_measures(projects, as_of: datetime.date) -> dict[int, PortfolioMeasures]:
-    """SPI, CPI, health and budget used for a page of projects (a fixed number of queries)."""
+    """SPI, CPI, health, actual cost and budget used (AC ÷ budget, the Budget tab's figures)
+    for a page of projects (a fixed number of queries)."""
     projects = list(projects)
     data = evm.load_evm_data([p.pk for p in projects], known=evm_known(projects))
     out = {}
     for p in projects:
         measures = evm.earned_value_measures(data[p.pk], as_of)
-        spent = getattr(p, "spent", measures.ac)
         out[p.pk] = PortfolioMeasures(
             spi=measures.spi,
             cpi=measures.cpi,
             health=evm.health(measures.spi, measures.cpi) if p.phase in OPEN_PHASES else "unknown",
-            budget_used_pct=evm.divide(spent * 100, p.budget),
+            ac=measures.ac,
+            budget_used_pct=measures.budget_spent_pct,
         )
     return out
 

@@ -31,7 +31,6 @@ from projects.outcome import project_outcome
 from projects.queries import (
     can_create_projects,
     can_edit,
-    evm_known,
     handoffs_awaiting,
     portfolio,
     portfolio_measures,
@@ -276,7 +275,7 @@ def overview(request, pk: int):
 
 def _overview_page(request, project: Project, *, member_form=None, status: int = 200):
     today = timezone.localdate()
-    data = evm.load_evm_data([project.pk], known=evm_known([project]))[project.pk]
+    data = evm.project_evm_data(project)
     measures = evm.earned_value_measures(data, today)
     allowed = {t.action for t in PROJECT_LIFECYCLE.allowed_for(project, request.user)}
     moves = [

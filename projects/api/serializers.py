@@ -44,8 +44,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         source="sponsor.display_name", read_only=True, default=None, allow_null=True
     )
     next_milestone = serializers.SerializerMethodField()
-    spent = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, default=None, allow_null=True
+    spent = serializers.SerializerMethodField(
+        help_text="Actual cost to date (AC, the Budget tab's): cost entries and logged time "
+        "(hours × rate) incurred up to today."
     )
     health = serializers.SerializerMethodField()
     spi = serializers.SerializerMethodField()
@@ -130,6 +131,13 @@ class ProjectSerializer(serializers.ModelSerializer):
     def get_cpi(self, obj):
         m = self._measures(obj)
         return evm.fmt(m.cpi, evm.MILLIS) if m else None
+
+    @extend_schema_field(
+        serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    )
+    def get_spent(self, obj):
+        m = self._measures(obj)
+        return evm.fmt(m.ac, evm.CENTS) if m else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_budget_used_pct(self, obj):
@@ -241,6 +249,9 @@ class EvmSerializer(serializers.Serializer):
     es_days = serializers.CharField(allow_null=True)
     sv_days = serializers.CharField(allow_null=True)
     spi_t = serializers.CharField(allow_null=True)
+    budget_spent_pct = serializers.CharField(
+        allow_null=True, help_text="AC ÷ budget × 100: how much of the approved budget is spent."
+    )
     budget_deviation_pct = serializers.CharField(allow_null=True)
     forecast_deviation_pct = serializers.CharField(allow_null=True)
     milestones_missed_pct = serializers.CharField(allow_null=True)

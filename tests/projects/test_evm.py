@@ -61,6 +61,7 @@ def test_pmbok_example_as_of_15_june():
     ES: PV per day is 100 on days 1–10 and 200 on days 11–20, so PV_14 = 1000 + 4 × 200 = 1800
         ≤ 1900 < PV_15 = 2000; C = 14, ES = 14 + (1900 − 1800) / (2000 − 1800) = 14.5 days
     AT  = 1–15 June = 15 days; SV(t) = 14.5 − 15 = −0.5; SPI(t) = 14.5 / 15 = 0.96666… → 0.967
+    Budget spent       = 2000 / 4200 × 100 = 47.6190… → 47.619
     Budget deviation   = (2000 − 4200) / 4200 × 100 = −52.3809… → −52.381
     Forecast deviation = (4210.526… − 4200) / 4200 × 100 = 0.25062… → 0.251
     Milestones due by 15 June, waived excluded: Design signed (done 12 June) and Pilot live
@@ -82,6 +83,7 @@ def test_pmbok_example_as_of_15_june():
         "es_days": "14.500",
         "sv_days": "-0.500",
         "spi_t": "0.967",
+        "budget_spent_pct": "47.619",
         "budget_deviation_pct": "-52.381",
         "forecast_deviation_pct": "0.251",
         "milestones_missed_pct": "50.000",
