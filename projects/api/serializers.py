@@ -132,9 +132,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         m = self._measures(obj)
         return evm.fmt(m.cpi, evm.MILLIS) if m else None
 
-    @extend_schema_field(
-        serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    )
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True))
     def get_spent(self, obj):
         m = self._measures(obj)
         return evm.fmt(m.ac, evm.CENTS) if m else None
