@@ -5,9 +5,10 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -57,7 +58,7 @@ PROJECT_TABLE_CODES = [
 def _reader_required(view):
     def wrapped(request, *args, **kwargs):
         if not queries.can_read_kpis(request.user):
-            return HttpResponseForbidden("The dashboards are for managers and service owners.")
+            raise PermissionDenied("The dashboards are for managers and service owners.")
         return view(request, *args, **kwargs)
 
     wrapped.__doc__ = view.__doc__
@@ -380,7 +381,7 @@ def _back_url(scope: str, kind: str) -> str:
 def compute_now(request):
     """Admins: compute today's KPIs now (in-process in the embedded mode, else on a worker)."""
     if not is_admin(request.user):
-        return HttpResponseForbidden("Only administrators start KPI runs.")
+        raise PermissionDenied("Only administrators start KPI runs.")
     run = actions.run_create(requested_by=request.user, trigger="dashboard")
     transaction.on_commit(lambda: compute_kpis.delay(run_id=run.pk, trigger="dashboard"))
     messages.success(request, f"KPI run #{run.pk} started.")
