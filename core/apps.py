@@ -12,3 +12,9 @@ class CoreConfig(AppConfig):
         )
 
         strict_text.install()
+
+        import sys
+
+        from core import embedded_beat
+
+        embedded_beat.start_if_wanted(sys.argv)

@@ -45,6 +45,9 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or No
 # Without a broker the demo runs tasks in-process, as soon as they are sent.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# With tasks in-process there is no celery beat: `runserver` runs its schedule itself
+# (core/embedded_beat.py). Off with EMBEDDED_BEAT=false.
+EMBEDDED_BEAT = env.bool("EMBEDDED_BEAT", default=True)
 
 if PRODUCTION:
     problems = []
