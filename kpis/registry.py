@@ -35,6 +35,7 @@ class Measure:
 Compute = Callable[[Window, str], dict[str, Measure]]
 # records(window, scope_key) -> a queryset (or a URL) of the records behind the number
 Records = Callable[[Window, str], object]
+# outages(window, scope_key) -> a queryset of the outages behind the number (availability)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class KpiDefinition:
     description: str = ""
     records: Records | None = None
     records_label: str = ""
+    outages: Records | None = None
     group: str = "service"  # "service" or "project": which dashboard shows it
     decimals: int = 1
 
@@ -72,6 +74,7 @@ def kpi(
     description: str = "",
     records: Records | None = None,
     records_label: str = "",
+    outages: Records | None = None,
     group: str = "service",
     decimals: int = 1,
 ):
@@ -93,6 +96,7 @@ def kpi(
             description=description or (func.__doc__ or "").strip().split("\n\n")[0],
             records=records,
             records_label=records_label,
+            outages=outages,
             group=group,
             decimals=decimals,
         )

@@ -309,6 +309,9 @@ def project_card(request, pk: int):
     return render(request, "kpis/project_card.html", context)
 
 
+OUTAGES_SHOWN = 100  # the newest, on a records page; a month of one service has a handful
+
+
 @_reader_required
 def records(request):
     """The records behind one number: e.g. the breached incidents behind SLA compliance."""
@@ -335,6 +338,13 @@ def records(request):
         code=definition.code, scope=scope, period_kind=kind, period_start=window.period_start
     ).first()
     page = keyset_page(request, qs, ordering=("-opened_at", "-id"))
+    outages = None
+    if definition.outages is not None:  # the downtime behind an availability figure
+        outages = list(
+            definition.outages(window, scope).select_related("service", "incident")[
+                : OUTAGES_SHOWN + 1
+            ]
+        )
     context = {
         "definition": definition,
         "scope": scope,
@@ -347,6 +357,9 @@ def records(request):
         ),
         "total": qs.count(),
         "page": page,
+        "outages": outages[:OUTAGES_SHOWN] if outages is not None else None,
+        "more_outages": outages is not None and len(outages) > OUTAGES_SHOWN,
+        "window": window,
         "back": _back_url(scope, kind),
     }
     return render(request, "kpis/records.html", context)

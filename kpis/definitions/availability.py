@@ -13,15 +13,21 @@ from kpis.registry import Measure, kpi
 from servicedesk.models import Incident
 
 
-def outages_in(w: Window, scope: str):
-    """Incidents linked to unplanned outages overlapping the period (availability)."""
+def outages_overlapping(w: Window, scope: str):
+    """The outages (planned and unplanned) overlapping the period, newest first: the downtime
+    and the maintenance behind an availability figure."""
     outage = _require("servicedesk.models", "Outage", "outages")
     overlapping = outage.objects.filter(started_at__lt=w.end).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=w.start)
     )
     if scope != "global":
         overlapping = overlapping.filter(service_id=int(scope.partition(":")[2]))
-    return Incident.objects.filter(pk__in=overlapping.values("incident_id"))
+    return overlapping.order_by("-started_at", "-id")
+
+
+def outages_in(w: Window, scope: str):
+    """Incidents linked to outages overlapping the period (availability)."""
+    return Incident.objects.filter(pk__in=outages_overlapping(w, scope).values("incident_id"))
 
 
 @kpi(
@@ -33,7 +39,8 @@ def outages_in(w: Window, scope: str):
     tolerance="0.4",
     scopes=("global", "service"),
     records=outages_in,
-    records_label="Incidents linked to outages in the period",
+    records_label="Incidents linked to those outages",
+    outages=outages_overlapping,
     decimals=3,
 )
 def availability(w: Window, scope_kind: str) -> dict[str, Measure]:

@@ -74,6 +74,15 @@ class Outage(models.Model):
     def ongoing(self) -> bool:
         return self.ended_at is None
 
+    def minutes_at(self, now) -> int:
+        """How long it lasted (so far, while ongoing), in whole minutes."""
+        end = self.ended_at or max(now, self.started_at)
+        return int((end - self.started_at).total_seconds() // 60)
+
+    @property
+    def minutes(self) -> int:
+        return self.minutes_at(timezone.now())
+
     def state_at(self, now) -> str:
         """Where it stands at `now`: upcoming, ongoing or ended (as outage_state_q selects)."""
         if self.started_at > now:

@@ -353,3 +353,49 @@ def test_admins_recompute_from_the_dashboard(people, desk, django_capture_on_com
     assert KpiRun.objects.get().status == "ok"
     client.force_login(people["manager"])
     assert client.post("/dashboards/compute/").status_code == 403
+
+
+def test_the_availability_drill_down_lists_the_outages_behind_the_figure(people, desk):
+    """Downtime with no incident linked still shows: the outages overlapping the period, for
+    the scope, planned and unplanned, with their incident where there is one."""
+    from servicedesk.models import Outage
+
+    service, other = desk["a"], desk["b"]
+    day = datetime.datetime(2026, 3, 4, tzinfo=datetime.UTC)
+    crash = Outage.objects.create(
+        service=service,
+        started_at=day + datetime.timedelta(hours=10),
+        ended_at=day + datetime.timedelta(hours=11, minutes=30),
+        description="Concentrator crashed",
+    )
+    Outage.objects.create(
+        service=service,
+        kind="planned",
+        started_at=day + datetime.timedelta(hours=2),
+        ended_at=day + datetime.timedelta(hours=3),
+        description="Firmware upgrade",
+    )
+    Outage.objects.create(
+        service=other,
+        started_at=day + datetime.timedelta(hours=5),
+        ended_at=day + datetime.timedelta(hours=6),
+        description="Someone else's",
+    )
+    Outage.objects.create(  # the day before: not in the period
+        service=service,
+        started_at=day - datetime.timedelta(hours=5),
+        ended_at=day - datetime.timedelta(hours=4),
+        description="Yesterday's",
+    )
+    url = (
+        f"/dashboards/records/?kpi=availability&scope=service:{service.pk}"
+        "&period=day&start=2026-03-04"
+    )
+    html = page(people["manager"], url).content.decode()
+    assert "<strong>2</strong> outages in the period; <strong>0</strong> incidents" in html
+    assert "Concentrator crashed" in html and "Firmware upgrade" in html
+    assert "Someone else" not in html and "Yesterday" not in html
+    assert html.index("Concentrator crashed") < html.index("Firmware upgrade")  # newest first
+    assert "1 h 30 min" in html and crash.service.name in html
+    everywhere = url.replace(f"service:{service.pk}", "global")
+    assert "Someone else" in page(people["manager"], everywhere).content.decode()
