@@ -208,6 +208,8 @@ def test_drilling_down_from_mttr_lists_the_incidents_behind_it(
     html = response.content.decode()
     assert response.status_code == 200
     assert "<strong>3</strong> incidents resolved in the period" in html
+    # The figure is a run's; the list is live: the page says when the figure was computed.
+    assert 'data-testid="computed-at"' in html
     for incident in today_data["i"][:3]:
         assert incident.number in html
     assert today_data["i"][3].number not in html
