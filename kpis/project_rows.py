@@ -72,9 +72,10 @@ EXPRESSIONS: dict[str, dict] = {
         "portfolio_extra": ["'projects', {p}.projects"],
         "money": True,
     },
+    # (EAC − BAC) ÷ BAC with EAC = BAC ÷ CPI, i.e. (AC − EV) ÷ EV; none without AC (no CPI).
     "budget_deviation": {
-        "value": _pct("{p}.ac - {p}.budget", "{p}.budget"),
-        "extra": ["'ac', " + _money_text("{p}.ac"), "'budget', " + _money_text("{p}.budget")],
+        "value": f"CASE WHEN {{p}}.ac = 0 THEN NULL ELSE {_pct('{p}.ac - {p}.ev', '{p}.ev')} END",
+        "extra": ["'ev', " + _money_text("{p}.ev"), "'ac', " + _money_text("{p}.ac")],
         "portfolio_extra": [],
         "money": True,
     },

@@ -47,6 +47,7 @@ def _costs_page(request, project, *, form=None, status: int = 200):
             project,
             "costs",
             evm=measures.as_json(),
+            measures=measures,
             remaining=project.budget - measures.ac,
             by_category=by_category,
             entries=entries,

@@ -121,6 +121,17 @@ def actual_cost_by_category(spend: Iterable[Spend], as_of: datetime.date) -> dic
     return dict(out)
 
 
+def budget_deviation_pct(ev: Decimal, ac: Decimal) -> Decimal | None:
+    """Budget deviation at completion: (EAC − BAC) ÷ BAC × 100 with EAC = BAC ÷ CPI, how far
+    the forecast at completion lies above (positive) or below the planned cost if the work
+    left costs what the work done did. EAC ÷ BAC = 1 ÷ CPI = AC ÷ EV, so it is
+    (AC − EV) ÷ EV × 100 and needs no BAC. None while there is no earned value or no actual
+    cost (no CPI, or CPI 0: no forecast), rather than a misleading −100 %."""
+    if not ev or not ac:
+        return None
+    return (ac - ev) * HUNDRED / ev
+
+
 def plan_start(work: Iterable[PlannedWork]) -> datetime.date | None:
     starts = [w.planned_start for w in work if _dated(w)]
     return min(starts) if starts else None
@@ -267,7 +278,7 @@ def earned_value_measures(data: EvmData, as_of: datetime.date) -> EarnedValue:
         sv_days=None if es is None or at is None else es - at,
         spi_t=divide(es, None if at is None else Decimal(at)),
         budget_spent_pct=divide(ac * HUNDRED, budget),
-        budget_deviation_pct=divide((ac - budget) * HUNDRED, budget),
+        budget_deviation_pct=budget_deviation_pct(ev, ac),
         forecast_deviation_pct=None if eac is None else divide((eac - budget) * HUNDRED, budget),
         milestones_missed_pct=milestones_missed_pct(data.milestones, as_of),
         as_of=as_of,

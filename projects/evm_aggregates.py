@@ -18,9 +18,8 @@ from decimal import Decimal
 
 from django.db import connection
 
-from projects.evm import ZERO, divide
+from projects.evm import ZERO, budget_deviation_pct, divide
 
-HUNDRED = Decimal(100)
 MICRO = Decimal("0.000001")
 
 
@@ -53,7 +52,7 @@ class EvmTotals:
 
     @property
     def budget_deviation_pct(self) -> Decimal | None:
-        return divide((self.ac - self.budget) * HUNDRED, self.budget)
+        return budget_deviation_pct(self.ev, self.ac)
 
 
 def _tables() -> dict[str, str]:

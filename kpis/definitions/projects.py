@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from django.urls import NoReverseMatch, reverse
 
-from kpis.definitions.common import CENT, HUNDRED, percent, rounded
+from kpis.definitions.common import CENT, percent, rounded
 from kpis.periods import Window
 from kpis.registry import Measure, kpi
+from projects.evm import budget_deviation_pct
 
 PROJECT_SCOPES = ("global", "project")
 RATIO = Decimal("0.001")
@@ -226,7 +227,7 @@ def cpi(w: Window, scope_kind: str) -> dict[str, Measure]:
 
 @kpi(
     code="budget_deviation",
-    name="Budget deviation",
+    name="Budget deviation at completion",
     unit="%",
     direction="lower",
     default_target="0",
@@ -234,18 +235,21 @@ def cpi(w: Window, scope_kind: str) -> dict[str, Measure]:
     **COMMON,
 )
 def budget_deviation(w: Window, scope_kind: str) -> dict[str, Measure]:
-    """(AC − budget) ÷ budget × 100 as of the period's end: above 0 the project has spent more
-    than its whole budget; the portfolio's uses ΣAC and Σbudget."""
+    """(EAC − BAC) ÷ BAC × 100 with EAC = BAC ÷ CPI, as of the period's end: how far the
+    forecast at completion lies over (positive) or under the planned cost, if the work left
+    costs what the work done did; equal to (AC − EV) ÷ EV × 100. No value before there is
+    earned value and actual cost. The portfolio's uses ΣEV and ΣAC (its CPI), as
+    projects.evm.budget_deviation_pct does for one project."""
     return _measure(
         w,
         scope_kind,
         lambda p: (
             rounded(p["measures"].budget_deviation_pct),
-            {"ac": str(_money(p["measures"].ac)), "budget": str(_money(p["budget"]))},
+            {"ev": str(_money(p["measures"].ev)), "ac": str(_money(p["measures"].ac))},
         ),
         lambda t, evm: (
-            None if not t["budget"] else rounded((t["ac"] - t["budget"]) * HUNDRED / t["budget"]),
-            {"ac": str(_money(t["ac"])), "budget": str(_money(t["budget"]))},
+            rounded(budget_deviation_pct(t["ev"], t["ac"])),
+            {"ev": str(_money(t["ev"])), "ac": str(_money(t["ac"]))},
         ),
     )
 

@@ -250,8 +250,15 @@ class EvmSerializer(serializers.Serializer):
     budget_spent_pct = serializers.CharField(
         allow_null=True, help_text="AC ÷ budget × 100: how much of the approved budget is spent."
     )
-    budget_deviation_pct = serializers.CharField(allow_null=True)
-    forecast_deviation_pct = serializers.CharField(allow_null=True)
+    budget_deviation_pct = serializers.CharField(
+        allow_null=True,
+        help_text="At completion: (EAC − BAC) ÷ BAC × 100 = (AC − EV) ÷ EV × 100 (the "
+        "budget_deviation KPI); null until there are EV and AC.",
+    )
+    forecast_deviation_pct = serializers.CharField(
+        allow_null=True,
+        help_text="(EAC − budget) ÷ budget × 100: the forecast vs the approved budget.",
+    )
     milestones_missed_pct = serializers.CharField(allow_null=True)
 
 

@@ -146,25 +146,40 @@ def test_a_project_going_off_target_today_raises_one_alarm(
 
 
 def test_changed_inputs_with_the_same_figures_keep_when_they_were_written(portfolio):  # noqa: F811
-    """P's budget grows: its budget deviation changes, its cost variance (EV − AC) does not —
-    those rows take the new inputs but still name the run that wrote their figures."""
+    """P's budget grows: no project KPI's figures derive from it (the budget deviation compares
+    the forecast with the planned cost), so its rows take the new inputs but still name the
+    run that wrote their figures. A cost of 50 booked on the day then moves AC to 350: cost
+    variance 500 − 350 = 150 and budget deviation (350 − 500) ÷ 500 = −30.00 % are written
+    by that run."""
     from projects.models import Project
 
     first = kpis_compute(codes=CODES, as_of=DAY, now=NOW)
     p = Project.objects.get(code="P")
     Project.objects.filter(pk=p.pk).update(budget=D("20000"))
     later = NOW + datetime.timedelta(hours=1)
-    second = kpis_compute(codes=CODES, as_of=DAY, now=later)
-    row = {
-        r.code: r for r in KpiSnapshot.objects.filter(scope=f"project:{p.pk}", period_kind="day")
-    }
-    assert (row["cost_variance"].run_id, row["cost_variance"].computed_at) == (first.pk, NOW)
-    assert row["cost_variance"].value == D("200.00")
-    assert (row["budget_deviation"].run_id, row["budget_deviation"].computed_at) == (
-        second.pk,
-        later,
+    kpis_compute(codes=CODES, as_of=DAY, now=later)
+
+    def rows() -> dict:
+        day = KpiSnapshot.objects.filter(scope=f"project:{p.pk}", period_kind="day")
+        return {r.code: r for r in day.filter(period_start=DAY)}
+
+    row = rows()
+    for code in ("cost_variance", "budget_deviation"):
+        assert (row[code].run_id, row[code].computed_at) == (first.pk, NOW), code
+    assert (row["cost_variance"].value, row["budget_deviation"].value) == (
+        D("200.00"),
+        D("-40.00"),
     )
-    assert row["budget_deviation"].value == D("-98.50")  # (300 − 20,000) ÷ 20,000
+    CostEntryFactory(project=p, amount=D("50"), incurred_on=DAY)
+    third = kpis_compute(codes=CODES, as_of=DAY, now=later)
+    row = rows()
+    for code in ("cost_variance", "budget_deviation"):
+        assert (row[code].run_id, row[code].computed_at) == (third.pk, later), code
+    assert (row["cost_variance"].value, row["budget_deviation"].value) == (
+        D("150.00"),
+        D("-30.00"),
+    )
+    assert row["budget_deviation"].extra == {"currency": "EUR", "ev": "500.00", "ac": "350.00"}
 
 
 def test_a_new_global_target_rejudges_every_project_without_its_own(portfolio):  # noqa: F811

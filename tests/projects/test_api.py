@@ -262,7 +262,8 @@ def test_members_get_a_project_role(people, project):
 
 def test_evm_endpoint_returns_strings_with_fixed_decimals(people, project):
     """One task 1–10 June costing 1000, 40 % done; 500 spent on 2 June. As of 5 June:
-    PV = 500, EV = 400, AC = 500, SPI = 0.8, CPI = 0.8, EAC = 1250, budget 10,000."""
+    PV = 500, EV = 400, AC = 500, SPI = 0.8, CPI = 0.8, EAC = 1250, budget 10,000; budget
+    deviation at completion (1250 − 1000) / 1000 = +25 %, spent 500 / 10,000 = 5 %."""
     TaskFactory(project=project, percent_complete=40)
     CostEntryFactory(project=project, amount=Decimal("500"), incurred_on=datetime.date(2024, 6, 2))
     data = assert_status(people["agent"], "GET", url(project, "evm/?as_of=2024-06-05"), 200).data
@@ -273,7 +274,8 @@ def test_evm_endpoint_returns_strings_with_fixed_decimals(people, project):
         "500.00",
         "1250.00",
     )
-    assert (data["spi"], data["cpi"], data["budget_deviation_pct"]) == ("0.800", "0.800", "-95.000")
+    assert (data["spi"], data["cpi"], data["budget_deviation_pct"]) == ("0.800", "0.800", "25.000")
+    assert data["budget_spent_pct"] == "5.000"
     bad = assert_status(people["agent"], "GET", url(project, "evm/?as_of=June"), 400)
     assert "as_of" in bad.data["fields"]
 

@@ -69,3 +69,27 @@ def test_spend_by_category_adds_up_to_the_actual_cost_to_date(people, project):
     assert "565.01" in html  # remaining
     row = assert_status(people["manager"], "GET", "/api/v1/projects/", 200).data["results"][0]
     assert (row["spent"], row["budget_used_pct"]) == ("434.99", "43.499")
+
+
+def test_the_budget_tab_says_what_its_percentages_compare(people, project):
+    """Budget 1000; one task of planned cost 800 (BAC), half done: EV 400; 500 spent → CPI
+    0.8, EAC = 800 ÷ 0.8 = 1000. Spent 500 ÷ 1000 = 50.0 % of the budget; the forecast is
+    (1000 − 800) ÷ 800 = +25.0 % over the planned cost and (1000 − 1000) ÷ 1000 = 0.0 % of
+    the approved budget (it had said "−50.000% vs budget" of AC against the whole budget)."""
+    TaskFactory(project=project, planned_cost=D("800"), percent_complete=50)
+    CostEntryFactory(project=project, amount=D("500"), incurred_on=timezone.localdate())
+    html = browser_for(people["manager"]).get(f"/projects/{project.pk}/costs/").content.decode()
+    assert 'data-testid="spent">spent 50.0 % of the budget<' in html
+    assert (
+        'data-testid="forecast">+25.0 % vs the planned cost (BAC) · 0.0 % vs the approved budget<'
+        in html
+    )
+    assert "% vs budget" not in html
+
+
+def test_the_budget_tab_makes_no_forecast_before_work_is_earned(people, project):
+    TaskFactory(project=project, percent_complete=0)
+    CostEntryFactory(project=project, amount=D("100"), incurred_on=timezone.localdate())
+    html = browser_for(people["manager"]).get(f"/projects/{project.pk}/costs/").content.decode()
+    assert "no forecast until work is earned and costs are recorded" in html
+    assert 'data-testid="spent">spent 10.0 % of the budget<' in html

@@ -62,7 +62,8 @@ def test_pmbok_example_as_of_15_june():
         ≤ 1900 < PV_15 = 2000; C = 14, ES = 14 + (1900 − 1800) / (2000 − 1800) = 14.5 days
     AT  = 1–15 June = 15 days; SV(t) = 14.5 − 15 = −0.5; SPI(t) = 14.5 / 15 = 0.96666… → 0.967
     Budget spent       = 2000 / 4200 × 100 = 47.6190… → 47.619
-    Budget deviation   = (2000 − 4200) / 4200 × 100 = −52.3809… → −52.381
+    Budget deviation   = (EAC − BAC) / BAC × 100 = (4210.526… − 4000) / 4000 × 100
+                       = (AC − EV) / EV × 100 = 100 / 1900 × 100 = 5.2631… → 5.263
     Forecast deviation = (4210.526… − 4200) / 4200 × 100 = 0.25062… → 0.251
     Milestones due by 15 June, waived excluded: Design signed (done 12 June) and Pilot live
     (open) → 1 missed of 2 = 50.000 %.
@@ -84,7 +85,7 @@ def test_pmbok_example_as_of_15_june():
         "sv_days": "-0.500",
         "spi_t": "0.967",
         "budget_spent_pct": "47.619",
-        "budget_deviation_pct": "-52.381",
+        "budget_deviation_pct": "5.263",
         "forecast_deviation_pct": "0.251",
         "milestones_missed_pct": "50.000",
     }

@@ -197,7 +197,7 @@ def test_costs_page_shows_spend_against_budget(people, project):
         {"amount": "2500.00", "incurred_on": "2024-06-03", "category": "material"},
     )
     html = client.get(f"/projects/{project.pk}/costs/").content.decode()
-    assert "2500.00" in html and "-75.000% vs budget" in html
+    assert "2500.00" in html and "spent 25.0 % of the budget" in html  # of 10,000
 
 
 def test_risk_heat_map_counts_open_risks(people, project):
