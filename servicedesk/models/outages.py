@@ -1,5 +1,7 @@
 """Outages of a service: the raw material of availability."""
 
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,6 +11,12 @@ from django.utils import timezone
 from servicedesk.choices import OutageKind
 
 __all__ = ["OUTAGE_STATES", "Outage", "outage_state_q"]
+
+# What an outage's times may be: unplanned downtime has happened (a few minutes of clock skew
+# allowed); a planned window is at most five years ahead; nothing before 1970.
+CLOCK_SKEW = timedelta(minutes=5)
+PLANNED_AHEAD = timedelta(days=5 * 365)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Where an outage stands at a moment: [started_at, ended_at) is the time the service is out,
 # so one starting now is under way and one ending now has ended.
@@ -69,6 +77,27 @@ class Outage(models.Model):
     def clean(self):
         if self.ended_at is not None and self.started_at and self.ended_at <= self.started_at:
             raise ValidationError({"ended_at": ["An outage must end after it starts."]})
+        if self.started_at is None:
+            return
+        now = timezone.now()
+        if self.kind == OutageKind.UNPLANNED:
+            # Downtime that happened: recorded as it starts or after (a few minutes' clock skew).
+            for name in ("started_at", "ended_at"):
+                moment = getattr(self, name)
+                if moment is not None and moment > now + CLOCK_SKEW:
+                    raise ValidationError(
+                        {
+                            name: [
+                                "An unplanned outage is downtime that happened: it cannot "
+                                f"{'start' if name == 'started_at' else 'end'} in the future. "
+                                "Record maintenance ahead as a planned outage."
+                            ]
+                        }
+                    )
+        if not EARLIEST <= self.started_at <= now + PLANNED_AHEAD:
+            raise ValidationError(
+                {"started_at": [f"An outage starts from {EARLIEST:%Y} up to five years from now."]}
+            )
 
     @property
     def ongoing(self) -> bool:

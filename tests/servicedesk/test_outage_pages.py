@@ -8,10 +8,11 @@ hours of its own (the built-in 24x7): seven days are 10,080 agreed minutes.
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from core.models import AuditEvent
 from servicedesk import outage_actions
@@ -580,3 +581,13 @@ def test_the_owners_page_statements_do_not_grow_with_outages_and_their_controls(
             Outage.objects.filter(service=service, started_at__gt=NOW)
         )
     assert counts[0] == counts[1], counts
+
+
+def test_an_unplanned_outage_tomorrow_is_refused_beside_its_start(people, service):
+    """Downtime that has not happened is no unplanned outage: the form comes back (400)
+    saying to plan it instead; nothing is recorded."""
+    tomorrow = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = record(browser(people["service_owner"]), service, started_at=tomorrow)
+    assert response.status_code == 400
+    assert "cannot start in the future" in response.content.decode()
+    assert not Outage.objects.exists()

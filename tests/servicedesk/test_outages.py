@@ -5,7 +5,10 @@ is Monday 6 Jan 2025 00:00 to Saturday 11 Jan 00:00 (UTC = London in winter): fi
 days of 8 hours = 2,400 agreed minutes before any planned outage.
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from core.models import AuditEvent
 from servicedesk.models import Outage
@@ -254,6 +257,35 @@ def test_an_outage_must_end_after_it_starts(people, service):
         },
     )
     assert "ended_at" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "end", "field"),
+    [
+        ("unplanned", 1, None, "started_at"),  # downtime tomorrow has not happened
+        ("unplanned", -2, 1, "ended_at"),
+        ("planned", 366 * 6, None, "started_at"),  # beyond five years ahead
+        ("planned", -366 * 60, None, "started_at"),  # before 1970
+    ],
+)
+def test_outage_times_that_cannot_be_are_400_naming_the_field(
+    people, service, kind, start, end, field
+):
+    now = timezone.now()
+    body = {"kind": kind, "started_at": (now + timedelta(days=start)).isoformat()}
+    if end is not None:
+        body["ended_at"] = (now + timedelta(days=end)).isoformat()
+    url = f"/api/v1/services/{service.pk}/outages/"
+    response = assert_status(people["agent"], "post", url, 400, body)
+    assert list(response.json()["fields"]) == [field]
+    assert not Outage.objects.exists()
+
+
+def test_maintenance_ahead_is_a_planned_outage(people, service):
+    start = timezone.now() + timedelta(days=30)
+    body = {"kind": "planned", "started_at": start.isoformat()}
+    url = f"/api/v1/services/{service.pk}/outages/"
+    assert assert_status(people["agent"], "post", url, 201, body).json()["state"] == "upcoming"
 
 
 def test_bad_kind_is_400(people, service):
