@@ -78,7 +78,7 @@ def test_the_agent_console_fits_a_phone_and_the_queue_scrolls_inside_itself(phon
     _assert_fits_the_screen(page)
 
 
-def test_the_portal_shows_each_ticket_status_on_a_phone(phone, demo):
+def test_the_portal_and_my_requests_show_each_status_on_a_phone(phone, demo):
     page = phone("requester")
     _open(page, "/portal/")
     screenshot(page, "phone-portal")
@@ -90,6 +90,12 @@ def test_the_portal_shows_each_ticket_status_on_a_phone(phone, demo):
     box = status.bounding_box()
     assert box["x"] + box["width"] <= PHONE["width"]
     expect(tickets.locator("tbody tr").first.locator(".badge")).to_be_in_viewport()
+
+    _open(page, "/requests/")
+    _assert_fits_the_screen(page)
+    status = page.get_by_test_id("request-list").get_by_role("columnheader", name="Status")
+    box = status.bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"]
 
 
 def test_a_project_and_the_portfolio_fit_a_phone(phone, demo):
