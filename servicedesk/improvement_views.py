@@ -2,6 +2,8 @@
 implemented per quarter; propose (prefilled from an incident, request or service), edit,
 and move through the lifecycle. Staff only."""
 
+from copy import copy
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
-from core.exceptions import DomainError
+from core.exceptions import DomainError, StaleVersion
 from core.form_status import form_status, submitted
 from core.models import User
 from core.pagination import keyset_page
@@ -23,6 +25,7 @@ from servicedesk.models import Improvement, Incident, Service, ServiceRequest
 from servicedesk.request_filtersets import ImprovementFilter
 from servicedesk.request_lifecycle import IMPROVEMENT_LIFECYCLE
 from servicedesk.request_queries import improvements_by_quarter, improvements_visible_to
+from servicedesk.sla_views import STALE
 from servicedesk.views import _agent_required, _errors_to_messages, _show_refusal
 
 
@@ -169,12 +172,12 @@ def _detail_page(request, pk: int, status: int = 200):
 
 @_agent_required
 def improvement_edit(request, pk: int):
+    """Edit an improvement. Refused, the form comes back as typed with the reasons (400); a
+    save based on a version someone else saved over is a 412 with the form as typed, now
+    based on the current version (a second save replaces theirs knowingly), as the SLA forms
+    do (sla_views `_Page.rebase`). The heading names the improvement as stored."""
     improvement = _visible(request, pk)
-    form = ImprovementEditForm(
-        submitted(request),
-        instance=improvement,
-        initial={"version": improvement.version},
-    )
+    form = _edit_form(submitted(request), improvement)
     refused = None
     if request.method == "POST" and form.is_valid():
         changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
@@ -187,6 +190,14 @@ def improvement_edit(request, pk: int):
             )
             messages.success(request, "Saved.")
             return redirect("servicedesk:improvement_detail", pk=pk)
+        except StaleVersion as exc:
+            refused, improvement = exc, _visible(request, pk)
+            current = exc.extra["current_version"]
+            data = request.POST.copy()
+            data["version"] = str(current)
+            form = _edit_form(data, improvement)
+            form.is_valid()
+            messages.error(request, STALE.format(what="improvement", version=current))
         except (ValidationError, DomainError) as exc:
             refused = _show_refusal(request, form, exc)
     return render(
@@ -194,6 +205,14 @@ def improvement_edit(request, pk: int):
         "servicedesk/improvements/form.html",
         {"form": form, "improvement": improvement},
         status=form_status(form, refused),
+    )
+
+
+def _edit_form(data, improvement: Improvement) -> ImprovementEditForm:
+    # On a copy: a bound form writes what was typed onto its instance, and the page shows
+    # the stored improvement beside it.
+    return ImprovementEditForm(
+        data, instance=copy(improvement), initial={"version": improvement.version}
     )
 
 

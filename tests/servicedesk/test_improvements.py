@@ -1,9 +1,12 @@
 """The CSI register: API roles, lifecycle guards, planned vs implemented, pages, links back."""
 
+import re
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
+from django.utils.html import escape
 
 from core.models import AuditEvent
 from servicedesk.models import Improvement
@@ -356,9 +359,51 @@ def test_editing_an_improvement_someone_saved_meanwhile_answers_412(people, prop
     )
     html = response.content.decode()
     assert response.status_code == 412
-    assert "changed by someone else" in html and 'value="Second"' in html
+    assert "Someone else saved this improvement after you opened it (it is now version 2)" in html
+    assert 'value="Second"' in html  # as typed
+    assert "<h1>Edit: First</h1>" in html  # the heading names it as stored
     proposed.refresh_from_db()
     assert (proposed.title, proposed.version) == ("First", 2) and _audit_rows() == audit
+
+
+def _posted(html: str) -> dict:
+    """The edit form's fields as the page fills them (what saving it again sends)."""
+    inputs = re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html)
+    selects = re.findall(
+        r'<select name="(\w+)".*?<option value="([^"]*)" selected>', html, flags=re.S
+    )
+    areas = re.findall(r'<textarea name="(\w+)"[^>]*>\s*([^<]*)</textarea>', html)
+    return {name: unescape(value) for name, value in [*inputs, *selects, *areas]}
+
+
+def test_saving_again_after_a_412_replaces_the_other_save_knowingly(people, proposed, client):
+    """The 412 page is based on the version saved meanwhile: saving it again is no longer
+    stale (it was 412 again and again until the page was reloaded, the typing lost)."""
+    client.force_login(people["agent"])
+    stale = _form_data(proposed, title="Second")
+    client.post(f"/improvements/{proposed.pk}/edit/", _form_data(proposed, title="First"))
+    refused = client.post(f"/improvements/{proposed.pk}/edit/", stale)
+    assert refused.status_code == 412
+    again = _posted(refused.content.decode())
+    assert (again["version"], again["title"]) == ("2", "Second")
+
+    saved = client.post(f"/improvements/{proposed.pk}/edit/", again)
+
+    assert saved.status_code == 302
+    proposed.refresh_from_db()
+    assert (proposed.title, proposed.version) == ("Second", 3)
+
+
+def test_a_refused_edit_keeps_the_stored_title_in_the_heading(people, proposed, client):
+    client.force_login(people["agent"])
+    title = proposed.title
+    response = client.post(
+        f"/improvements/{proposed.pk}/edit/",
+        _form_data(proposed, title="Renamed", planned_quarter="next spring"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"<h1>Edit: {escape(title)}</h1>" in html and 'value="Renamed"' in html
 
 
 @pytest.mark.parametrize(
@@ -383,11 +428,12 @@ def test_an_edit_that_does_not_say_which_version_it_changes_is_a_400_and_changes
     assert (proposed.title, proposed.version) == (title, 1) and _audit_rows() == audit
 
 
-def test_a_stale_edit_keeps_what_was_typed_and_saving_it_again_is_still_refused(
+def test_a_stale_edit_keeps_what_was_typed_now_based_on_the_current_version(
     people, proposed, client
 ):
-    """412 shows the form as typed with the message; the stale version stays in the form, so a
-    second click cannot overwrite the other save either."""
+    """412 shows the form as typed with the message, carrying the version saved meanwhile
+    (saving that page replaces the other save knowingly); the same stale post sent again,
+    based on version 1, is still refused."""
     client.force_login(people["agent"])
     client.post(f"/improvements/{proposed.pk}/edit/", _form_data(proposed, title="First"))
     mine = _form_data(proposed, title="Second", expected_benefit="Fewer VPN drops")
@@ -396,7 +442,7 @@ def test_a_stale_edit_keeps_what_was_typed_and_saving_it_again_is_still_refused(
     html = response.content.decode()
     assert response.status_code == 412
     assert 'value="Second"' in html and "Fewer VPN drops" in html
-    assert 'name="version" value="1"' in html
+    assert 'name="version" value="2"' in html
     proposed.refresh_from_db()
     assert (proposed.title, proposed.version) == ("First", 2)
 
