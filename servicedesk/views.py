@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.choice_lists import load_choices
-from core.exceptions import DomainError
+from core.exceptions import DomainError, StaleVersion
 from core.form_status import errors_onto_form, form_status, submitted
 from core.next_page import next_page
 from core.pagination import keyset_page
@@ -73,6 +73,13 @@ SAVED_FILTERS = [
     ("open", "All open", {"status": ["open"]}),
     ("all", "All", {}),
 ]
+
+
+STALE_PANEL = (
+    "This incident was changed by someone else (it is now version {version}), so your change "
+    "was not saved. The panel shows its current values: make your change again if it still "
+    "applies."
+)
 
 
 def _agent_required(view):
@@ -178,20 +185,28 @@ def _ticket_context(request, incident: Incident) -> dict:
         "incident": incident,
         "comments": comments,
         "attachments": attachments,
-        "history": list(history_for(incident, include_internal=is_staff_member(request.user))),
         "transitions": INCIDENT_LIFECYCLE.allowed_for(incident, request.user),
-        "fields_form": (
-            IncidentFieldsForm(instance=incident, initial={"version": incident.version})
-            if can_work
-            else None
-        ),
+        "fields_form": _fields_form(incident) if can_work else None,
         "comment_form": CommentForm(),
         "resolve_form": ResolveForm(),
         "can_work": can_work,
         "survey": getattr(incident, "survey", None),
         "survey_choices": SurveyForm.base_fields["rating"].choices,
+        **_ticket_panels(request, incident),
+    }
+
+
+def _ticket_panels(request, incident: Incident) -> dict:
+    """What the service level and history panels show: a side panel edit redraws them."""
+    return {
+        "history": list(history_for(incident, include_internal=is_staff_member(request.user))),
         "sla": sla_state(incident, now=timezone.now()),
     }
+
+
+def _fields_form(incident: Incident) -> IncidentFieldsForm:
+    """The side panel as stored now, based on the incident's current version."""
+    return IncidentFieldsForm(instance=incident, initial={"version": incident.version})
 
 
 def _visible_incident(request, number: str) -> Incident:
@@ -210,25 +225,33 @@ def incident_detail(request, number: str):
 @_agent_required
 @require_POST
 def incident_fields(request, number: str):
-    """Inline edit of the side panel; answers the panel partial for htmx. A refused edit shows
-    the panel as typed with its reasons: 400 bad input, 412 saved by someone else meanwhile."""
+    """Inline edit of the side panel; answers the panel partial for htmx, with the service
+    level and history panels swapped out of band (a priority change moves the due times).
+    Refused: bad input is a 400 with the panel as typed and its reasons; an edit based on a
+    version someone else saved over is a 412 with the panel as stored now (values and
+    version, so the next change is based on them) and a message saying so."""
     incident = _visible_incident(request, number)
     form = IncidentFieldsForm(request.POST, instance=Incident.objects.get(pk=incident.pk))
-    refused = None
+    refused, redraw = None, False
     if form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
         try:
-            incident = actions.incident_update(
+            actions.incident_update(
                 incident=incident,
                 actor=request.user,
                 expected_version=form.cleaned_data["version"],
                 changes=changes,
             )
-            incident = _visible_incident(request, number)
-            form = IncidentFieldsForm(instance=incident, initial={"version": incident.version})
             messages.success(request, "Saved.")
+            redraw = True
+        except StaleVersion as exc:
+            refused, redraw = exc, True
+            messages.error(request, STALE_PANEL.format(version=exc.extra["current_version"]))
         except (ValidationError, DomainError) as exc:
             refused = _show_refusal(request, form, exc)
+    if redraw:  # saved, or saved by someone else: the incident as stored now, read afresh
+        incident = _visible_incident(request, number)
+        form = _fields_form(incident)
     status = form_status(form, refused)
     if request.headers.get("HX-Request"):
         context = {
@@ -236,6 +259,9 @@ def incident_fields(request, number: str):
             "fields_form": form,
             "can_work": works_tickets(request.user),
             "panel_messages": True,
+            # The service level and history panels, redrawn out of band when they moved.
+            **(_ticket_panels(request, incident) if redraw else {}),
+            "oob": redraw,
         }
         return render(request, "servicedesk/partials/_incident_fields.html", context, status=status)
     if status != 200:

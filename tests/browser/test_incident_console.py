@@ -1,0 +1,145 @@
+"""The agent console: the ticket page's side panel (inline edits) keeping the page around it
+current, also when two agents edit one ticket."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from core.roles import Role
+from servicedesk import actions
+from servicedesk.sla import builtin_24x7
+from tests.browser.conftest import login, screenshot
+from tests.core.factories import AgentFactory, OrganisationFactory, TeamFactory, UserFactory
+from tests.servicedesk.factories import ServiceFactory, sla_policy
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def desk():
+    return TeamFactory(name="Service Desk")
+
+
+@pytest.fixture
+def agents(desk):
+    return (
+        AgentFactory(username="agent", first_name="Alex", last_name="Agent", teams=[desk]),
+        AgentFactory(username="agent2", first_name="Bo", last_name="Agent", teams=[desk]),
+    )
+
+
+@pytest.fixture
+def caller():
+    acme = OrganisationFactory(name="Acme")
+    return UserFactory(
+        username="rita",
+        first_name="Rita",
+        last_name="Caller",
+        role=Role.REQUESTER,
+        organisation=acme,
+    )
+
+
+@pytest.fixture
+def service(desk):
+    """Round the clock: P3 resolves within 240 minutes, P2 within 120."""
+    return ServiceFactory(
+        name="Payroll", support_team=desk, sla_policy=sla_policy("24x7", builtin_24x7())
+    )
+
+
+@pytest.fixture
+def incident(agents, caller, service, desk):
+    return actions.incident_open(
+        actor=agents[0],
+        requester=caller,
+        title="Payslips missing",
+        service=service,
+        impact=2,
+        urgency=2,
+        team=desk,
+    )
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _panel_save(page, act):
+    """Change a side panel field; the panel's answer (htmx) is awaited and returned."""
+    with page.expect_response(lambda r: "/fields/" in r.url and r.request.method == "POST") as a:
+        act()
+    page.wait_for_load_state("networkidle")
+    return a.value
+
+
+def _tab(browser, live_server):
+    """A browser of its own (another agent's), noting its script errors as `page` does."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 900})
+    tab = context.new_page()
+    tab.js_errors = []
+    tab.on("pageerror", lambda exc: tab.js_errors.append(str(exc)))
+    return tab
+
+
+def _ticket(page, username, incident):
+    login(page, username)
+    page.goto(f"/desk/incidents/{incident.number}/")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.notReloaded = true")  # gone if the page were loaded again
+
+
+def test_an_inline_priority_change_shows_the_new_due_time_and_history_without_a_reload(
+    page, agents, incident
+):
+    _ticket(page, "agent", incident)
+    sla_panel, history = page.locator("#sla-panel"), page.locator("#history-panel")
+    before, after = (_local(incident.opened_at + timedelta(minutes=m)) for m in (240, 120))
+    expect(sla_panel).to_contain_text(before)
+
+    answer = _panel_save(page, lambda: page.select_option("#id_urgency", "1"))
+
+    assert answer.status == 200
+    expect(page.get_by_test_id("priority")).to_have_text("2 - High")
+    expect(sla_panel).to_contain_text(after)
+    expect(sla_panel).not_to_contain_text(before)
+    expect(history).to_contain_text("urgency: 2 → 1")
+    expect(history).to_contain_text("priority: 3 → 2")
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, "agent-ticket-inline-edit")
+    assert not page.js_errors
+
+
+def test_two_agents_on_one_ticket_each_see_the_others_change_and_their_next_one_saves(
+    browser, live_server, agents, incident
+):
+    """Alex saves first; Bo's change, based on the page Bo opened, is a 412 that shows Alex's
+    value and the current version, so Bo's next change saves; then the same the other way."""
+    alex, bo = (_tab(browser, live_server) for _ in agents)
+    _ticket(alex, "agent", incident)
+    _ticket(bo, "agent2", incident)
+
+    assert _panel_save(alex, lambda: alex.select_option("#id_urgency", "1")).status == 200
+
+    refused = _panel_save(bo, lambda: bo.select_option("#id_impact", "3"))
+    assert refused.status == 412
+    expect(bo.locator("#fields-panel")).to_contain_text("changed by someone else")
+    expect(bo.locator("#id_urgency")).to_have_value("1")  # Alex's change, now shown
+    expect(bo.locator("#id_impact")).to_have_value("2")  # Bo's was not saved
+    expect(bo.locator("#history-panel")).to_contain_text("urgency: 2 → 1")
+    assert _panel_save(bo, lambda: bo.select_option("#id_impact", "3")).status == 200
+    expect(bo.locator("#fields-panel")).to_contain_text("Saved.")
+
+    refused = _panel_save(alex, lambda: alex.select_option("#id_category", "network"))
+    assert refused.status == 412
+    expect(alex.locator("#id_impact")).to_have_value("3")  # Bo's change, now shown
+    assert _panel_save(alex, lambda: alex.select_option("#id_category", "network")).status == 200
+
+    incident.refresh_from_db()
+    assert (incident.urgency, incident.impact, incident.category) == (1, 3, "network")
+    assert incident.version == 4
+    for tab in (alex, bo):
+        assert tab.evaluate("window.notReloaded") is True and not tab.js_errors
+        tab.context.close()
