@@ -6,7 +6,6 @@ after commit. The service side is changed only through servicedesk's own actions
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from core.lifecycle import transition_apply
 from core.roles import Role, has_role
 from projects.choices import STANDARD_HANDOFF_CHECKLIST, HandoffStatus
 from projects.handoff_lifecycle import HANDOFF_LIFECYCLE, is_project_manager_or_admin
+from projects.hypercare import Hypercare
 from projects.models import Handoff, HandoffChecklistItem, Project
 from servicedesk.choices import Criticality, ServiceStatus
 from servicedesk.models import Service
@@ -199,7 +199,8 @@ def handoff_apply_acceptance(*, handoff: Handoff, actor) -> Service:
     A new service is created (planned) with the handoff's terms; an existing one gets the
     agreed support team, SLA policy and service hours (and description or criticality when
     given). A planned service then goes live through the service lifecycle. The project
-    records the service and its hypercare window [go-live, go-live + hypercare days).
+    records the service and its hypercare window (projects.hypercare: [go-live, go-live +
+    hypercare days), the last day go-live + hypercare days − 1).
     """
     from servicedesk.actions import service_create, service_transition, service_update
 
@@ -238,8 +239,8 @@ def handoff_apply_acceptance(*, handoff: Handoff, actor) -> Service:
         raise HandoffConflict(f"The service is {service.get_status_display().lower()}.")
 
     project = Project.objects.select_for_update().get(pk=handoff.project_id)
-    start = handoff.go_live_on
-    end = start + datetime.timedelta(days=handoff.hypercare_days)
+    window = Hypercare.from_go_live(handoff.go_live_on, handoff.hypercare_days)
+    start, end = window.start, window.end
     before = snapshot(project, ["service", "hypercare_start", "hypercare_end"])
     project.service = service
     project.hypercare_start, project.hypercare_end = start, end

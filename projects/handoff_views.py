@@ -20,6 +20,7 @@ from projects.handoff_lifecycle import (
     checklist_open,
     is_project_manager_or_admin,
 )
+from projects.hypercare import Hypercare
 from projects.models import Handoff, HandoffChecklistItem
 from projects.queries import can_edit, handoffs_awaiting, handoffs_visible_to
 from projects.views import _editable, _moved, _project, _staff_only, _submitted, _workspace
@@ -54,7 +55,10 @@ def handoff(request, pk: int):
 
 def _handoff_page(request, project, *, form=None, item_form=None, status: int = 200):
     current = _handoff_of(request, project)
-    context = {"handoff": current}
+    context = {"handoff": current, "hypercare": Hypercare.of(project)}
+    if current is not None and context["hypercare"] is None and current.go_live_on:
+        # Not accepted yet: the window the handoff's terms give.
+        context["hypercare"] = Hypercare.from_go_live(current.go_live_on, current.hypercare_days)
     if current is not None:
         manages = is_project_manager_or_admin(current, request.user)
         allowed = {t.action for t in HANDOFF_LIFECYCLE.allowed_for(current, request.user)}

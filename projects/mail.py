@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.notifications import wanted
+from projects.hypercare import Hypercare
 from projects.models import Handoff
 
 EVENT = "handoff_accepted"
@@ -29,6 +30,7 @@ def send_handoff_accepted_mail(handoff: Handoff) -> int:
     context = {
         "handoff": handoff,
         "project": handoff.project,
+        "hypercare": Hypercare.of(handoff.project),
         "service": handoff.service,
         "link": site + reverse("servicedesk:service_detail", args=[handoff.service_id]),
         "link_label": "Open the service",

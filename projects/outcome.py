@@ -1,7 +1,8 @@
 """The outcome of a project, measured on the service it handed over.
 
 For a handed-over project (an accepted handoff: the project records its service and its
-hypercare window [go-live, go-live + hypercare days)), two windows of the same length:
+hypercare window [go-live, go-live + hypercare days), projects/hypercare.py), two windows of
+the same length:
 
     hypercare = [hypercare_start, hypercare_end)
     after     = [hypercare_end, hypercare_end + (hypercare_end − hypercare_start))
@@ -39,6 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from projects.hypercare import Hypercare
 from servicedesk.choices import Priority
 from servicedesk.models import Incident, Survey
 from servicedesk.queries import csat, service_availability
@@ -112,6 +114,7 @@ def project_outcome(project, *, now: datetime.datetime | None = None) -> dict:
     """The outcome card and GET /api/v1/projects/{id}/outcome/ (see the module docstring)."""
     now = now or timezone.now()
     service = project.service
+    hypercare = Hypercare.of(project)
     windows = outcome_windows(project) if service is not None else []
     result = {
         "handed_over": bool(windows),
@@ -122,6 +125,8 @@ def project_outcome(project, *, now: datetime.datetime | None = None) -> dict:
         ),
         "hypercare_start": project.hypercare_start,
         "hypercare_end": project.hypercare_end,
+        "hypercare": hypercare,
+        "hypercare_last_day": hypercare.last_day if hypercare else None,
         "windows": [],
         "improvement": improvement_outcome(project, now=now),
     }

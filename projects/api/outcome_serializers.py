@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from projects.hypercare import HYPERCARE_END, HYPERCARE_LAST_DAY, HYPERCARE_START
+
 
 class OutcomeIncidentsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
@@ -80,7 +82,8 @@ class OutcomeSerializer(serializers.Serializer):
 
     handed_over = serializers.BooleanField()
     service = OutcomeServiceSerializer(allow_null=True)
-    hypercare_start = serializers.DateField(allow_null=True)
-    hypercare_end = serializers.DateField(allow_null=True)
+    hypercare_start = serializers.DateField(allow_null=True, help_text=HYPERCARE_START)
+    hypercare_end = serializers.DateField(allow_null=True, help_text=HYPERCARE_END)
+    hypercare_last_day = serializers.DateField(allow_null=True, help_text=HYPERCARE_LAST_DAY)
     windows = OutcomeWindowSerializer(many=True)
     improvement = OutcomeImprovementSerializer(allow_null=True)

@@ -10,6 +10,7 @@ from core.models import User
 from core.roles import STAFF_ROLES, Role
 from projects import evm
 from projects.choices import MemberRole
+from projects.hypercare import HYPERCARE_END, HYPERCARE_LAST_DAY, HYPERCARE_START, Hypercare
 from projects.lifecycle import PROJECT_LIFECYCLE, gate_checklist
 from projects.models import Baseline, Project, ProjectMember
 from servicedesk.models import Improvement, Service
@@ -44,6 +45,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         source="sponsor.display_name", read_only=True, default=None, allow_null=True
     )
     next_milestone = serializers.SerializerMethodField()
+    hypercare_last_day = serializers.SerializerMethodField()
     spent = serializers.SerializerMethodField(
         help_text="Actual cost to date (AC, the Budget tab's): cost entries and logged time "
         "(hours × rate) incurred up to today."
@@ -79,6 +81,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "phase",
             "hypercare_start",
             "hypercare_end",
+            "hypercare_last_day",
             "version",
             "created_at",
             "updated_at",
@@ -97,6 +100,15 @@ class ProjectSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "hypercare_start": {"help_text": HYPERCARE_START},
+            "hypercare_end": {"help_text": HYPERCARE_END},
+        }
+
+    @extend_schema_field(serializers.DateField(allow_null=True, help_text=HYPERCARE_LAST_DAY))
+    def get_hypercare_last_day(self, obj):
+        hypercare = Hypercare.of(obj)
+        return hypercare.last_day.isoformat() if hypercare else None
 
     def _measures(self, obj):
         return self.context.get("measures", {}).get(obj.pk)
