@@ -105,8 +105,8 @@ def test_an_inline_priority_change_shows_the_new_due_time_and_history_without_a_
     expect(page.get_by_test_id("priority")).to_have_text("2 - High")
     expect(sla_panel).to_contain_text(after)
     expect(sla_panel).not_to_contain_text(before)
-    expect(history).to_contain_text("urgency: 2 → 1")
-    expect(history).to_contain_text("priority: 3 → 2")
+    expect(history).to_contain_text("urgency 2 - Medium → 1 - High")
+    expect(history).to_contain_text("priority 3 - Moderate → 2 - High")
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "agent-ticket-inline-edit")
     assert not page.js_errors
@@ -128,7 +128,7 @@ def test_two_agents_on_one_ticket_each_see_the_others_change_and_their_next_one_
     expect(bo.locator("#fields-panel")).to_contain_text("changed by someone else")
     expect(bo.locator("#id_urgency")).to_have_value("1")  # Alex's change, now shown
     expect(bo.locator("#id_impact")).to_have_value("2")  # Bo's was not saved
-    expect(bo.locator("#history-panel")).to_contain_text("urgency: 2 → 1")
+    expect(bo.locator("#history-panel")).to_contain_text("urgency 2 - Medium → 1 - High")
     assert _panel_save(bo, lambda: bo.select_option("#id_impact", "3")).status == 200
     expect(bo.locator("#fields-panel")).to_contain_text("Saved.")
 

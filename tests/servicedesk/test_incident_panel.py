@@ -82,7 +82,8 @@ def test_a_priority_change_in_the_panel_redraws_the_due_times_and_the_history(
     assert _local(incident.opened_at + timedelta(minutes=120)) in sla_panel
     assert _local(incident.opened_at + timedelta(minutes=240)) not in sla_panel
     history = _out_of_band(html, "history-panel")
-    assert "updated" in history and "urgency: 2 → 1" in history and "priority: 3 → 2" in history
+    assert "changed" in history and "urgency 2 - Medium → 1 - High" in history
+    assert "priority 3 - Moderate → 2 - High" in history
 
 
 def test_a_refused_value_answers_the_panel_as_typed_without_redrawing_the_rest(
@@ -112,7 +113,7 @@ def test_after_someone_else_saved_the_panel_shows_their_values_and_the_next_chan
     assert "changed by someone else (it is now version 2)" in html
     assert _posted_version(html) == 2
     assert re.search(r'<option value="1" selected>1 - High</option>', html)  # their urgency
-    assert "urgency: 2 → 1" in _out_of_band(html, "history-panel")
+    assert "urgency 2 - Medium → 1 - High" in _out_of_band(html, "history-panel")
     incident.refresh_from_db()
     assert (incident.impact, incident.urgency, incident.version) == (2, 1, 2)
 
