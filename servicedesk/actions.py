@@ -106,6 +106,8 @@ def incident_open(
     Agents may open on behalf of a requester and backdate `opened_at` (imports).
     """
     requester = requester or actor
+    if not requester.is_active:
+        raise ValidationError({"requester": ["Choose an active user."]})
     if requester != actor and not works_tickets(actor):
         raise NotAllowed("Only agents may open incidents for someone else.")
     if opened_at is not None and not works_tickets(actor):
@@ -143,6 +145,21 @@ def incident_open(
     transaction.on_commit(partial(notifications.incident_opened, incident.pk))
     publish(event="incident.created", data=_incident_event_data(incident))
     return incident
+
+
+@transaction.atomic
+def incident_open_for(*, actor, requester, team=None, assignee=None, **fields) -> Incident:
+    """An agent opens an incident for `requester` (a call, a walk-in: the console's New
+    incident), audited as any opening. Choosing a team or an assignee assigns it at once
+    through the lifecycle (`assign`); without either the service's support team has it, new.
+    `fields` are incident_open's."""
+    if not works_tickets(actor):
+        raise NotAllowed("Only agents may open incidents for someone else.")
+    incident = incident_open(actor=actor, requester=requester, team=team, **fields)
+    chosen = {name: row for name, row in (("team", team), ("assignee", assignee)) if row}
+    if not chosen:
+        return incident
+    return incident_transition(incident=incident, action="assign", actor=actor, data=chosen)
 
 
 def _incident_event_data(incident: Incident) -> dict:

@@ -1,6 +1,6 @@
 from django import forms
 
-from core.choice_lists import load_choices
+from core.choice_lists import load_choices, show_choices
 from core.models import Team, User
 from core.roles import TICKET_WORKER_ROLES
 from servicedesk.choices import ResolutionCode
@@ -45,6 +45,18 @@ class ReportIncidentForm(forms.ModelForm):
 CHOICE_LISTS = ("service", "team", "assignee")
 
 
+def ticket_workers():
+    """Who an incident may be assigned to: the people who work tickets."""
+    return User.objects.filter(role__in=TICKET_WORKER_ROLES)
+
+
+def _routing_choices(form) -> None:
+    """The service, team and assignee lists of a console form (kept lists, one statement)."""
+    form.fields["assignee"].queryset = ticket_workers()
+    form.fields["team"].queryset = Team.objects.all()
+    load_choices(*((form.fields[name].queryset, [form.fields[name]]) for name in CHOICE_LISTS))
+
+
 class IncidentFieldsForm(forms.ModelForm):
     """The side panel of the agent's ticket page (inline edits via htmx)."""
 
@@ -56,9 +68,59 @@ class IncidentFieldsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = User.objects.filter(role__in=TICKET_WORKER_ROLES)
-        self.fields["team"].queryset = Team.objects.all()
-        load_choices(*((self.fields[name].queryset, [self.fields[name]]) for name in CHOICE_LISTS))
+        _routing_choices(self)
+
+
+class NewIncidentForm(forms.ModelForm):
+    """The console's "New incident": an agent logs one for a requester (a call, a walk-in)."""
+
+    class Meta:
+        model = Incident
+        fields = [
+            "requester",
+            "service",
+            "title",
+            "description",
+            "impact",
+            "urgency",
+            "category",
+            "team",
+            "assignee",
+        ]
+        help_texts = {
+            "requester": "Whose incident it is: they follow it in the portal and get its emails, "
+            "and it belongs to their organisation.",
+            "description": "Markdown is supported. What they report, error messages, what was "
+            "tried.",
+            "team": "Leave team and assignee empty to give it to the service's support team as "
+            "a new incident; choosing either assigns it now.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        requester = self.fields["requester"]
+        requester.queryset = User.objects.filter(is_active=True)
+        requester.empty_label = "Choose the requester…"
+        show_choices(_people_rows(requester.queryset), requester)
+        self.fields["service"].required = True
+        self.fields["service"].empty_label = "Choose the affected service…"
+        self.fields["team"].empty_label = "The service's support team"
+        self.fields["assignee"].empty_label = "Nobody yet"
+        _routing_choices(self)  # after the empty labels: the lists are drawn with them
+
+
+def _people_rows(users) -> list[tuple[int, str]]:
+    """(pk, "Full Name (username, Organisation)") for a select of people, by name: the
+    username and organisation tell two people of the same name apart. One statement."""
+    rows = []
+    for pk, first, last, username, organisation in users.values_list(
+        "pk", "first_name", "last_name", "username", "organisation__name"
+    ):
+        name = f"{first} {last}".strip()
+        detail = ", ".join(part for part in (username if name else "", organisation) if part)
+        rows.append((pk, f"{name or username} ({detail})" if detail else username))
+    return sorted(rows, key=lambda row: (row[1].casefold(), row[0]))
 
 
 class CommentForm(forms.Form):
@@ -77,9 +139,7 @@ class ResolveForm(forms.Form):
 class BulkAssignForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.filter(role__in=TICKET_WORKER_ROLES), required=False
-    )
+    assignee = forms.ModelChoiceField(queryset=ticket_workers(), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ app_name = "servicedesk"
 urlpatterns = [
     path("desk/", views.queue, name="queue"),
     path("desk/bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("desk/incidents/new/", views.incident_new, name="incident_new"),  # before <number>
     path("desk/incidents/<str:number>/", views.incident_detail, name="incident_detail"),
     path("desk/incidents/<str:number>/fields/", views.incident_fields, name="incident_fields"),
     path("incidents/<str:number>/comment/", views.incident_comment, name="incident_comment"),

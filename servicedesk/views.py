@@ -37,6 +37,7 @@ from servicedesk.forms import (
     BulkAssignForm,
     CommentForm,
     IncidentFieldsForm,
+    NewIncidentForm,
     ReportIncidentForm,
     ResolveForm,
     SurveyForm,
@@ -220,6 +221,33 @@ def _visible_incident(request, number: str) -> Incident:
 def incident_detail(request, number: str):
     incident = _visible_incident(request, number)
     return render(request, "servicedesk/incident_detail.html", _ticket_context(request, incident))
+
+
+@_agent_required
+def incident_new(request):
+    """An agent logs an incident for a requester (a call, a walk-in): who, the service and
+    what is wrong, impact and urgency, optionally the team or assignee. Opened, it lands on
+    its ticket page; refused, the form again as typed with the reasons (400). Staff who do
+    not work tickets get 403, as from incident_open_for."""
+    if not works_tickets(request.user):
+        return HttpResponseForbidden("Only agents open incidents for someone else.")
+    form = NewIncidentForm(submitted(request))
+    refused = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = actions.incident_open_for(actor=request.user, **form.cleaned_data)
+            messages.success(
+                request, f"{incident.number} was opened for {incident.requester.display_name}."
+            )
+            return redirect("servicedesk:incident_detail", number=incident.number)
+        except (ValidationError, DomainError) as exc:
+            refused = _show_refusal(request, form, exc)
+    return render(
+        request,
+        "servicedesk/incident_new.html",
+        {"form": form},
+        status=form_status(form, refused),
+    )
 
 
 @_agent_required

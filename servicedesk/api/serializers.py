@@ -225,7 +225,10 @@ class IncidentCreateSerializer(serializers.ModelSerializer):
         required=False, help_text="Agents and admins only (imports)."
     )
     requester = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), required=False, help_text="Agents only: open on behalf of."
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="Whose incident it is (an active user's id); default: the caller. Only agents "
+        "and admins may name someone else (403 otherwise).",
     )
 
     class Meta:

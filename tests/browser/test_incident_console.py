@@ -1,5 +1,5 @@
-"""The agent console: the ticket page's side panel (inline edits) keeping the page around it
-current, also when two agents edit one ticket."""
+"""The agent console: logging an incident for a caller, and the ticket page's side panel
+(inline edits) keeping the page around it current, also when two agents edit one ticket."""
 
 from datetime import timedelta
 
@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from core.roles import Role
 from servicedesk import actions
+from servicedesk.models import Incident
 from servicedesk.sla import builtin_24x7
 from tests.browser.conftest import login, screenshot
 from tests.core.factories import AgentFactory, OrganisationFactory, TeamFactory, UserFactory
@@ -89,6 +90,34 @@ def _ticket(page, username, incident):
     page.goto(f"/desk/incidents/{incident.number}/")
     page.wait_for_load_state("networkidle")
     page.evaluate("window.notReloaded = true")  # gone if the page were loaded again
+
+
+def test_agent_logs_an_incident_for_a_caller_and_lands_on_its_ticket(page, agents, caller, service):
+    login(page, "agent")
+    page.goto("/desk/")
+    page.get_by_test_id("new-incident").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/desk/incidents/new/")
+    page.get_by_label("Requester").select_option(label="Rita Caller (rita, Acme)")
+    page.get_by_label("Service").select_option(label="Payroll")
+    page.get_by_label("Title").fill("Payslip shows last month")
+    page.get_by_label("Description").fill("Called at 9:10.")
+    page.get_by_label("Urgency").select_option("1")
+    page.get_by_label("Assignee").select_option(label="Bo Agent")
+    screenshot(page, "agent-new-incident")
+
+    page.get_by_test_id("open-incident").click()
+    page.wait_for_load_state("networkidle")
+
+    incident = Incident.objects.get()
+    assert page.url.endswith(f"/desk/incidents/{incident.number}/")
+    expect(page.locator(".messages")).to_contain_text(
+        f"{incident.number} was opened for Rita Caller."
+    )
+    expect(page.locator("#fields-panel")).to_contain_text("Rita Caller")
+    expect(page.get_by_test_id("status")).to_have_text("Assigned")
+    assert (incident.requester, incident.assignee) == (caller, agents[1])
+    assert not page.js_errors
 
 
 def test_an_inline_priority_change_shows_the_new_due_time_and_history_without_a_reload(

@@ -599,6 +599,21 @@ RULES: dict[str, Row] = {
         expect={"GET": page(NOT_ALLOWED, STAFF), "POST": page(302, STAFF)}
     ),
     "servicedesk:incident_detail": Row(expect={"GET": page(200, STAFF), "POST": page(200, STAFF)}),
+    # Logging an incident for a requester: those who work tickets (incident_open_for).
+    "servicedesk:incident_new": Row(
+        expect={"GET": page(200, TICKET_WORKERS), "POST": page(302, TICKET_WORKERS)},
+        body={
+            "POST": lambda w: {
+                "requester": w.requester.pk,
+                "service": w.service.pk,
+                "title": "Caller's printer jams",
+                "impact": "2",
+                "urgency": "2",
+                "category": "hardware",
+            }
+        },
+        json=False,
+    ),
     # Posted empty, the side panel and a reply are refused by the form (400) for those who
     # see the ticket; nothing is written.
     "servicedesk:incident_fields": Row(

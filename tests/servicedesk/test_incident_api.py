@@ -165,6 +165,40 @@ def test_agent_imports_history_with_a_past_opening_time(people):
     assert body["organisation"] == people["requester"].organisation_id
 
 
+def test_agent_opens_an_incident_for_a_requester_audited_as_theirs(people):
+    body = assert_status(
+        people["agent"], "post", URL, 201, {"title": "Caller", "requester": people["requester"].pk}
+    ).json()
+    assert body["requester"]["id"] == people["requester"].pk
+    assert body["organisation"] == people["requester"].organisation_id
+    opened = AuditEvent.objects.get(action="incident.opened", object_id=str(body["id"]))
+    assert opened.actor == people["agent"]
+    # Without `requester` the caller is the requester, as for anyone.
+    own = assert_status(people["agent"], "post", URL, 201, {"title": "Mine"}).json()
+    assert own["requester"]["id"] == people["agent"].pk
+
+
+def test_a_requester_naming_themselves_is_fine(people):
+    body = assert_status(
+        people["requester"], "post", URL, 201, {"title": "x", "requester": people["requester"].pk}
+    ).json()
+    assert body["requester"]["id"] == people["requester"].pk
+
+
+def test_an_inactive_requester_is_a_400_naming_it_and_nothing_is_written(people):
+    people["requester_other"].is_active = False
+    people["requester_other"].save(update_fields=["is_active"])
+    body = assert_status(
+        people["agent"],
+        "post",
+        URL,
+        400,
+        {"title": "x", "requester": people["requester_other"].pk},
+    ).json()
+    assert "requester" in body["fields"]
+    assert Incident.objects.count() == 0 and not AuditEvent.objects.exists()
+
+
 def test_requester_cannot_file_against_a_planned_service(people):
     planned = ServiceFactory(name="Soon", status="planned")
     body = assert_status(
