@@ -137,12 +137,15 @@ class ResolveForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
+    """The queue's bulk assign. Its ids are bulk_team and bulk_assignee: the queue's Team
+    filter is id_team already."""
+
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     assignee = forms.ModelChoiceField(queryset=ticket_workers(), required=False)
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="bulk_%s", **kwargs)
         self.fields["ids"].choices = (
             [(i, i) for i in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
         )
