@@ -14,6 +14,7 @@ from core.audit import history_for
 from core.exceptions import DomainError
 from core.form_status import form_status
 from projects import handoff_actions
+from projects.choices import HandoffStatus
 from projects.forms import ChecklistItemForm, HandoffDecisionForm, HandoffForm
 from projects.handoff_lifecycle import (
     HANDOFF_LIFECYCLE,
@@ -23,7 +24,16 @@ from projects.handoff_lifecycle import (
 from projects.hypercare import Hypercare
 from projects.models import Handoff, HandoffChecklistItem
 from projects.queries import can_edit, handoffs_awaiting, handoffs_visible_to
-from projects.views import _editable, _moved, _project, _staff_only, _submitted, _workspace
+from projects.views import (
+    _editable,
+    _moved,
+    _project,
+    _staff_only,
+    _submitted,
+    _workspace,
+    in_words,
+    refusal_text,
+)
 
 _CHECKLIST = Prefetch("checklist", queryset=HandoffChecklistItem.objects.select_related("done_by"))
 
@@ -153,7 +163,7 @@ def handoff_item_toggle(request, pk: int, item_pk: int):
         )
     except (DomainError, ValidationError) as exc:
         refused = exc
-        error = getattr(exc, "detail", None) or " ".join(exc.messages)
+        error = refusal_text(exc)
     if not request.headers.get("HX-Request"):  # a plain form post (no script)
         if not error:
             return redirect("projects:handoff", pk=pk)
@@ -168,6 +178,12 @@ def handoff_item_toggle(request, pk: int, item_pk: int):
     )
 
 
+def _status_words(status: str) -> str:
+    if status == HandoffStatus.DRAFT:
+        return "the handoff is a draft"
+    return f"the handoff is {HandoffStatus(status).label.lower()}"
+
+
 @login_required
 @require_POST
 def handoff_transition(request, pk: int):
@@ -176,12 +192,13 @@ def handoff_transition(request, pk: int):
 
     def move():
         action = form.cleaned_data["action"]
-        handoff_actions.handoff_transition(
-            handoff=current,
-            action=action,
-            actor=request.user,
-            note=form.cleaned_data.get("note", ""),
-        )
+        with in_words(HANDOFF_LIFECYCLE, action, _status_words):
+            handoff_actions.handoff_transition(
+                handoff=current,
+                action=action,
+                actor=request.user,
+                note=form.cleaned_data.get("note", ""),
+            )
         messages.success(request, f"{HANDOFF_LIFECYCLE.get(action).label}: done.")
 
     # Refused (from the tab or the owners' inbox), the handoff's own page says why.

@@ -17,7 +17,7 @@ from projects import task_actions
 from projects.forms import DependencyForm, TaskForm, TaskProgressForm
 from projects.models import BaselineTask, Project, Task
 from projects.queries import plan_rows
-from projects.views import _editable, _editors, _project, _submitted, _workspace
+from projects.views import _editable, _editors, _project, _submitted, _workspace, refusal_text
 
 # ---------------------------------------------------------------- WBS
 
@@ -101,7 +101,7 @@ def task_progress(request, pk: int, task_pk: int):
         )
     except (DomainError, ValidationError) as exc:
         refused = exc
-        error = getattr(exc, "detail", None) or " ".join(exc.messages)
+        error = refusal_text(exc)
     if not request.headers.get("HX-Request"):  # a plain form post (no script)
         if not error:
             return redirect("projects:plan", pk=pk)

@@ -7,6 +7,9 @@ Writes go through actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import contextmanager
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,11 +21,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.audit import history_for
-from core.exceptions import DomainError, GateNotMet
+from core.exceptions import DomainError, GateNotMet, GuardFailed, InvalidTransition
 from core.form_status import form_status, submitted
+from core.lifecycle import Lifecycle
 from core.params import whole_number
 from core.roles import is_staff_member
 from projects import actions, evm
+from projects.choices import OPEN_PHASES, Phase
 from projects.filtersets import ProjectFilterSet
 from projects.forms import MemberForm, ProjectForm, TransitionForm
 from projects.lifecycle import PROJECT_LIFECYCLE, gate_checklist
@@ -66,18 +71,55 @@ def _editable(request, pk: int) -> Project:
     return get_object_or_404(projects_visible_to(request.user), pk=pk)
 
 
-def _report(request, exc: Exception) -> None:
-    """Show a refused write as a message, with each unmet gate criterion."""
+def _sentences(messages) -> list[str]:
+    """The texts in a refusal's messages, however they are nested (a text, a list, a dict of
+    lists), so that a page never shows a Python list or dict."""
+    if isinstance(messages, dict):
+        return [text for value in messages.values() for text in _sentences(value)]
+    if isinstance(messages, list | tuple):
+        return [text for value in messages for text in _sentences(value)]
+    return [str(messages)]
+
+
+def refusal_text(exc: Exception) -> str:
+    """A refused write in plain sentences for a page: the reason, what is missing (the
+    guards' and validators' own sentences), the unmet gate criteria and the moves allowed
+    now."""
     if isinstance(exc, GateNotMet):
-        messages.error(request, f"{exc.detail} Unmet: " + "; ".join(exc.unmet))
-    elif isinstance(exc, DomainError):
-        extra = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        allowed = exc.extra.get("allowed")
-        if allowed is not None:
-            extra += " Allowed now: " + (", ".join(allowed) or "none") + "."
-        messages.error(request, f"{exc.detail} {extra}".strip())
-    elif isinstance(exc, ValidationError):
-        messages.error(request, " ".join(exc.messages))
+        return f"{exc.detail} Unmet: " + "; ".join(exc.unmet)
+    if isinstance(exc, ValidationError):
+        return " ".join(_sentences(exc.messages))
+    parts = [exc.detail, *_sentences(exc.fields)] if isinstance(exc, DomainError) else [str(exc)]
+    allowed = exc.extra.get("allowed") if isinstance(exc, DomainError) else None
+    if allowed is not None:
+        parts.append("Allowed now: " + (", ".join(allowed) or "none") + ".")
+    return " ".join(part for part in parts if part)
+
+
+@contextmanager
+def in_words(lifecycle: Lifecycle, action: str, state_words: Callable[[str], str]):
+    """Around a lifecycle move made from a page: a refusal says the move and the moves allowed
+    now by their buttons' labels and the state in words (`state_words(state)`), not by their
+    codes, which the API keeps."""
+
+    def label(code: str) -> str:
+        move = lifecycle.get(code)
+        return f"“{move.label if move and move.label else code}”"
+
+    try:
+        yield
+    except InvalidTransition as exc:
+        exc.detail = f"{label(action)} is not possible now: {state_words(exc.extra['state'])}."
+        exc.extra = {**exc.extra, "allowed": [label(code) for code in exc.allowed]}
+        raise
+    except GuardFailed as exc:
+        exc.detail = f"{label(action)} needs more information."
+        raise
+
+
+def _report(request, exc: Exception) -> None:
+    """Show a refused write as a message (refusal_text)."""
+    messages.error(request, refusal_text(exc))
 
 
 def _form_errors(request, form) -> None:
@@ -306,6 +348,11 @@ def _overview_page(request, project: Project, *, member_form=None, status: int =
     )
 
 
+def _phase_words(phase: str) -> str:
+    label = Phase(phase).label.lower()
+    return f"the project is in {label}" if phase in OPEN_PHASES else f"the project is {label}"
+
+
 @login_required
 @require_POST
 def transition(request, pk: int):
@@ -314,14 +361,14 @@ def transition(request, pk: int):
 
     def move():
         action = form.cleaned_data["action"]
-        actions.project_transition(
-            project=project,
-            action=action,
-            actor=request.user,
-            data={"reason": form.cleaned_data.get("reason", "")},
-        )
-        label = next(t.label for t in PROJECT_LIFECYCLE.transitions if t.action == action)
-        messages.success(request, f"{label}: done.")
+        with in_words(PROJECT_LIFECYCLE, action, _phase_words):
+            actions.project_transition(
+                project=project,
+                action=action,
+                actor=request.user,
+                data={"reason": form.cleaned_data.get("reason", "")},
+            )
+        messages.success(request, f"{PROJECT_LIFECYCLE.get(action).label}: done.")
 
     return _submitted(
         request,
