@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, When
 
 from core.roles import STAFF_ROLES, Role, has_role
 from projects import evm
@@ -65,14 +65,18 @@ def workspace_projects(user) -> QuerySet[Project]:
 
 
 def portfolio(user) -> QuerySet[Project]:
-    """Workspace rows with the next open milestone, in one query: what a row of the
-    portfolio (page and API) shows besides its measures (`portfolio_measures`)."""
+    """Workspace rows with the next open milestone (none once the project is closed or
+    cancelled: nothing is next), in one query: what a row of the portfolio (page and API)
+    shows besides its measures (`portfolio_measures`)."""
     next_milestone = Milestone.objects.filter(
         project=OuterRef("pk"), completed_on__isnull=True, waived=False
     ).order_by("due_date", "id")
+
+    def while_open(column: str):
+        return Case(When(phase__in=OPEN_PHASES, then=Subquery(next_milestone.values(column)[:1])))
+
     return workspace_projects(user).annotate(
-        next_milestone_name=Subquery(next_milestone.values("name")[:1]),
-        next_milestone_due=Subquery(next_milestone.values("due_date")[:1]),
+        next_milestone_name=while_open("name"), next_milestone_due=while_open("due_date")
     )
 
 

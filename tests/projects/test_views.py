@@ -287,3 +287,18 @@ def test_the_overview_costs_the_same_for_any_plan(people, project, phase):
     kept = shared_cache()
     assert few == many <= (6 if kept else 7), [q["sql"][:80] for q in queries_seen[-1]]
     assert "Member7" in html and "against baseline 1" in html
+
+
+def test_a_cancelled_project_has_no_next_milestone(people, project):
+    """CRM-08, cancelled with a milestone still open, showed it as its next one."""
+    cancelled = ProjectFactory(code="CRM", manager=people["project_manager"])
+    MilestoneFactory(project=cancelled, name="Cut-over", due_date=datetime.date(2099, 1, 1))
+    MilestoneFactory(project=project, name="Go live", due_date=datetime.date(2099, 1, 1))
+    Project.objects.filter(pk=cancelled.pk).update(phase=Phase.CANCELLED)
+    html = browser_for(people["manager"]).get("/projects/").content.decode()
+    assert "Go live" in html and "Cut-over" not in html
+    rows = browser_for(people["manager"]).get("/api/v1/projects/").json()["results"]
+    assert {r["code"]: r["next_milestone"] for r in rows} == {
+        "CRM": None,
+        "PAY": {"name": "Go live", "due_date": "2099-01-01"},
+    }
