@@ -15,6 +15,7 @@ from tests.projects.factories import (
     ProjectFactory,
     RiskFactory,
     TaskFactory,
+    TimeEntryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -302,3 +303,12 @@ def test_a_cancelled_project_has_no_next_milestone(people, project):
         "CRM": None,
         "PAY": {"name": "Go live", "due_date": "2099-01-01"},
     }
+
+
+def test_hours_per_person_read_to_the_hundredth(people, project):
+    """SQLite adds decimals as floats: 0.10 + 0.20 h showed as "0.300000000000000 h"."""
+    task = TaskFactory(project=project)
+    for hours in ("0.10", "0.20"):
+        TimeEntryFactory(task=task, person=people["agent"], hours=Decimal(hours))
+    html = browser_for(people["manager"]).get(f"/projects/{project.pk}/time/").content.decode()
+    assert "<dd>0.30 h</dd>" in html
