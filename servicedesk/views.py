@@ -7,13 +7,12 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
-    HttpResponseForbidden,
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -86,7 +85,7 @@ STALE_PANEL = (
 def _agent_required(view):
     def wrapped(request, *args, **kwargs):
         if not is_staff_member(request.user):
-            return HttpResponseForbidden("The agent console is for service desk staff.")
+            raise PermissionDenied("The agent console is for service desk staff.")
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
@@ -230,7 +229,7 @@ def incident_new(request):
     its ticket page; refused, the form again as typed with the reasons (400). Staff who do
     not work tickets get 403, as from incident_open_for."""
     if not works_tickets(request.user):
-        return HttpResponseForbidden("Only agents open incidents for someone else.")
+        raise PermissionDenied("Only agents open incidents for someone else.")
     form = NewIncidentForm(submitted(request))
     refused = None
     if request.method == "POST" and form.is_valid():

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.conftest import browser_for
 from tests.servicedesk.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,12 @@ def test_the_reply_file_input_is_labelled(client, people, who, url):
     assert _labelled(html, "id_attachment")
     ids = _ids(html)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_a_requester_at_the_agent_console_gets_the_403_page_with_a_way_back(people):
+    """A refusal is a page in the layout with the reason, not bare text."""
+    response = browser_for(people["requester"]).get("/desk/")
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "The agent console is for service desk staff." in html
+    assert "<nav" in html and 'href="/portal/"' in html
