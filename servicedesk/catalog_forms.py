@@ -4,25 +4,34 @@ A definition is a list of fields::
 
     {"name": "needed_by", "label": "Needed by", "type": "date",
      "required": true, "help_text": "…", "choices": ["…"]}   # choices: type "choice" only
+    {"name": "seats", "label": "Seats", "type": "number",
+     "min": 1, "max": 50, "integer": true}                  # number only, each optional
 
 Types: text, number, date, choice, user, boolean. Answers are stored as JSON: text and
 choice as strings, number as a JSON number, date as ISO `YYYY-MM-DD`, user as a user id,
-boolean as true/false. A required boolean must be true (an "I agree" box). Every error
-names the field: `answers.<name>` for answers, `form_definition` for the definition.
+boolean as true/false. A required boolean must be true (an "I agree" box); a number lies
+within its field's `min` and `max` and, with `integer`, is whole; a person is one the
+person submitting may order for (request_queries.people_to_order_for). Every error names
+the field: `answers.<name>` for answers, `form_definition` for the definition.
 """
 
 import datetime
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.models import User
 from core.params import whole_number
+from core.roles import is_staff_member
+from servicedesk.request_queries import people_to_order_for
 
 FIELD_TYPES = ("text", "number", "date", "choice", "user", "boolean")
-FIELD_KEYS = {"name", "label", "type", "required", "help_text", "choices"}
+NUMBER_KEYS = ("min", "max", "integer")
+FIELD_KEYS = {"name", "label", "type", "required", "help_text", "choices", *NUMBER_KEYS}
+# Numbers (answers and bounds) are finite and below this in size.
+NUMBER_LIMIT = Decimal("1e15")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FIELDS = 40
 MAX_TEXT = 5000
@@ -83,10 +92,66 @@ def definition_clean(definition) -> list[dict]:
         field["help_text"] = help_text
         if kind == "choice":
             field["choices"] = choices
+        if kind == "number":
+            field.update(_number_settings(raw, where, errors))
+        elif any(raw.get(key) is not None for key in NUMBER_KEYS):
+            errors.append(f"{where}: only number fields have min, max and integer.")
         out.append(field)
     if errors:
         raise ValidationError({"form_definition": errors})
     return out
+
+
+def _number_settings(raw: dict, where: str, errors: list[str]) -> dict:
+    """A number field's optional bounds and whole-number setting (absent or null is no
+    setting; `integer: false` is none either): min ≤ max, whole bounds for a whole number
+    field. Problems are appended to `errors`."""
+    settings, bounds = {}, {}
+    for key in ("min", "max"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        number = _json_number(value)
+        if number is None:
+            errors.append(f"{where}: {key} must be a number (at most 15 digits before the point).")
+            continue
+        # Whole bounds are kept as integers (1.0 reads as 1, as the builder writes it).
+        whole = number == number.to_integral_value()
+        settings[key], bounds[key] = (int(number) if whole else value), number
+    integer = raw.get("integer", False)
+    if integer is None:
+        integer = False
+    if not isinstance(integer, bool):
+        errors.append(f"{where}: integer must be true or false.")
+    elif integer:
+        settings["integer"] = True
+        fractional = [key for key, n in bounds.items() if n != n.to_integral_value()]
+        if fractional:
+            named = " and ".join(fractional)
+            errors.append(f"{where}: a whole-number field's {named} must be whole.")
+    if len(bounds) == 2 and bounds["min"] > bounds["max"]:
+        errors.append(f"{where}: min must not be more than max.")
+    return settings
+
+
+def _json_number(value) -> Decimal | None:
+    """A JSON number (not a boolean, not text) that is finite and within the limit."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    # Checked before any conversion (a huge integer is refused without being written out).
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if abs(value) >= NUMBER_LIMIT:
+        return None
+    return Decimal(str(value))
+
+
+def number_text(number) -> str:
+    """A bound as people write it: 1, 2.5 (never 1.0 or 1E+3)."""
+    number = Decimal(str(number))
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
 
 
 def checklist_clean(checklist) -> list[str]:
@@ -104,7 +169,7 @@ def checklist_clean(checklist) -> list[str]:
     return [t.strip() for t in checklist]
 
 
-def _answer(field: dict, value):
+def _answer(field: dict, value, actor):
     """One answer in its stored form; ValueError with the message if it is wrong."""
     kind = field["type"]
     if kind == "boolean":
@@ -126,9 +191,16 @@ def _answer(field: dict, value):
             number = Decimal(str(value).strip())
         except InvalidOperation as exc:
             raise ValueError("Answer with a number.") from exc
-        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
             raise ValueError("Answer with a number.")
-        return int(number) if number == number.to_integral_value() else float(number)
+        whole = number == number.to_integral_value()
+        if field.get("integer") and not whole:
+            raise ValueError("Answer with a whole number.")
+        if field.get("min") is not None and number < Decimal(str(field["min"])):
+            raise ValueError(f"At least {number_text(field['min'])}.")
+        if field.get("max") is not None and number > Decimal(str(field["max"])):
+            raise ValueError(f"At most {number_text(field['max'])}.")
+        return int(number) if whole else float(number)
     if kind == "date":
         if not isinstance(value, str | datetime.date) or isinstance(value, datetime.datetime):
             raise ValueError("Answer with a date (YYYY-MM-DD).")
@@ -147,18 +219,26 @@ def _answer(field: dict, value):
         user_id = whole_number(str(pk)) if plain else None
         if user_id is None:
             raise ValueError("Answer with a user id.")
-        if not User.objects.filter(pk=user_id, is_active=True).exists():
-            raise ValueError("No such active user.")
+        if not people_to_order_for(actor).filter(pk=user_id).exists():
+            raise ValueError(person_refused(actor))
         return user_id
     raise ValueError("Unknown field type.")
+
+
+def person_refused(actor) -> str:
+    """Why a person answer is refused: no active user, or one `actor` may not order for."""
+    if is_staff_member(actor):
+        return "No such active user."
+    return "Choose yourself or an active person of your organisation."
 
 
 def _empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def answers_clean(definition: list[dict], answers) -> dict:
-    """Answers checked against the definition; ValidationError({"answers.<name>": …})."""
+def answers_clean(definition: list[dict], answers, *, actor) -> dict:
+    """Answers checked against the definition for `actor`, the person submitting them (whom
+    they may name in a person field); ValidationError({"answers.<name>": …})."""
     if answers is None:
         answers = {}
     if not isinstance(answers, dict):
@@ -180,7 +260,7 @@ def answers_clean(definition: list[dict], answers) -> dict:
                 out[name] = False
             continue
         try:
-            out[name] = _answer(field, value)
+            out[name] = _answer(field, value, actor)
         except ValueError as exc:
             errors[f"answers.{name}"] = [str(exc)]
     if errors:
@@ -188,7 +268,7 @@ def answers_clean(definition: list[dict], answers) -> dict:
     return out
 
 
-def _form_field(field: dict) -> forms.Field:
+def _form_field(field: dict, actor) -> forms.Field:
     common = {
         "label": field["label"],
         "required": field["required"],
@@ -200,7 +280,10 @@ def _form_field(field: dict) -> forms.Field:
             max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}), **common
         )
     if kind == "number":
-        return forms.DecimalField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+        # The bounds go to the browser only: the server's messages are answers_clean's.
+        attrs = {"step": "1" if field.get("integer") else "any"}
+        attrs.update({key: number_text(field[key]) for key in ("min", "max") if key in field})
+        return forms.DecimalField(widget=forms.NumberInput(attrs=attrs), **common)
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if kind == "choice":
@@ -208,23 +291,25 @@ def _form_field(field: dict) -> forms.Field:
         return forms.ChoiceField(choices=choices, **common)
     if kind == "user":
         return forms.ModelChoiceField(
-            queryset=User.objects.filter(is_active=True).order_by("first_name", "username"),
+            queryset=people_to_order_for(actor),
             empty_label="Choose a person…",
+            error_messages={"invalid_choice": person_refused(actor)},
             **common,
         )
     return forms.BooleanField(**common)
 
 
 class CatalogItemForm(forms.Form):
-    """The portal form of one catalog item, built from its definition. The browser checks
-    required/number/date through the HTML5 attributes; `answers()` runs the same server
+    """The portal form of one catalog item, built from its definition, for `actor` (who
+    fills it in: the people a person field lists). The browser checks required, number
+    bounds and dates through the HTML5 attributes; `answers()` runs the same server
     validation as the API."""
 
-    def __init__(self, definition: list[dict], *args, **kwargs):
+    def __init__(self, definition: list[dict], *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.definition = definition
+        self.definition, self.actor = definition, actor
         for field in definition:
-            self.fields[field["name"]] = _form_field(field)
+            self.fields[field["name"]] = _form_field(field, actor)
 
     def answers(self) -> dict:
         raw = {}
@@ -235,4 +320,4 @@ class CatalogItemForm(forms.Form):
             elif field["type"] == "number" and value is not None:
                 value = str(value)
             raw[field["name"]] = value
-        return answers_clean(self.definition, raw)
+        return answers_clean(self.definition, raw, actor=self.actor)

@@ -9,6 +9,7 @@ API's rule; the lists here only ask it.
 """
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,7 +18,13 @@ from django.forms import formset_factory
 from django.utils.text import slugify
 
 from core.models import Team, User
-from servicedesk.catalog_forms import FIELD_TYPES, MAX_FIELDS, definition_clean
+from servicedesk.catalog_forms import (
+    FIELD_TYPES,
+    MAX_FIELDS,
+    NUMBER_LIMIT,
+    definition_clean,
+    number_text,
+)
 from servicedesk.choices import ApproverKind
 from servicedesk.models import CatalogItem, Service
 from servicedesk.request_actions import catalog_item_may_edit
@@ -34,14 +41,16 @@ TYPE_LABELS = {
 # What the requester gets for each type, said beside the builder.
 TYPE_NOTES = {
     "text": "a box for a few lines of text",
-    "number": "a number, whole or decimal",
+    "number": "a number, whole or decimal; min, max and “Whole numbers” bound it",
     "date": "a date picker; the answer is kept as YYYY-MM-DD",
     "choice": "a drop-down of the choices you list, one per line",
-    "user": "a list of the active users to pick one from",
+    "user": "a person to pick: requesters see themselves and the active people of their "
+    "organisation, staff everyone active",
     "boolean": "a box to tick; when required it must be ticked (“I agree”)",
 }
 assert set(TYPE_LABELS) == set(TYPE_NOTES) == set(FIELD_TYPES)
 BUILDER_PREFIX = "fields"
+BOUND = int(NUMBER_LIMIT) - 1  # a number field's min and max lie within ±BOUND
 
 
 def may_write_catalog(user) -> bool:
@@ -204,6 +213,10 @@ class FieldRowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Choice fields only: one per line.",
     )
+    # Number fields only: the bounds of an answer and whether it must be whole.
+    min = forms.DecimalField(required=False, label="Min", min_value=-BOUND, max_value=BOUND)
+    max = forms.DecimalField(required=False, label="Max", min_value=-BOUND, max_value=BOUND)
+    integer = forms.BooleanField(required=False, label="Whole numbers")
 
     def __init__(self, *args, position: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,7 +230,9 @@ class FieldRowForm(forms.Form):
         name = data.get("name", "").strip()
         help_text = data.get("help_text", "").strip()
         choices = [line.strip() for line in data.get("choices", "").splitlines() if line.strip()]
-        if not (label or name or help_text or choices):
+        bounds = {key: data.get(key) for key in ("min", "max") if data.get(key) is not None}
+        integer = bool(data.get("integer"))
+        if not (label or name or help_text or choices or bounds or integer):
             return data  # an empty row: no field
         raw = {
             "name": name or name_from_label(label),
@@ -229,6 +244,10 @@ class FieldRowForm(forms.Form):
             raw["label"] = label
         if choices or raw["type"] == "choice":
             raw["choices"] = choices
+        # As JSON numbers (1, 2.5): the API's shape, which definition_clean checks.
+        raw.update({key: _json_number(value) for key, value in bounds.items()})
+        if integer:
+            raw["integer"] = True
         try:
             data["field"] = definition_clean([raw])[0]
         except ValidationError as exc:
@@ -291,6 +310,12 @@ FieldRowFormSet = formset_factory(
 )
 
 
+def _json_number(value: Decimal) -> int | float:
+    """A typed bound as the JSON number the API would send: whole ones as integers."""
+    text = number_text(value)
+    return int(text) if "." not in text else float(text)
+
+
 def rows_of(definition: list[dict]) -> list[dict]:
     """The builder's rows (initial values) of a stored definition."""
     return [
@@ -301,6 +326,9 @@ def rows_of(definition: list[dict]) -> list[dict]:
             "required": field.get("required", False),
             "help_text": field.get("help_text", ""),
             "choices": "\n".join(field.get("choices") or []),
+            "min": field.get("min"),
+            "max": field.get("max"),
+            "integer": field.get("integer", False),
         }
         for field in definition
     ]

@@ -240,7 +240,10 @@ class _ItemPage:
         history = []
         if item is not None:
             history = history_for(item).order_by("-created_at", "-id")[:HISTORY_SHOWN]
-        preview = None if definition is None else RequesterForm(definition, prefix="preview")
+        preview = None
+        if definition is not None:
+            # Its person fields list the people the editor (staff) may order for.
+            preview = RequesterForm(definition, prefix="preview", actor=self.request.user)
         return render(
             self.request,
             "servicedesk/catalog_items/form.html",

@@ -77,7 +77,14 @@ ITEMS = [
                 "required": True,
                 "choices": ["Visio", "Project", "Adobe Acrobat Pro"],
             },
-            {"name": "seats", "label": "Seats", "type": "number", "required": True},
+            {
+                "name": "seats",
+                "label": "Seats",
+                "type": "number",
+                "required": True,
+                "min": 1,
+                "integer": True,
+            },
             {
                 "name": "for_whom",
                 "label": "For whom",

@@ -121,14 +121,16 @@ def request_submit(
     *, actor, catalog_item: CatalogItem, answers: dict | None = None, requester=None
 ) -> ServiceRequest:
     """Submit a request (REQ0000001…) for `requester` (default: the actor; agents may order
-    for someone else). Answers are validated against the item's form; the request then
-    goes, through the lifecycle, to `awaiting_approval` or straight to `in_fulfilment`."""
+    for someone else). Answers are validated against the item's form, a person answer
+    against the people the actor may order for (a requester: their own organisation's,
+    request_queries.people_to_order_for); the request then goes, through the lifecycle,
+    to `awaiting_approval` or straight to `in_fulfilment`."""
     requester = requester or actor
     if requester != actor and not works_tickets(actor):
         raise NotAllowed("Only agents may request for someone else.")
     if not catalog_item.active or catalog_item.service.status != ServiceStatus.LIVE:
         raise ValidationError({"catalog_item": ["Choose an item of a live service."]})
-    cleaned = answers_clean(catalog_item.form_definition, answers)
+    cleaned = answers_clean(catalog_item.form_definition, answers, actor=actor)
     request = ServiceRequest(
         catalog_item=catalog_item,
         service=catalog_item.service,

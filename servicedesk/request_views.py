@@ -77,7 +77,7 @@ def catalog_item(request, pk: int):
         ),
         pk=pk,
     )
-    form = CatalogItemForm(item.form_definition, submitted(request))
+    form = CatalogItemForm(item.form_definition, submitted(request), actor=request.user)
     refused = None
     if request.method == "POST" and form.is_valid():
         try:

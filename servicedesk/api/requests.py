@@ -53,7 +53,8 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     form_definition = serializers.JSONField(
         required=False,
         help_text="A list of fields: {name, label, type: text|number|date|choice|user|boolean, "
-        "required, help_text, choices (choice only)}.",
+        "required, help_text, choices (choice only), min, max, integer (number only: the "
+        "bounds of an answer, and true for whole numbers; each optional, min <= max)}.",
     )
     fulfilment_checklist = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False
@@ -166,7 +167,11 @@ class RequestDetailSerializer(RequestSerializer):
 class RequestCreateSerializer(serializers.Serializer):
     catalog_item = serializers.PrimaryKeyRelatedField(queryset=CatalogItem.objects.all())
     answers = serializers.DictField(
-        required=False, default=dict, help_text="{field name: answer} per the item's form."
+        required=False,
+        default=dict,
+        help_text="{field name: answer} per the item's form. A number lies within its field's "
+        "min and max (whole with integer); a person (user id) is you or, for a requester, an "
+        "active person of your organisation (staff: anyone active).",
     )
     requester = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, help_text="Agents only: order on behalf of."

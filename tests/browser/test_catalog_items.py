@@ -76,3 +76,49 @@ def test_the_owner_adds_a_catalog_item_and_finds_it_in_the_catalog(page, vpn):
     )
     expect(tile.filter(has_text="Static VPN address")).to_be_visible()
     assert page.js_errors == []
+
+
+def test_the_owner_bounds_a_number_field_and_the_preview_follows(page, vpn):
+    """The demo's Seats (min 1, whole numbers) in the builder: a max is added, the preview's
+    input carries it, and a min above the max is refused beside the row."""
+    item = CatalogItem.objects.get(name="Software licence")
+    login(page, "owner")
+    page.goto(f"/catalog/items/{item.pk}/edit/")
+    row = page.get_by_test_id("field-row").nth(1)
+    expect(row.locator("input[name$=-label]")).to_have_value("Seats")
+    expect(row.locator("input[name$=-min]")).to_have_value("1")
+    expect(row.locator("input[name$=-integer]")).to_be_checked()
+
+    row.locator("input[name$=-max]").fill("10")
+    page.get_by_test_id("update-preview").click()
+    seats = page.get_by_test_id("definition-preview").locator("input[name=preview-seats]")
+    expect(seats).to_have_attribute("max", "10")
+    expect(seats).to_have_attribute("min", "1")
+    expect(seats).to_have_attribute("step", "1")
+    screenshot(page, "catalog-item-number-bounds")
+
+    row = page.get_by_test_id("field-row").nth(1)
+    row.locator("input[name$=-min]").fill("20")
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("error-field-2")).to_contain_text(
+        "field 'seats': min must not be more than max."
+    )
+    item.refresh_from_db()
+    assert "max" not in item.form_definition[1]
+
+    page.get_by_test_id("field-row").nth(1).locator("input[name$=-min]").fill("1")
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    item.refresh_from_db()
+    assert item.form_definition[1] == {
+        "name": "seats",
+        "label": "Seats",
+        "type": "number",
+        "required": True,
+        "help_text": "",
+        "min": 1,
+        "max": 10,
+        "integer": True,
+    }
+    assert page.js_errors == []

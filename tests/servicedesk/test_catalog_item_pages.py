@@ -46,7 +46,7 @@ def other_owner(db):
 
 def rows(*fields: dict, initial: int = 0) -> dict:
     """The builder's POST: one row per field (label, name, type, required, help_text,
-    choices as lines, ORDER), plus its management form."""
+    choices as lines, min, max, integer, ORDER), plus its management form."""
     data = {
         "fields-TOTAL_FORMS": str(len(fields)),
         "fields-INITIAL_FORMS": str(initial),
@@ -55,9 +55,11 @@ def rows(*fields: dict, initial: int = 0) -> dict:
     }
     for index, field in enumerate(fields):
         for key, value in field.items():
-            if key == "required":
+            if key in ("required", "integer"):
                 if value:
-                    data[f"fields-{index}-required"] = "on"
+                    data[f"fields-{index}-{key}"] = "on"
+            elif value is None:
+                continue
             elif key == "choices":
                 data[f"fields-{index}-choices"] = "\n".join(value)
             else:
@@ -102,6 +104,7 @@ def edit_post(item: CatalogItem, **fields) -> dict:
     }
     shown = [
         {k: v for k, v in f.items() if k in ("label", "name", "type", "required", "choices")}
+        | {k: f[k] for k in ("min", "max", "integer") if k in f}
         for f in item.form_definition
     ]
     data |= rows(*shown, initial=len(shown))
@@ -263,6 +266,77 @@ def test_the_actions_refusals_land_beside_the_items_fields(people, laptops):
     assert "Give up to 30 task titles" in errors_of(
         response.content.decode(), "error-fulfilment_checklist"
     )
+    assert written() == before
+
+
+SEATS_ROW = {"label": "Seats", "type": "number", "required": True, "min": "1", "integer": True}
+
+
+def test_a_number_fields_min_max_and_whole_numbers_are_built_saved_and_shown(people, laptops):
+    owner = browser_for(people["service_owner"])
+    data = item_post(laptops, SEATS_ROW, {"label": "Litres", "type": "number", "max": "2.5"})
+    preview = owner.post("/catalog/items/new/", dict(data, _preview="1")).content.decode()
+    shown = preview.split('data-testid="definition-preview"')[1]
+    assert re.search(r'<input[^>]*name="preview-seats"[^>]*min="1"[^>]*step="1"', shown) or (
+        re.search(r'<input[^>]*name="preview-seats"[^>]*step="1"[^>]*min="1"', shown)
+    )
+    response = owner.post("/catalog/items/new/", data)
+    assert response.status_code == 302
+    added = CatalogItem.objects.get(name="Docking station")
+    assert added.form_definition == [
+        {"name": "seats", "label": "Seats", "type": "number", "required": True}
+        | {"help_text": "", "min": 1, "integer": True},
+        {"name": "litres", "label": "Litres", "type": "number", "required": False}
+        | {"help_text": "", "max": 2.5},
+    ]
+    form = browser_for(people["requester"]).get(f"/catalog/items/{added.pk}/").content.decode()
+    seats = re.search(r'<input[^>]*name="seats"[^>]*>', form).group(0)
+    assert 'min="1"' in seats and 'step="1"' in seats
+    # The edit page shows the settings in the rows, and saving them unchanged writes nothing.
+    edit = owner.get(f"/catalog/items/{added.pk}/edit/").content.decode()
+    assert re.search(r'name="fields-0-min" value="1"', edit)
+    assert re.search(r'name="fields-1-max" value="2.5"', edit)
+    assert re.search(r'<input type="checkbox" name="fields-0-integer"[^>]*checked', edit)
+    assert owner.post(f"/catalog/items/{added.pk}/edit/", edit_post(added)).status_code == 302
+    added.refresh_from_db()
+    assert added.version == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            SEATS_ROW | {"min": "5", "max": "2"},
+            "field &#x27;seats&#x27;: min must not be more than max.",
+        ),
+        (
+            SEATS_ROW | {"min": "0.5"},
+            "&#x27;seats&#x27;: a whole-number field&#x27;s min must be whole.",
+        ),
+        (
+            {"label": "Note", "type": "text", "min": "1"},
+            "&#x27;note&#x27;: only number fields have min, max",
+        ),
+        ({"label": "Agree", "type": "boolean", "integer": True}, "only number fields have"),
+    ],
+)
+def test_bad_number_settings_are_refused_beside_the_row(people, laptops, row, message):
+    before = written()
+    response = browser_for(people["service_owner"]).post(
+        "/catalog/items/new/", item_post(laptops, row)
+    )
+    assert response.status_code == 400
+    assert message in errors_of(response.content.decode(), "error-field-1")
+    assert written() == before
+
+
+def test_a_min_that_is_no_number_is_refused_beside_its_box(people, laptops):
+    before = written()
+    response = browser_for(people["service_owner"]).post(
+        "/catalog/items/new/", item_post(laptops, SEATS_ROW | {"min": "one"})
+    )
+    assert response.status_code == 400
+    assert "Min: Enter a number." in errors_of(response.content.decode(), "error-field-1-min")
     assert written() == before
 
 

@@ -7,7 +7,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from servicedesk import request_actions as actions
-from servicedesk.models import CatalogItem
+from servicedesk.catalog_forms import definition_clean
+from servicedesk.models import CatalogItem, ServiceRequest
 from tests.conftest import assert_status, client_for
 from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
 from tests.servicedesk.request_factories import LAPTOP_FORM, CatalogItemFactory
@@ -130,6 +131,67 @@ def test_bad_answers_are_400_naming_the_field(people, desk, answers, field):
         {"catalog_item": desk["laptop"].pk, "answers": answers},
     ).json()
     assert list(body["fields"]) == [field]
+
+
+LICENCE_FORM = [
+    {"name": "seats", "label": "Seats", "type": "number", "required": True}
+    | {"min": 1, "integer": True},
+    {"name": "for_whom", "label": "For whom", "type": "user"},
+]
+NOT_YOURS = "Choose yourself or an active person of your organisation."
+
+
+@pytest.fixture
+def licence(desk):
+    return CatalogItemFactory(
+        service=desk["service"],
+        name="Software licence",
+        form_definition=definition_clean(LICENCE_FORM),
+    )
+
+
+@pytest.mark.parametrize(
+    ("actor", "for_whom", "expected"),
+    [
+        ("requester", "requester", 201),
+        ("requester", "requester_same_org", 201),
+        ("requester", "requester_shared", 400),  # Globex: another organisation
+        ("requester", "requester_other", 400),
+        ("requester", "agent", 400),  # staff are not listed for requesters
+        ("requester_shared", "requester_shared2", 201),
+        ("requester_shared", "requester", 400),
+        ("agent", "requester_shared", 201),
+        ("service_owner", "requester_other", 201),
+        ("admin", "agent", 201),
+    ],
+)
+def test_a_requester_orders_only_for_their_organisation_staff_for_anyone(
+    people, licence, actor, for_whom, expected
+):
+    data = {"catalog_item": licence.pk, "answers": {"seats": 2, "for_whom": people[for_whom].pk}}
+    body = assert_status(people[actor], "post", URL, expected, data).json()
+    if expected == 400:
+        assert body["fields"] == {"answers.for_whom": [NOT_YOURS]}
+        assert not ServiceRequest.objects.exists()
+    else:
+        assert body["answers"]["for_whom"] == people[for_whom].pk
+
+
+@pytest.mark.parametrize(
+    ("seats", "message"),
+    [(-5, "At least 1."), (0, "At least 1."), (1.5, "Answer with a whole number.")],
+)
+def test_a_number_outside_its_fields_bounds_is_400_naming_it_and_writes_nothing(
+    people, licence, seats, message
+):
+    data = {"catalog_item": licence.pk, "answers": {"seats": seats}}
+    body = assert_status(people["requester"], "post", URL, 400, data).json()
+    assert body["fields"] == {"answers.seats": [message]}
+    assert not ServiceRequest.objects.exists()
+    data["answers"]["seats"] = 3
+    assert assert_status(people["requester"], "post", URL, 201, data).json()["answers"] == {
+        "seats": 3
+    }
 
 
 def test_items_of_a_planned_service_cannot_be_ordered(people):
@@ -390,6 +452,40 @@ def test_a_form_field_named_by_a_list_or_an_object_is_a_400_naming_it(people, de
         "field 1: name must be lower-case letters, digits and _."
     ]
     assert CatalogItem.objects.count() == before
+
+
+def test_a_number_fields_bounds_are_checked_when_the_item_is_saved(people, desk):
+    seats = {"name": "seats", "label": "Seats", "type": "number"}
+    data = {"service": desk["service"].pk, "name": "Licence", "form_definition": [seats]}
+    refused = [
+        (seats | {"min": 5, "max": 1}, "field 'seats': min must not be more than max."),
+        (seats | {"min": "one"}, "field 'seats': min must be a number"),
+        (seats | {"integer": True, "max": 2.5}, "field 'seats': a whole-number field's max"),
+        ({**seats, "type": "text", "min": 1}, "only number fields have min, max and integer"),
+    ]
+    for field, message in refused:
+        body = assert_status(
+            people["service_owner"], "post", ITEMS, 400, data | {"form_definition": [field]}
+        ).json()
+        assert message in body["fields"]["form_definition"][0]
+    assert not CatalogItem.objects.filter(name="Licence").exists()
+    bounded = seats | {"min": 1, "max": 50, "integer": True}
+    created = assert_status(
+        people["service_owner"], "post", ITEMS, 201, data | {"form_definition": [bounded]}
+    ).json()
+    assert created["form_definition"] == [bounded | {"required": False, "help_text": ""}]
+    url = f"{ITEMS}{created['id']}/"
+    changed = [bounded | {"max": 0}]
+    assert_status(people["admin"], "patch", url, 400, {"form_definition": changed, "version": 1})
+    assert CatalogItem.objects.get(pk=created["id"]).form_definition[0]["max"] == 50
+
+
+def test_the_schema_describes_number_bounds_and_whom_one_may_order_for(people):
+    schema = client_for(people["agent"]).get("/api/schema/?format=json").json()
+    item = schema["components"]["schemas"]["CatalogItem"]["properties"]["form_definition"]
+    assert "min, max, integer (number only" in item["description"]
+    create = schema["components"]["schemas"]["RequestCreateRequest"]["properties"]["answers"]
+    assert "your organisation" in create["description"]
 
 
 def test_catalog_item_updates_need_the_current_version(people, desk):

@@ -1,9 +1,12 @@
 """Portal catalog, the item form from its definition, request page, Approvals inbox, queue."""
 
+import re
+
 import pytest
 
 from core.models import AuditEvent
 from servicedesk import request_actions as actions
+from servicedesk.catalog_forms import definition_clean
 from servicedesk.models import ServiceRequest
 from tests.servicedesk.factories import ServiceFactory
 from tests.servicedesk.request_factories import CatalogItemFactory
@@ -242,3 +245,83 @@ def test_a_reply_with_a_refused_file_comes_back_as_typed_with_400(
     assert rows() == before
     sent = client.post(f"/requests/{created.number}/comment/", {"body": "Fixed, thanks"})
     assert sent.status_code == 302 and rows()[0] == before[0] + 1
+
+
+# --- "For whom" and number bounds -------------------------------------------------------------
+
+LICENCE_FORM = [
+    {"name": "product", "label": "Product", "type": "choice", "choices": ["Visio", "Project"]},
+    {"name": "seats", "label": "Seats", "type": "number", "required": True}
+    | {"min": 1, "integer": True},
+    {"name": "for_whom", "label": "For whom", "type": "user"},
+]
+NOT_YOURS = "Choose yourself or an active person of your organisation."
+
+
+@pytest.fixture
+def licence(people):
+    """Approved by the service's owner, who works from /approvals/."""
+    service = ServiceFactory(name="HR portal", owner=people["service_owner"])
+    return CatalogItemFactory(
+        service=service,
+        name="Software licence",
+        approval="service_owner",
+        form_definition=definition_clean(LICENCE_FORM),
+    )
+
+
+def _options(html: str, name: str) -> set[int]:
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+    return {int(pk) for pk in re.findall(r'<option value="(\d+)"', select)}
+
+
+def test_a_requester_picks_for_whom_among_their_organisation_only(people, licence, client):
+    client.force_login(people["requester"])
+    url = f"/catalog/items/{licence.pk}/"
+    assert _options(client.get(url).content.decode(), "for_whom") == {
+        people["requester"].pk,
+        people["requester_same_org"].pk,
+    }
+    globex = people["requester_shared"]
+    refused = client.post(url, {"product": "Visio", "seats": "2", "for_whom": globex.pk})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and NOT_YOURS in html
+    assert html.index(NOT_YOURS) > html.index('data-testid="field-for_whom"')
+    assert not ServiceRequest.objects.exists()
+    colleague = people["requester_same_org"].pk
+    done = client.post(url, {"product": "Visio", "seats": "2", "for_whom": colleague})
+    assert done.status_code == 302 and ServiceRequest.objects.get().answers["for_whom"] == colleague
+
+
+@pytest.mark.parametrize("role", ["agent", "admin"])
+def test_staff_pick_for_whom_among_everyone_active(people, licence, client, role):
+    client.force_login(people[role])
+    shown = _options(client.get(f"/catalog/items/{licence.pk}/").content.decode(), "for_whom")
+    assert {
+        people["requester_shared"].pk,
+        people["requester_other"].pk,
+        people["agent"].pk,
+    } <= shown
+    done = client.post(
+        f"/catalog/items/{licence.pk}/",
+        {"product": "Visio", "seats": "1", "for_whom": people["requester_shared"].pk},
+    )
+    assert done.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("seats", "message"),
+    [("-5", "At least 1."), ("0", "At least 1."), ("1.5", "Answer with a whole number.")],
+)
+def test_seats_below_one_or_fractional_are_refused_beside_the_field(
+    people, licence, client, seats, message
+):
+    client.force_login(people["requester"])
+    url = f"/catalog/items/{licence.pk}/"
+    seats_input = re.search(r'<input[^>]*name="seats"[^>]*>', client.get(url).content.decode())
+    assert 'min="1"' in seats_input.group(0) and 'step="1"' in seats_input.group(0)
+    refused = client.post(url, {"product": "Visio", "seats": seats})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and message in html
+    assert html.index(message) > html.index('data-testid="field-seats"')
+    assert not ServiceRequest.objects.exists()
