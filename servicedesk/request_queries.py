@@ -1,5 +1,7 @@
 """Reads of the catalog, service requests and the CSI register: visibility first."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.models import User
@@ -57,6 +59,49 @@ def request_list_for(user) -> QuerySet[ServiceRequest]:
     return requests_visible_to(user).select_related(
         "catalog_item", "service", "requester", "approver", "team", "assignee"
     )
+
+
+def request_answers_labelled(requests: Iterable[ServiceRequest]) -> None:
+    """Give each request its `labelled_answers`: one {"label", "type", "value"} per answer,
+    in the order of its item's form, a person answer as the person's name. The request page
+    and the Approvals list show these. The catalog items come joined (request_list_for);
+    the people named in all the requests are read in one statement, none when nobody is.
+    Answers to fields the form no longer has (it was changed after the request) follow,
+    under their names."""
+    requests = list(requests)
+    person_ids = {
+        _person_id(obj.answers.get(field.get("name")))
+        for obj in requests
+        for field in obj.catalog_item.form_definition
+        if field.get("type") == "user"
+    } - {None}
+    names = {}
+    if person_ids:
+        people = User.objects.filter(pk__in=person_ids).only("first_name", "last_name", "username")
+        names = {person.pk: person.display_name for person in people}
+    for obj in requests:
+        definition = obj.catalog_item.form_definition
+        asked = {field.get("name") for field in definition}
+        rows = []
+        for field in definition:
+            name, kind = field.get("name"), field.get("type")
+            if name not in obj.answers:
+                continue
+            value = obj.answers[name]
+            if kind == "user" and _person_id(value) in names:
+                value = names[value]
+            rows.append({"label": field.get("label") or name, "type": kind, "value": value})
+        rows += [
+            {"label": name, "type": None, "value": value}
+            for name, value in obj.answers.items()
+            if name not in asked
+        ]
+        obj.labelled_answers = rows
+
+
+def _person_id(value) -> int | None:
+    """The user id a person answer holds (an int, as answers_clean stores it)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def request_clock_joined(requests: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:

@@ -29,6 +29,7 @@ from servicedesk.request_queries import (
     approvals_decided_by,
     approvals_waiting_for,
     catalog_items_visible_to,
+    request_answers_labelled,
     request_attachments_visible_to,
     request_clock_joined,
     request_comments_visible_to,
@@ -167,22 +168,11 @@ def _request_page(request, obj: ServiceRequest, *, comment_form=None, status: in
         for t in REQUEST_LIFECYCLE.allowed_for(obj, request.user)
         if t.action in REQUEST_MANUAL_ACTIONS and t.action not in {"approve", "reject"}
     ]
-    names = _answer_users(obj)
+    request_answers_labelled([obj])
     comments = list(request_comments_visible_to(request.user, obj).prefetch_related(None))
-    answers = [
-        {
-            "label": f["label"],
-            "type": f["type"],
-            "value": names.get(obj.answers[f["name"]], obj.answers[f["name"]])
-            if f["type"] == "user"
-            else obj.answers[f["name"]],
-        }
-        for f in obj.catalog_item.form_definition
-        if f["name"] in obj.answers
-    ]
     context = {
         "req": obj,
-        "answers": answers,
+        "answers": obj.labelled_answers,
         # Approvals are written with the request's decision: none before it, no statement.
         "approvals": list(obj.approvals.select_related("approver")) if obj.decided_at else [],
         "tasks": list(obj.tasks.select_related("done_by")),
@@ -207,20 +197,6 @@ def _request_page(request, obj: ServiceRequest, *, comment_form=None, status: in
 def _request_sla(obj: ServiceRequest) -> dict:
     cal = calendar_for(clock_calendar_row(obj.service))
     return request_sla_state(obj, now=timezone.now(), cal=cal)
-
-
-def _answer_users(obj: ServiceRequest) -> dict:
-    """Display names of the people named in `user` answers (one query)."""
-    from core.models import User
-
-    ids = [
-        obj.answers[f["name"]]
-        for f in obj.catalog_item.form_definition
-        if f["type"] == "user" and isinstance(obj.answers.get(f["name"]), int)
-    ]
-    if not ids:
-        return {}
-    return {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
 
 
 @login_required
@@ -312,8 +288,10 @@ def request_attachment_download(request, pk: int):
 
 @login_required
 def approvals(request):
-    """Requests waiting for my decision, and the ones I decided lately."""
+    """Requests waiting for my decision (with their answers, labelled as on the request
+    page), and the ones I decided lately."""
     waiting = list(approvals_waiting_for(request.user).order_by("opened_at", "id")[:200])
+    request_answers_labelled(waiting)
     decided = list(approvals_decided_by(request.user).order_by("-decided_at", "-id")[:20])
     return render(
         request, "servicedesk/requests/approvals.html", {"waiting": waiting, "decided": decided}

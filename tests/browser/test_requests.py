@@ -77,3 +77,41 @@ def test_request_is_approved_then_fulfilled(browser, live_server, demo):
     assert "Approved for the campaign." in requester.inner_text("[data-testid=approvals]")
     screenshot(requester, "request-fulfilled")
     assert not requester.js_errors if hasattr(requester, "js_errors") else True
+
+
+def test_a_licence_is_ordered_for_an_own_colleague_with_whole_seats_and_approved_by_label(
+    browser, live_server, demo
+):
+    """The demo's Software licence: "For whom" lists only the requester's organisation, the
+    browser refuses -5 and 1.5 seats, and the owner's Approvals list reads the answers by their
+    labels with the person's name."""
+    requester = _context(browser, live_server)
+    login(requester, "requester")
+    requester.goto("/catalog/")
+    requester.click("[data-testid=catalog-item] >> text=Software licence")
+    requester.wait_for_load_state("networkidle")
+    people = requester.locator("#id_for_whom option").all_inner_texts()
+    assert people == ["Choose a person…", "Riley Acme"]
+    requester.select_option("#id_product", "Visio")
+    for refused, why in (
+        ("-5", "rangeUnderflow"),
+        ("0", "rangeUnderflow"),
+        ("1.5", "stepMismatch"),
+    ):
+        requester.fill("#id_seats", refused)
+        requester.click("[data-testid=submit-request]")
+        assert requester.evaluate(f"document.querySelector('#id_seats').validity.{why}")
+        assert "/catalog/items/" in requester.url
+    requester.fill("#id_seats", "2")
+    requester.select_option("#id_for_whom", label="Riley Acme")
+    requester.click("[data-testid=submit-request]")
+    requester.wait_for_load_state("networkidle")
+    number = requester.locator("h1").inner_text().split(" ")[0]
+    assert number.startswith("REQ")
+
+    owner = _context(browser, live_server)
+    login(owner, "owner")
+    owner.goto("/approvals/")
+    details = owner.inner_text(f"[data-testid=approval-{number}] [data-testid=approval-answers]")
+    assert details.splitlines() == ["Product: Visio", "Seats: 2", "For whom: Riley Acme"]
+    screenshot(owner, "approvals-labelled")

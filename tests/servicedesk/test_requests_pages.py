@@ -8,6 +8,7 @@ from core.models import AuditEvent
 from servicedesk import request_actions as actions
 from servicedesk.catalog_forms import definition_clean
 from servicedesk.models import ServiceRequest
+from tests.core.factories import UserFactory
 from tests.servicedesk.factories import ServiceFactory
 from tests.servicedesk.request_factories import CatalogItemFactory
 
@@ -247,7 +248,7 @@ def test_a_reply_with_a_refused_file_comes_back_as_typed_with_400(
     assert sent.status_code == 302 and rows()[0] == before[0] + 1
 
 
-# --- "For whom" and number bounds -------------------------------------------------------------
+# --- "For whom", number bounds, and the answers labelled on the Approvals list ---------------
 
 LICENCE_FORM = [
     {"name": "product", "label": "Product", "type": "choice", "choices": ["Visio", "Project"]},
@@ -325,3 +326,56 @@ def test_seats_below_one_or_fractional_are_refused_beside_the_field(
     assert refused.status_code == 400 and message in html
     assert html.index(message) > html.index('data-testid="field-seats"')
     assert not ServiceRequest.objects.exists()
+
+
+def _licences(people, licence, count: int) -> list[ServiceRequest]:
+    """`count` requests, each for another Acme colleague (a requester may name them)."""
+    made = []
+    for n in range(count):
+        colleague = UserFactory(
+            first_name="Colleague",
+            last_name=f"No{n}",
+            organisation=people["requester"].organisation,
+        )
+        answers = {"product": "Visio", "seats": n + 2, "for_whom": colleague.pk}
+        made.append(
+            actions.request_submit(actor=people["requester"], catalog_item=licence, answers=answers)
+        )
+    return made
+
+
+def test_the_approvals_list_shows_labelled_answers_and_names(people, licence, client):
+    (waiting,) = _licences(people, licence, 1)
+    client.force_login(people["service_owner"])
+    html = client.get("/approvals/").content.decode()
+    row = html.split(f'data-testid="approval-{waiting.number}"')[1].split("</tr>")[0]
+    person = people["requester"].organisation.members.get(pk=waiting.answers["for_whom"])
+    assert "Product:</span> Visio" in row and "Seats:</span> 2" in row
+    assert f"For whom:</span> {person.display_name}" in row
+    assert "for_whom" not in row and f"> {person.pk}<" not in row
+    # The request page says the same.
+    page = client.get(f"/approvals/{waiting.number}/").content.decode()
+    assert f"<dt>For whom</dt>\n          <dd>{person.display_name}</dd>" in page
+
+
+def test_the_approvals_list_reads_the_people_named_in_one_statement(people, licence, client):
+    client.force_login(people["service_owner"])
+    _licences(people, licence, 3)
+    html, few = _page_statements(client, "/approvals/")
+    _licences(people, licence, 6)
+    html, many = _page_statements(client, "/approvals/")
+    assert few == many <= 8
+    assert html.count("For whom:</span> Colleague No") == 9
+
+
+def test_answers_to_fields_the_form_no_longer_has_are_shown_under_their_names(
+    people, licence, client
+):
+    (waiting,) = _licences(people, licence, 1)
+    licence.form_definition = definition_clean(LICENCE_FORM[:1])
+    licence.save()
+    client.force_login(people["service_owner"])
+    row = client.get("/approvals/").content.decode().split(f"approval-{waiting.number}")[1]
+    assert "Product:</span> Visio" in row and "seats:</span> 2" in row
+    page = client.get(f"/requests/{waiting.number}/").content.decode()
+    assert "<dt>seats</dt>" in page
