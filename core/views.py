@@ -18,6 +18,7 @@ from core.context_processors import nav_items_for
 from core.form_status import form_status, submitted
 from core.forms import ApiTokenForm
 from core.models import ApiToken, CalendarFeed, NotificationEvent, NotificationSetting
+from core.people import people_matching, people_pickable_by
 from core.roles import Role
 
 
@@ -158,6 +159,17 @@ def notification_settings(request):
         request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])) if feed else None
     )
     return render(request, "core/notifications.html", {"events": events, "feed_url": feed_url})
+
+
+@login_required
+@require_GET
+def people_search(request):
+    """The <option>s of a person box's list: who matches what is typed (two letters or more),
+    among the people this user may pick (core.people)."""
+    # htmx sends the box's value under the box's own name (`requester=…`); `?q=` also works.
+    text = (request.GET.get("q") or next(iter(request.GET.values()), "")).strip()
+    found = people_matching(text, people_pickable_by(request.user)) if len(text) >= 2 else []
+    return render(request, "core/people_options.html", {"people": found})
 
 
 def not_found(request, exception=None):

@@ -1,7 +1,8 @@
 from django import forms
 
-from core.choice_lists import load_choices, show_choices
+from core.choice_lists import load_choices
 from core.models import Team, User
+from core.people import PersonField
 from core.roles import TICKET_WORKER_ROLES
 from servicedesk.choices import ResolutionCode
 from servicedesk.models import Incident
@@ -88,8 +89,6 @@ class NewIncidentForm(forms.ModelForm):
             "assignee",
         ]
         help_texts = {
-            "requester": "Whose incident it is: they follow it in the portal and get its emails, "
-            "and it belongs to their organisation.",
             "description": "Markdown is supported. What they report, error messages, what was "
             "tried.",
             "team": "Leave team and assignee empty to give it to the service's support team as "
@@ -97,30 +96,19 @@ class NewIncidentForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
+    requester = PersonField(
+        label="Requester",
+        help_text="Whose incident it is: type a name, username or email and pick the person. "
+        "They follow it in the portal and get its emails, and it belongs to their organisation.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        requester = self.fields["requester"]
-        requester.queryset = User.objects.filter(is_active=True)
-        requester.empty_label = "Choose the requester…"
-        show_choices(_people_rows(requester.queryset), requester)
         self.fields["service"].required = True
         self.fields["service"].empty_label = "Choose the affected service…"
         self.fields["team"].empty_label = "The service's support team"
         self.fields["assignee"].empty_label = "Nobody yet"
         _routing_choices(self)  # after the empty labels: the lists are drawn with them
-
-
-def _people_rows(users) -> list[tuple[int, str]]:
-    """(pk, "Full Name (username, Organisation)") for a select of people, by name: the
-    username and organisation tell two people of the same name apart. One statement."""
-    rows = []
-    for pk, first, last, username, organisation in users.values_list(
-        "pk", "first_name", "last_name", "username", "organisation__name"
-    ):
-        name = f"{first} {last}".strip()
-        detail = ", ".join(part for part in (username if name else "", organisation) if part)
-        rows.append((pk, f"{name or username} ({detail})" if detail else username))
-    return sorted(rows, key=lambda row: (row[1].casefold(), row[0]))
 
 
 class CommentForm(forms.Form):

@@ -175,6 +175,9 @@ RULES: dict[str, Row] = {
     "logout": Row(expect={"GET": every(NOT_ALLOWED), "POST": every(302)}),
     # Posted empty, a form is refused by its fields (400), nothing written.
     "api_tokens": Row(expect={"GET": page(200), "POST": page(400)}),
+    # The matches of a person box: everyone signed in may ask (what they find is narrowed to
+    # whom they may pick, pinned in tests/servicedesk/test_incident_new.py).
+    "people_search": Row(expect={"GET": page(200), "POST": page(NOT_ALLOWED)}),
     "notification_settings": Row(expect={"GET": page(200), "POST": page(302)}),
     # Only the owner (requester) may revoke the token; others get 404, not 403.
     "api_token_revoke": Row(
@@ -604,7 +607,7 @@ RULES: dict[str, Row] = {
         expect={"GET": page(200, TICKET_WORKERS), "POST": page(302, TICKET_WORKERS)},
         body={
             "POST": lambda w: {
-                "requester": w.requester.pk,
+                "requester": w.requester.username,
                 "service": w.service.pk,
                 "title": "Caller's printer jams",
                 "impact": "2",

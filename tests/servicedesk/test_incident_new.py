@@ -20,7 +20,7 @@ def service(people):
 
 def _form(people, service, **fields) -> dict:
     return {
-        "requester": people["requester"].pk,
+        "requester": people["requester"].username,
         "service": service.pk,
         "title": "Printer jams on every page",
         "description": "Called at 9:10; the tray is empty.",
@@ -51,9 +51,37 @@ def test_the_page_asks_for_the_requester_in_the_consoles_words(client, people, s
     assert response.status_code == 200
     assert '<label for="id_requester">Requester *</label>' in html
     assert "← Queue" in html and "My tickets" not in html
-    # Each person is named with their username and organisation (two of one name differ).
+    # A box to type in, with a list htmx fills with matches (not a select of everyone).
+    assert 'list="id_requester-people"' in html and 'hx-get="/people/"' in html
+    assert '<datalist id="id_requester-people"></datalist>' in html
+    # Each match names the username and organisation (two people of one name differ).
+    options = client.get("/people/", {"requester": "req"}).content.decode()
     label = f"{people['requester'].display_name} (req, Acme)"
-    assert f'<option value="{people["requester"].pk}">{label}</option>' in html
+    assert f'<option value="req">{label}</option>' in options
+
+
+def test_the_requester_is_named_by_username_or_email_in_any_case(client, people, service):
+    client.force_login(people["agent"])
+    requester = people["requester"]
+    for typed in (requester.username.upper(), f"  {requester.email.upper()} "):
+        response = client.post(URL, _form(people, service, requester=typed))
+        assert response.status_code == 302, typed
+    assert Incident.objects.filter(requester=requester).count() == 2
+    refused = client.post(URL, _form(people, service, requester="nobody-of-that-name"))
+    assert refused.status_code == 400
+    assert "No one by that username or email" in refused.content.decode()
+
+
+def test_people_search_offers_twenty_matches_of_every_word_to_staff_only(client, people):
+    RequesterFactory.create_batch(25, first_name="Sam", last_name="Searchable")
+    RequesterFactory(first_name="Sam", last_name="Gone", is_active=False)
+    client.force_login(people["agent"])
+    found = client.get("/people/", {"q": "sam search"}).content.decode()
+    assert found.count("<option") == 20 and "Gone" not in found
+    assert client.get("/people/", {"q": "s"}).content.decode().strip() == ""  # two letters
+    client.force_login(people["requester"])
+    theirs = client.get("/people/", {"q": "sam"}).content.decode()
+    assert "<option" not in theirs  # a requester finds no one else
 
 
 def test_agent_opens_an_incident_for_a_requester_and_lands_on_its_console_page(
@@ -97,9 +125,9 @@ def test_an_inactive_requester_is_refused_beside_the_field_and_nothing_is_writte
 ):
     gone = RequesterFactory(username="left", is_active=False)
     client.force_login(people["agent"])
-    assert f'value="{gone.pk}"' not in client.get(URL).content.decode()
+    assert "left" not in client.get("/people/", {"q": "left"}).content.decode()
     before = _written()
-    response = client.post(URL, _form(people, service, requester=gone.pk))
+    response = client.post(URL, _form(people, service, requester=gone.username))
     html = response.content.decode()
     assert response.status_code == 400
     assert 'data-testid="error-requester"' in html
@@ -137,7 +165,7 @@ def test_only_those_who_work_tickets_open_incidents_for_others(
 
 
 def test_the_page_costs_the_same_for_few_or_many_people(client, people, service):
-    """The requester list is one statement however many people there are."""
+    """The page lists no one: a box to type in, whatever the number of people."""
     client.force_login(people["agent"])
     counts = []
     for more in (1, 30):
