@@ -83,7 +83,7 @@ PROJECT_NEEDS = {
     "spi": ("plan",),
     "cost_variance": ("plan", "spend"),
     "cpi": ("plan", "spend"),
-    "budget_deviation": ("spend",),
+    "budget_deviation": ("plan", "spend"),  # (AC − EV) ÷ EV: earned value and actual cost
     "milestones_missed": ("milestones",),
 }
 
