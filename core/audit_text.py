@@ -46,6 +46,19 @@ VERBS = {
     "attachment_added": "added an attachment",
     "internal_note": "added an internal note",
     "task_done": "worked the checklist",
+    # projects: the phase gates and the workspace
+    "plan": "approved the charter: planning",
+    "execute": "approved the plan: execution",
+    "monitor": "moved it to monitoring & control",
+    "start_closing": "started closing",
+    "back": "moved it back to execution",
+    "member_added": "added a team member",
+    "member_removed": "removed a team member",
+    "baseline_captured": "captured a baseline",
+    "cost_added": "recorded a cost",
+    "time_logged": "logged time",
+    "handoff_drafted": "drafted the handoff",
+    "handed_over": "handed the service over",
 }
 # Events that create the row: what it was created with is on the page already.
 CREATING = {"opened", "submitted", "proposed", "created", "recorded"}

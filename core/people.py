@@ -27,12 +27,20 @@ def person_label(user) -> str:
 
 
 def people_pickable_by(user):
-    """The active people `user` may name in a person box: anyone for staff; a requester only
-    themselves (forms that let them name others narrow or widen it with their own queryset)."""
-    from core.roles import is_staff_member
+    """Whom `user` may name in a person box or list (the console's requester, a catalog
+    form's "For whom"): staff anyone active; a requester themselves and the active requesters
+    of their own organisation (no staff, nobody of another organisation)."""
+    from core.roles import STAFF_ROLES, is_staff_member
 
     people = User.objects.filter(is_active=True)
-    return people if is_staff_member(user) else people.filter(pk=user.pk)
+    if not (user and user.is_authenticated):
+        return people.none()
+    if is_staff_member(user):
+        return people
+    colleagues = Q(pk=user.pk)
+    if user.organisation_id:
+        colleagues |= Q(organisation_id=user.organisation_id) & ~Q(role__in=STAFF_ROLES)
+    return people.filter(colleagues)
 
 
 def people_matching(text: str, among) -> list:

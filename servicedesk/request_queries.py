@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.models import User
-from core.roles import STAFF_ROLES, is_staff_member
+from core.people import people_pickable_by
+from core.roles import is_staff_member
 from servicedesk.choices import ImprovementStatus, RequestStatus, ServiceStatus
 from servicedesk.models import (
     CatalogItem,
@@ -28,19 +29,10 @@ def catalog_items_visible_to(user) -> QuerySet[CatalogItem]:
 
 
 def people_to_order_for(user) -> QuerySet[User]:
-    """Whom `user` may name in a catalog form's person field ("For whom"): staff anyone
-    active; a requester themselves and the active requesters of their own organisation
-    (no staff, nobody of another organisation). The portal form's list and the check of
-    every submitted answer (page and API) are this query."""
-    people = User.objects.filter(is_active=True).order_by("first_name", "username")
-    if not (user and user.is_authenticated):
-        return people.none()
-    if is_staff_member(user):
-        return people
-    colleagues = Q(pk=user.pk)
-    if user.organisation_id:
-        colleagues |= Q(organisation_id=user.organisation_id) & ~Q(role__in=STAFF_ROLES)
-    return people.filter(colleagues)
+    """Whom `user` may name in a catalog form's person field ("For whom"), by name: the one
+    rule of person boxes (core.people.people_pickable_by). The portal form's list and the
+    check of every submitted answer (page and API) are this query."""
+    return people_pickable_by(user).order_by("first_name", "username")
 
 
 def requests_visible_to(user) -> QuerySet[ServiceRequest]:

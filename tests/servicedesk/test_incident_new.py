@@ -72,7 +72,7 @@ def test_the_requester_is_named_by_username_or_email_in_any_case(client, people,
     assert "No one by that username or email" in refused.content.decode()
 
 
-def test_people_search_offers_twenty_matches_of_every_word_to_staff_only(client, people):
+def test_people_search_offers_twenty_matches_of_whom_the_user_may_pick(client, people):
     RequesterFactory.create_batch(25, first_name="Sam", last_name="Searchable")
     RequesterFactory(first_name="Sam", last_name="Gone", is_active=False)
     client.force_login(people["agent"])
@@ -80,8 +80,12 @@ def test_people_search_offers_twenty_matches_of_every_word_to_staff_only(client,
     assert found.count("<option") == 20 and "Gone" not in found
     assert client.get("/people/", {"q": "s"}).content.decode().strip() == ""  # two letters
     client.force_login(people["requester"])
-    theirs = client.get("/people/", {"q": "sam"}).content.decode()
-    assert "<option" not in theirs  # a requester finds no one else
+    theirs = client.get("/people/", {"q": "searchable"}).content.decode()
+    assert "<option" not in theirs  # a requester finds no one of another organisation
+    colleague = people["requester_same_org"]
+    found = client.get("/people/", {"q": colleague.username}).content.decode()
+    assert f'value="{colleague.username}"' in found  # their own organisation's people
+    assert "agent" not in client.get("/people/", {"q": "agent"}).content.decode()  # no staff
 
 
 def test_agent_opens_an_incident_for_a_requester_and_lands_on_its_console_page(
