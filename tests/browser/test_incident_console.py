@@ -68,11 +68,18 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+
+
 def _panel_save(page, act):
-    """Change a side panel field; the panel's answer (htmx) is awaited and returned."""
+    """Change a side panel field; the panel's answer (htmx) is awaited and returned. Before
+    and after, htmx has nothing in flight, swapping or settling (a select changed while the
+    last answer was still being swapped in sent nothing)."""
+    expect(page.locator(HTMX_BUSY)).to_have_count(0)
     with page.expect_response(lambda r: "/fields/" in r.url and r.request.method == "POST") as a:
         act()
     page.wait_for_load_state("networkidle")
+    expect(page.locator(HTMX_BUSY)).to_have_count(0)
     return a.value
 
 
