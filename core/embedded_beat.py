@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import timedelta
 
 from celery.schedules import schedule as every
@@ -86,13 +87,12 @@ def _next_run(schedule, last):
 def start(app) -> threading.Thread:
     """The schedule in a daemon thread of this process (it ends with the server)."""
     beat = EmbeddedBeat(app)
-    stop = threading.Event()
 
     def loop():
-        if stop.wait(TICK_SECONDS):  # every app has registered its entries by then
-            return
+        time.sleep(TICK_SECONDS)  # every app has registered its entries by then
         logger.info("embedded beat: running %s", ", ".join(sorted(app.conf.beat_schedule)))
-        while not stop.wait(TICK_SECONDS):
+        while True:
+            time.sleep(TICK_SECONDS)
             close_old_connections()
             try:
                 beat.tick()
@@ -100,7 +100,6 @@ def start(app) -> threading.Thread:
                 connection.close()
 
     thread = threading.Thread(target=loop, name="embedded-beat", daemon=True)
-    thread.stop = stop  # type: ignore[attr-defined]
     thread.start()
     return thread
 
