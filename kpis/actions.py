@@ -15,7 +15,7 @@ from core.webhooks import publish
 from kpis import project_rows, registry
 from kpis.choices import RunStatus
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
-from kpis.periods import periods_ending, window_for
+from kpis.periods import periods_ending, run_memo, window_for
 from kpis.registry import KpiDefinition, KpiUnavailable
 from kpis.service_table import KEPT
 
@@ -110,12 +110,7 @@ def kpis_compute(
     periods = periods_ending(run.as_of, backfill_days=run.backfill_days)
     # Shared by the KPIs of the run; a KPI measured "as of" a day may compute all the run's
     # days at once (the project KPIs do).
-    windows = [window_for(k, s, now=now) for k, s in periods]
-    memo: dict = {
-        "as_of_dates": sorted({w.as_of_date for w in windows}),
-        # What the run's windows cover together (KPIs may read it once for all of them).
-        "span": (min(w.start for w in windows), max(w.end for w in windows)),
-    }
+    memo = run_memo([window_for(k, s, now=now) for k, s in periods])
     try:
         for code in wanted_codes:
             definition = registry.get(code)

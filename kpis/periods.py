@@ -96,3 +96,14 @@ def periods_ending(
             seen.setdefault(key, day)
     # A period is named by any day inside it; the latest one is as good as any.
     return [(kind, start) for (kind, start) in seen]
+
+
+def run_memo(windows: list[Window]) -> dict:
+    """The memo a KPI run shares between its KPIs, with what its windows cover together
+    (a KPI may read it once for all of them; KPIs add their own entries as they go)."""
+    return {
+        "as_of_dates": sorted({w.as_of_date for w in windows}),
+        "span": (min(w.start for w in windows), max(w.end for w in windows)),
+        # Every moment a window starts or ends at: the pieces of time windows add up.
+        "cuts": tuple(sorted({w.start for w in windows} | {w.end for w in windows})),
+    }

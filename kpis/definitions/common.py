@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -60,6 +60,39 @@ def grouped(qs: QuerySet, scope_kind: str, fields: dict[str, str], **aggregates)
     return {f"{scope_kind}:{row.pop(column)}": row for row in rows}
 
 
+# A run whose windows start and end at no more than this many distinct moments (the hourly
+# run: the running month, week and day all end now) reads its rows per piece between them,
+# told apart by comparisons; a run with more (a backfill) reads them per local day.
+FEW_PIECES = 6
+
+
+def _pieces(w: Window, date_field: str):
+    """How `grouped_in_window` reads for window `w`: (span start, span end, memo tag, the
+    expression naming a row's piece, the pieces `w` covers)."""
+    cuts = w.memo.get("cuts", ())
+    if 2 <= len(cuts) <= FEW_PIECES + 1 and w.start in cuts and w.end in cuts:
+        # Piece k is [cuts[k], cuts[k + 1]); a row's piece is the last cut at or before it.
+        whens = [
+            When(**{f"{date_field}__gte": cut}, then=Value(k))
+            for k, cut in reversed(list(enumerate(cuts)))
+            if 0 < k < len(cuts) - 1
+        ]
+        piece = Case(*whens, default=Value(0), output_field=IntegerField())
+        covered = range(cuts.index(w.start), cuts.index(w.end))
+        return cuts[0], cuts[-1], ("pieces", cuts), piece, covered
+    start, end = w.memo.get("span", (w.start, w.end))
+    whole_days = w.start == midnight(w.period_start) and (
+        w.end == end or w.end == midnight(w.as_of_date + timedelta(days=1))
+    )
+    if not (whole_days and start <= w.start and w.end <= end):
+        start, end = w.start, w.end  # read for this window alone (e.g. a previous window)
+    day = TruncDate(date_field, tzinfo=timezone.get_default_timezone())
+    days = (
+        w.period_start + timedelta(days=n) for n in range((w.as_of_date - w.period_start).days + 1)
+    )
+    return start, end, ("days", start, end), day, days
+
+
 def grouped_in_window(
     w: Window,
     name: str,
@@ -72,44 +105,39 @@ def grouped_in_window(
     """`grouped(qs.filter(_within(date_field, w)), …)` for additive aggregates (counts and
     sums): the rows of every window of a run come from ONE statement per scope kind.
 
-    The statement groups `qs` by local day of `date_field` (and scope member) over the span
-    of the run's windows (`memo["span"]`, set by the KPI job; else the window itself), and is
-    memoised for the run; each window adds up the days it covers. The running day, week and
-    month of an hourly run then read the month once instead of three times, and a backfill
-    reads its span once instead of once per period. A window on whole local days (from a
-    midnight to a midnight or to the end of the span, the run's "now") adds up exactly its
-    days; any other window (a previous window of a running period) is read on its own.
+    The statement groups `qs` by piece of time (and scope member) over the span of the run's
+    windows, and is memoised for the run; each window adds up the pieces it covers. The
+    pieces are those between the moments the run's windows start and end at (`memo["cuts"]`,
+    set by the KPI job) when they are few — the running day, week and month of an hourly run
+    are three pieces (or fewer), read once instead of three times — else local days over
+    `memo["span"]`: a backfill reads its span once instead of once per period. A window on
+    whole local days (from a midnight to a midnight or to the end of the span, the run's
+    "now") adds up exactly its days; any other window (a previous window of a running
+    period) is read on its own.
     `name` stands for `qs` and `sums` in the memo (one name per statement a KPI reads: the
     statement is not built again for each of the run's windows).
     """
-    start, end = w.memo.get("span", (w.start, w.end))
-    whole_days = w.start == midnight(w.period_start) and (
-        w.end == end or w.end == midnight(w.as_of_date + timedelta(days=1))
-    )
-    if not (whole_days and start <= w.start and w.end <= end):
-        start, end = w.start, w.end  # read for this window alone (e.g. a previous window)
-    base = (name, date_field, start, end)
+    start, end, tag, piece, covered = _pieces(w, date_field)
+    base = (name, date_field, tag)
     column = None if scope_kind == "global" else fields[scope_kind]
     if column is None:
-        # Any member's day rows (they keep the rows without a member) add up to global.
-        key = w.memo.get(("days of any member", base), ("days", base, None))
+        # Any member's rows (they keep the rows without a member) add up to global.
+        key = w.memo.get(("any member", base), ("rows", base, None))
     else:
-        key = ("days", base, column)
-        w.memo.setdefault(("days of any member", base), key)
+        key = ("rows", base, column)
+        w.memo.setdefault(("any member", base), key)
     if key not in w.memo:
-        day = TruncDate(date_field, tzinfo=timezone.get_default_timezone())
-        days = qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
-        group = ["day"] if column is None else ["day", column]
-        by_day: dict = {}  # each window reads only its own days' rows
-        for row in days.annotate(day=day).values(*group).annotate(**sums).order_by():
-            by_day.setdefault(row["day"], []).append(row)
-        w.memo[key] = by_day
-    by_day = w.memo[key]
+        rows = qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
+        group = ["piece"] if column is None else ["piece", column]
+        by_piece: dict = {}  # each window reads only its own pieces' rows
+        for row in rows.annotate(piece=piece).values(*group).annotate(**sums).order_by():
+            by_piece.setdefault(row["piece"], []).append(row)
+        w.memo[key] = by_piece
+    by_piece = w.memo[key]
     zero = {sum_: 0 if isinstance(agg, Count) else None for sum_, agg in sums.items()}
     out: dict[str, dict] = {"global": dict(zero)} if column is None else {}
-    day_, last = w.period_start, w.as_of_date
-    while day_ <= last:
-        for row in by_day.get(day_, ()):
+    for each in covered:
+        for row in by_piece.get(each, ()):
             if column is not None and row[column] is None:
                 continue  # counts towards global only
             member = "global" if column is None else f"{scope_kind}:{row[column]}"
@@ -117,7 +145,6 @@ def grouped_in_window(
             for sum_ in sums:
                 if row[sum_] is not None:
                     totals[sum_] = row[sum_] if totals[sum_] is None else totals[sum_] + row[sum_]
-        day_ += timedelta(days=1)
     return out
 
 

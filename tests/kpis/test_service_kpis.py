@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from kpis.periods import window_for
+from kpis.periods import run_memo, window_for
 from kpis.registry import KpiUnavailable
 from kpis.registry import get as registry_get
 from servicedesk.models import Incident
@@ -265,7 +265,7 @@ def test_availability_per_service_and_weighted_by_agreed_minutes(desk, django_as
     from kpis.registry import get
 
     windows = [window_for(kind, DAY, now=NOW) for kind in ("day", "week")]
-    memo = {"span": (min(w.start for w in windows), max(w.end for w in windows))}
+    memo = run_memo(windows)
     run = [window_for(kind, DAY, now=NOW, memo=memo) for kind in ("day", "week")]
     get("availability").compute(run[0], "global")
     with django_assert_num_queries(0):
@@ -383,7 +383,7 @@ def test_improvements_implemented_over_the_improvements_planned_in_the_period(
     # One run over both windows: one statement for the span, the same figures.
     definition = registry.get("improvements_implemented")
     windows = [window_for(kind, DAY, now=NOW) for kind in ("day", "week")]
-    memo = {"span": (min(w.start for w in windows), max(w.end for w in windows))}
+    memo = run_memo(windows)
     with django_assert_num_queries(1):
         for kind, (per_service, overall) in expected.items():
             window = window_for(kind, DAY, now=NOW, memo=memo)
