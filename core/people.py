@@ -81,9 +81,14 @@ class PersonInput(forms.TextInput):
 
 
 class PersonField(forms.CharField):
-    """One active person of `queryset`, named by username or email (case as typed)."""
+    """One active person of `queryset`, named by username or email (case as typed); anyone
+    else is refused with `error_messages["no_match"]` (a form may say its own rule there)."""
 
     widget = PersonInput
+    default_error_messages = {
+        "no_match": "No one by that username or email: type a name and pick the person from "
+        "the list."
+    }
 
     def __init__(self, *, queryset=None, **kwargs):
         self.queryset = queryset if queryset is not None else User.objects.filter(is_active=True)
@@ -106,7 +111,5 @@ class PersonField(forms.CharField):
         found = self.queryset.filter(Q(username__iexact=text) | Q(email__iexact=text))
         people = list(found[:2])
         if len(people) != 1:
-            raise forms.ValidationError(
-                "No one by that username or email: type a name and pick the person from the list."
-            )
+            raise forms.ValidationError(self.error_messages["no_match"], code="no_match")
         return people[0]

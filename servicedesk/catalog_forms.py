@@ -11,8 +11,9 @@ Types: text, number, date, choice, user, boolean. Answers are stored as JSON: te
 choice as strings, number as a JSON number, date as ISO `YYYY-MM-DD`, user as a user id,
 boolean as true/false. A required boolean must be true (an "I agree" box); a number lies
 within its field's `min` and `max` and, with `integer`, is whole; a person is one the
-person submitting may order for (request_queries.people_to_order_for). Every error names
-the field: `answers.<name>` for answers, `form_definition` for the definition.
+person submitting may order for (request_queries.people_to_order_for): the API names them
+by user id, the portal form by username or email typed in a person box (core.people). Every
+error names the field: `answers.<name>` for answers, `form_definition` for the definition.
 """
 
 import datetime
@@ -24,6 +25,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.params import whole_number
+from core.people import PersonField
 from core.roles import is_staff_member
 from servicedesk.request_queries import people_to_order_for
 
@@ -36,6 +38,7 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_FIELDS = 40
 MAX_TEXT = 5000
 MAX_CHECKLIST = 30
+PICK_HELP = "Type a name, username or email and pick the person."
 
 
 def definition_clean(definition) -> list[dict]:
@@ -290,10 +293,15 @@ def _form_field(field: dict, actor) -> forms.Field:
         choices = [("", "Choose…"), *[(c, c) for c in field["choices"]]]
         return forms.ChoiceField(choices=choices, **common)
     if kind == "user":
-        return forms.ModelChoiceField(
+        # A box to type in, offered matches from /people/ (the same rule), not a select of
+        # everyone one may order for: 20,000 options for staff at bench scale.
+        common["help_text"] = " ".join(filter(None, (common["help_text"], PICK_HELP)))
+        refused = {} if is_staff_member(actor) else {"no_match": person_refused(actor)}
+        return PersonField(
             queryset=people_to_order_for(actor),
-            empty_label="Choose a person…",
-            error_messages={"invalid_choice": person_refused(actor)},
+            # Ordering for oneself needs no typing: a required box starts with one's username.
+            initial=actor if field["required"] else None,
+            error_messages=refused,
             **common,
         )
     return forms.BooleanField(**common)
@@ -301,9 +309,9 @@ def _form_field(field: dict, actor) -> forms.Field:
 
 class CatalogItemForm(forms.Form):
     """The portal form of one catalog item, built from its definition, for `actor` (who
-    fills it in: the people a person field lists). The browser checks required, number
-    bounds and dates through the HTML5 attributes; `answers()` runs the same server
-    validation as the API."""
+    fills it in: whom a person field takes and offers as they type). The browser checks
+    required, number bounds and dates through the HTML5 attributes; `answers()` runs the
+    same server validation as the API."""
 
     def __init__(self, definition: list[dict], *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

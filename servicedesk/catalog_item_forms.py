@@ -44,8 +44,9 @@ TYPE_NOTES = {
     "number": "a number, whole or decimal; min, max and “Whole numbers” bound it",
     "date": "a date picker; the answer is kept as YYYY-MM-DD",
     "choice": "a drop-down of the choices you list, one per line",
-    "user": "a person to pick: requesters see themselves and the active people of their "
-    "organisation, staff everyone active",
+    "user": "a person, typed with matches offered: requesters find themselves and the active "
+    "people of their organisation, staff everyone active; a required one starts filled with "
+    "the one ordering",
     "boolean": "a box to tick; when required it must be ticked (“I agree”)",
 }
 assert set(TYPE_LABELS) == set(TYPE_NOTES) == set(FIELD_TYPES)

@@ -3,6 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from core.models import User
+from servicedesk.models import ServiceRequest
 from tests.browser.conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,19 +81,28 @@ def test_request_is_approved_then_fulfilled(browser, live_server, demo):
     assert not requester.js_errors if hasattr(requester, "js_errors") else True
 
 
+def _typed(page, text: str) -> list[str]:
+    """Type into For whom as a person does; the matches htmx puts in the box's list."""
+    page.locator("#id_for_whom").press_sequentially(text, delay=30)
+    offered = page.locator("#id_for_whom-people option")
+    offered.first.wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    return offered.all_inner_texts()
+
+
 def test_a_licence_is_ordered_for_an_own_colleague_with_whole_seats_and_approved_by_label(
     browser, live_server, demo
 ):
-    """The demo's Software licence: "For whom" lists only the requester's organisation, the
-    browser refuses -5 and 1.5 seats, and the owner's Approvals list reads the answers by their
-    labels with the person's name."""
+    """The demo's Software licence: "For whom" offers only the requester's organisation as they
+    type, the browser refuses -5 and 1.5 seats, and the owner's Approvals list reads the
+    answers by their labels with the person's name."""
     requester = _context(browser, live_server)
     login(requester, "requester")
     requester.goto("/catalog/")
     requester.click("[data-testid=catalog-item] >> text=Software licence")
     requester.wait_for_load_state("networkidle")
-    people = requester.locator("#id_for_whom option").all_inner_texts()
-    assert people == ["Choose a person…", "Riley Acme"]
+    # requester2 and requester3 (Globex) match too, but are not offered to an Acme requester.
+    assert _typed(requester, "requester") == ["Riley Acme (requester, Acme)"]
     requester.select_option("#id_product", "Visio")
     for refused, why in (
         ("-5", "rangeUnderflow"),
@@ -103,7 +114,6 @@ def test_a_licence_is_ordered_for_an_own_colleague_with_whole_seats_and_approved
         assert requester.evaluate(f"document.querySelector('#id_seats').validity.{why}")
         assert "/catalog/items/" in requester.url
     requester.fill("#id_seats", "2")
-    requester.select_option("#id_for_whom", label="Riley Acme")
     requester.click("[data-testid=submit-request]")
     requester.wait_for_load_state("networkidle")
     number = requester.locator("h1").inner_text().split(" ")[0]
@@ -115,3 +125,29 @@ def test_a_licence_is_ordered_for_an_own_colleague_with_whole_seats_and_approved
     details = owner.inner_text(f"[data-testid=approval-{number}] [data-testid=approval-answers]")
     assert details.splitlines() == ["Product: Visio", "Seats: 2", "For whom: Riley Acme"]
     screenshot(owner, "approvals-labelled")
+
+
+def test_an_agent_orders_for_a_requester_by_typing_their_name(browser, live_server, demo):
+    """For whom on an agent's order page lists nobody until they type; the matches come as
+    they type, the username is taken, and the request stores the person."""
+    agent = _context(browser, live_server)
+    agent.js_errors = []
+    agent.on("pageerror", lambda exc: agent.js_errors.append(str(exc)))
+    login(agent, "agent")
+    agent.goto("/catalog/")
+    agent.click("[data-testid=catalog-item] >> text=Software licence")
+    agent.wait_for_load_state("networkidle")
+    assert agent.locator("#id_for_whom-people option").count() == 0
+    assert agent.locator("option").count() == 4  # the product's: Choose…, three products
+    assert _typed(agent, "gale glo") == ["Gale Globex (requester2, Globex)"]
+    agent.fill("#id_for_whom", "requester2")
+    agent.select_option("#id_product", "Project")
+    agent.fill("#id_seats", "3")
+    screenshot(agent, "catalog-order-for-whom")
+    agent.click("[data-testid=submit-request]")
+    agent.wait_for_load_state("networkidle")
+    number = agent.locator("h1").inner_text().split(" ")[0]
+    assert number.startswith("REQ")
+    ordered = ServiceRequest.objects.get(number=number)
+    assert ordered.answers["for_whom"] == User.objects.get(username="requester2").pk
+    assert not agent.js_errors

@@ -6,10 +6,12 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.models import AuditEvent
 from servicedesk import request_actions as actions
 from servicedesk.catalog_forms import definition_clean
 from servicedesk.models import CatalogItem, ServiceRequest
 from tests.conftest import assert_status, client_for
+from tests.core.factories import UserFactory
 from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
 from tests.servicedesk.request_factories import LAPTOP_FORM, CatalogItemFactory
 
@@ -175,6 +177,27 @@ def test_a_requester_orders_only_for_their_organisation_staff_for_anyone(
         assert not ServiceRequest.objects.exists()
     else:
         assert body["answers"]["for_whom"] == people[for_whom].pk
+
+
+@pytest.mark.parametrize(
+    ("for_whom", "message"),
+    [
+        ("inactive", "No such active user."),
+        (987654, "No such active user."),
+        ("username", "Answer with a user id."),  # the page takes usernames, the API ids
+    ],
+)
+def test_staff_ordering_for_someone_outside_the_rule_over_the_api_is_400_writing_nothing(
+    people, licence, for_whom, message
+):
+    """The API applies the page's rule (request_queries.people_to_order_for) to the id."""
+    gone = UserFactory(username="gone", is_active=False)
+    named = {"inactive": gone.pk, "username": people["requester"].username}.get(for_whom, for_whom)
+    before = AuditEvent.objects.count()
+    data = {"catalog_item": licence.pk, "answers": {"seats": 2, "for_whom": named}}
+    body = assert_status(people["agent"], "post", URL, 400, data).json()
+    assert body["fields"] == {"answers.for_whom": [message]}
+    assert not ServiceRequest.objects.exists() and AuditEvent.objects.count() == before
 
 
 @pytest.mark.parametrize(

@@ -257,6 +257,7 @@ LICENCE_FORM = [
     {"name": "for_whom", "label": "For whom", "type": "user"},
 ]
 NOT_YOURS = "Choose yourself or an active person of your organisation."
+UNUSED_ID = 987654
 
 
 @pytest.fixture
@@ -271,43 +272,80 @@ def licence(people):
     )
 
 
-def _options(html: str, name: str) -> set[int]:
-    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
-    return {int(pk) for pk in re.findall(r'<option value="(\d+)"', select)}
+def _written() -> tuple[int, int]:
+    return ServiceRequest.objects.count(), AuditEvent.objects.count()
 
 
-def test_a_requester_picks_for_whom_among_their_organisation_only(people, licence, client):
+def test_a_requester_types_for_whom_among_their_organisation_only(people, licence, client):
     client.force_login(people["requester"])
     url = f"/catalog/items/{licence.pk}/"
-    assert _options(client.get(url).content.decode(), "for_whom") == {
-        people["requester"].pk,
-        people["requester_same_org"].pk,
-    }
+    html = client.get(url).content.decode()
+    assert 'list="id_for_whom-people"' in html and 'hx-get="/people/"' in html
+    # What the box offers as they type: themselves and their organisation's requesters.
+    offered = client.get("/people/", {"for_whom": "req"}).content.decode()
+    assert set(re.findall(r'<option value="([^"]+)"', offered)) == {"req", "req_acme2"}
+    before = _written()
     globex = people["requester_shared"]
-    refused = client.post(url, {"product": "Visio", "seats": "2", "for_whom": globex.pk})
+    refused = client.post(url, {"product": "Visio", "seats": "2", "for_whom": globex.username})
     html = refused.content.decode()
     assert refused.status_code == 400 and NOT_YOURS in html
     assert html.index(NOT_YOURS) > html.index('data-testid="field-for_whom"')
-    assert not ServiceRequest.objects.exists()
-    colleague = people["requester_same_org"].pk
-    done = client.post(url, {"product": "Visio", "seats": "2", "for_whom": colleague})
-    assert done.status_code == 302 and ServiceRequest.objects.get().answers["for_whom"] == colleague
+    assert f'value="{globex.username}"' in html  # as typed
+    assert _written() == before
+    colleague = people["requester_same_org"]
+    done = client.post(url, {"product": "Visio", "seats": "2", "for_whom": colleague.username})
+    assert done.status_code == 302
+    assert ServiceRequest.objects.get().answers["for_whom"] == colleague.pk
 
 
-@pytest.mark.parametrize("role", ["agent", "admin"])
-def test_staff_pick_for_whom_among_everyone_active(people, licence, client, role):
+@pytest.mark.parametrize("role", ["agent", "admin", "service_owner"])
+def test_staff_order_for_anyone_active_by_typing_them_and_it_is_audited(
+    people, licence, client, role
+):
     client.force_login(people[role])
-    shown = _options(client.get(f"/catalog/items/{licence.pk}/").content.decode(), "for_whom")
-    assert {
-        people["requester_shared"].pk,
-        people["requester_other"].pk,
-        people["agent"].pk,
-    } <= shown
+    person = people["requester_other"]  # of an organisation of its own
     done = client.post(
         f"/catalog/items/{licence.pk}/",
-        {"product": "Visio", "seats": "1", "for_whom": people["requester_shared"].pk},
+        {"product": "Visio", "seats": "1", "for_whom": person.email.upper()},
     )
     assert done.status_code == 302
+    created = ServiceRequest.objects.get()
+    assert created.answers == {"product": "Visio", "seats": 1, "for_whom": person.pk}
+    assert created.requester == people[role]  # the one ordering, as before
+    submitted = AuditEvent.objects.get(action="request.submitted", object_id=str(created.pk))
+    assert submitted.actor == people[role]
+
+
+@pytest.mark.parametrize("typed", ["gone", str(UNUSED_ID), "nobody-of-that-name"])
+def test_staff_naming_someone_outside_the_rule_are_refused_and_nothing_is_written(
+    people, licence, client, typed
+):
+    UserFactory(username="gone", is_active=False)
+    client.force_login(people["agent"])
+    before = _written()
+    refused = client.post(
+        f"/catalog/items/{licence.pk}/", {"product": "Visio", "seats": "1", "for_whom": typed}
+    )
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert html.index("No one by that username or email") > html.index("field-for_whom")
+    assert _written() == before
+
+
+def test_the_order_page_lists_no_one_however_many_people_there_are(people, licence, client):
+    """For whom was a select of every active person (20,000 options at bench scale): the
+    page is now the same size and the same statements for 10 people or 70."""
+    client.force_login(people["agent"])
+    url = f"/catalog/items/{licence.pk}/"
+    html, few = _page_statements(client, url)
+    UserFactory.create_batch(60)
+    more, many = _page_statements(client, url)
+    assert few == many <= 6
+    assert html.count("<option") == more.count("<option") == 3  # Choose…, Visio, Project
+    assert abs(len(more) - len(html)) < 100  # only the CSRF token differs
+    # Ordering for oneself: the optional box left empty, as its help says.
+    assert client.post(url, {"product": "Visio", "seats": "1"}).status_code == 302
+    assert ServiceRequest.objects.get().answers == {"product": "Visio", "seats": 1}
 
 
 @pytest.mark.parametrize(
