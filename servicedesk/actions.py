@@ -17,7 +17,7 @@ from core.audit import audit_record, diff, snapshot, versioned_update
 from core.exceptions import NotAllowed
 from core.lifecycle import transition_apply
 from core.numbering import number_next
-from core.roles import is_staff_member, works_tickets
+from core.roles import works_tickets
 from core.webhooks import publish
 from servicedesk import notifications, sla
 from servicedesk.attachments import validate_upload
@@ -27,7 +27,11 @@ from servicedesk.choices import (
     SLA_LEVEL_WARNED,
     priority_for,
 )
-from servicedesk.lifecycle import INCIDENT_LIFECYCLE, SERVICE_LIFECYCLE
+from servicedesk.lifecycle import (
+    INCIDENT_LIFECYCLE,
+    SERVICE_LIFECYCLE,
+    service_incident_refusal,
+)
 from servicedesk.models import Attachment, Incident, IncidentComment, Service
 
 SERVICE_FIELDS = (
@@ -103,7 +107,9 @@ def incident_open(
 ) -> Incident:
     """Open an incident for `requester` (default: the actor), numbered INC0000001…
 
-    Agents may open on behalf of a requester and backdate `opened_at` (imports).
+    Agents may open on behalf of a requester and backdate `opened_at` (imports). The service
+    must take incidents from the actor (lifecycle.service_incident_refusal: a live one, or a
+    planned one for staff; never a retired one), else a 400 naming `service`.
     """
     requester = requester or actor
     if not requester.is_active:
@@ -114,8 +120,9 @@ def incident_open(
         raise NotAllowed("Only agents may set the opening time.")
     if opened_at is not None and opened_at > timezone.now():
         raise ValidationError({"opened_at": ["The opening time cannot be in the future."]})
-    if service is not None and service.status != "live" and not is_staff_member(actor):
-        raise ValidationError({"service": ["Choose a live service."]})
+    refusal = service_incident_refusal(service, actor)
+    if refusal:
+        raise ValidationError({"service": [refusal]})
     incident = Incident(
         title=title,
         description=description,
@@ -192,6 +199,7 @@ def incident_update(*, incident: Incident, actor, expected_version: int, changes
     _check_writable(actor, locked, changes)
     if not locked.is_open and set(changes) - {"title", "description", "category"}:
         raise ValidationError({"status": ["A resolved or closed incident cannot be re-routed."]})
+    _check_service_move(actor, locked, changes.get("service"))
     fields = list(changes)
     before = snapshot(locked, [*fields, "priority"])
     for name, value in changes.items():
@@ -209,6 +217,17 @@ def incident_update(*, incident: Incident, actor, expected_version: int, changes
     if "assignee" in changed or "team" in changed:
         transaction.on_commit(partial(notifications.incident_assigned, locked.pk))
     return locked
+
+
+def _check_service_move(actor, incident: Incident, service: Service | None) -> None:
+    """Moving an incident onto another service follows the rule of opening one there (a
+    retired service takes none); the service it has already stays, whatever its state, so an
+    old ticket of a retired service is still worked and resolved."""
+    if service is None or service.pk == incident.service_id:
+        return
+    refusal = service_incident_refusal(service, actor, move=True)
+    if refusal:
+        raise ValidationError({"service": [refusal]})
 
 
 def _sla_retarget(incident: Incident) -> None:

@@ -2,11 +2,12 @@ from django import forms
 
 from core.choice_lists import load_choices
 from core.models import Team, User
+from core.params import whole_number
 from core.people import PersonField
 from core.roles import TICKET_WORKER_ROLES
-from servicedesk.choices import ResolutionCode
-from servicedesk.models import Incident
-from servicedesk.queries import services_live
+from servicedesk.choices import ResolutionCode, ServiceStatus
+from servicedesk.models import Incident, Service
+from servicedesk.queries import services_taking_incidents
 
 
 class ReportIncidentForm(forms.ModelForm):
@@ -28,9 +29,12 @@ class ReportIncidentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = services_live()
-        self.fields["service"].required = True
-        self.fields["service"].empty_label = "Choose the affected service…"
+        service = self.fields["service"]
+        service.required = True
+        service.empty_label = "Choose the affected service…"
+        # The list offers the live services; any service is looked up, and incident_open says
+        # why one it did not offer is refused (retired, not live yet) beside the field.
+        load_choices((services_taking_incidents(staff=False), [service]))
         self.fields["impact"].choices = [
             (3, "Just me"),
             (2, "My team or department"),
@@ -43,19 +47,46 @@ class ReportIncidentForm(forms.ModelForm):
         ]
 
 
-CHOICE_LISTS = ("service", "team", "assignee")
-
-
 def ticket_workers():
     """Who an incident may be assigned to: the people who work tickets."""
     return User.objects.filter(role__in=TICKET_WORKER_ROLES)
 
 
 def _routing_choices(form) -> None:
-    """The service, team and assignee lists of a console form (kept lists, one statement)."""
+    """The service, team and assignee lists of a console form (kept lists, one statement).
+    The service list offers the services staff may log incidents on (no retired ones); the
+    field looks up any service, and the actions say why one not offered is refused."""
     form.fields["assignee"].queryset = ticket_workers()
     form.fields["team"].queryset = Team.objects.all()
-    load_choices(*((form.fields[name].queryset, [form.fields[name]]) for name in CHOICE_LISTS))
+    load_choices(
+        (services_taking_incidents(staff=True), [form.fields["service"]]),
+        (form.fields["team"].queryset, [form.fields["team"]]),
+        (form.fields["assignee"].queryset, [form.fields["assignee"]]),
+    )
+
+
+def _offer_own_service(form) -> None:
+    """The side panel of a ticket whose service is no longer offered (retired) still shows
+    that service, so the ticket's other fields stay editable (an unchanged service is no
+    move); a refused move shows the service as typed. At most one statement (none on the
+    ticket page, whose incident carries its service), for such tickets only."""
+    field = form.fields["service"]
+    listed = field.widget.listed
+    typed = whole_number(form.data.get(form.add_prefix("service")))
+    shown = {form.instance.service_id, typed} - {None}
+    missing = {pk for pk in shown if str(pk) not in listed.position}
+    if not missing:
+        return
+    found = []
+    if form.instance.service_id in missing and Incident.service.is_cached(form.instance):
+        found.append(form.instance.service)  # the ticket page's row: no statement
+        missing.discard(form.instance.service_id)
+    if missing:
+        found += Service.objects.filter(pk__in=missing).only("name", "status")
+    rows = [*listed.rows]
+    rows += [(s.pk, f"{s.name} ({ServiceStatus(s.status).label.lower()})") for s in found]
+    rows.sort(key=lambda row: (row[1].casefold(), row[0]))
+    field.widget.choices = [*field.widget.blank, *rows]
 
 
 class IncidentFieldsForm(forms.ModelForm):
@@ -70,6 +101,7 @@ class IncidentFieldsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _routing_choices(self)
+        _offer_own_service(self)
 
 
 class NewIncidentForm(forms.ModelForm):

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from core.lifecycle import Lifecycle, Transition
-from core.roles import Role, has_role, works_tickets
+from core.roles import Role, has_role, is_staff_member, works_tickets
 from servicedesk import sla
 from servicedesk.choices import IncidentStatus as I
 from servicedesk.choices import PauseReason, ResolutionCode
@@ -35,6 +35,48 @@ SERVICE_LIFECYCLE = Lifecycle(
         Transition("retire", frozenset({S.LIVE}), S.RETIRED, "Retire", may=service_may_run),
     ),
 )
+
+
+# --- Which services take tickets ---------------------------------------------------------
+# A live service takes new incidents and requests from everyone. A planned one is still in
+# design or transition: requesters neither see it nor report on it, and its catalog items are
+# ordered once it goes live, but staff may log what its pilot users and testers meet (early
+# life support). A retired service no longer runs: no new ticket is logged against it and no
+# ticket is moved onto it; the tickets it has keep it and are worked to the end.
+INCIDENT_SERVICE_STATES = frozenset({S.LIVE})
+STAFF_INCIDENT_SERVICE_STATES = frozenset({S.PLANNED, S.LIVE})
+REQUEST_SERVICE_STATES = frozenset({S.LIVE})
+
+
+def service_states_for_incidents(*, staff: bool) -> frozenset:
+    """The service states a new incident (or one moved to another service) may name: staff
+    also log incidents on planned services."""
+    return STAFF_INCIDENT_SERVICE_STATES if staff else INCIDENT_SERVICE_STATES
+
+
+def service_incident_refusal(service, actor, *, move: bool = False) -> str:
+    """Why `actor` may not log an incident against `service` (`move`: nor move one onto it),
+    as a sentence for the service field; '' when they may. No service is always allowed: the
+    desk routes the ticket. The one rule of incident_open, incident_update and the pickers
+    (queries.services_taking_incidents)."""
+    if service is None or service.status in service_states_for_incidents(
+        staff=is_staff_member(actor)
+    ):
+        return ""
+    if service.status == S.RETIRED:
+        what = "no incident can be moved onto it" if move else "it takes no new incidents"
+        return f"This service is retired: {what}. Choose another service."
+    return "Choose a live service."
+
+
+def service_request_refusal(service) -> str:
+    """Why no request may be submitted for an item of `service`, as a sentence for the
+    catalog_item field; '' when it may (request_actions.request_submit)."""
+    if service.status in REQUEST_SERVICE_STATES:
+        return ""
+    if service.status == S.RETIRED:
+        return "This item's service is retired: it takes no new requests."
+    return "Choose an item of a live service."
 
 
 # --- Incidents -------------------------------------------------------------------------

@@ -175,8 +175,10 @@ def _handle(raw, message, message_id, sender, subject) -> InboundEmail:
         refused = _attach(incident, user, files, comment)
         reason = "reply" + (f"; refused attachments: {refused}" if refused else "")
         return _record(raw, message_id, sender, subject, InboundEmail.PROCESSED, reason, incident)
+    # A mail names no service: the desk triages it onto one that takes incidents (so no
+    # service rule can refuse a mail; a reply to a retired service's ticket is a comment).
     incident = actions.incident_open(
-        actor=user, title=(subject or "(no subject)")[:200], description=body
+        actor=user, title=(subject or "(no subject)")[:200], description=body, service=None
     )
     refused = _attach(incident, user, files, None)
     reason = "new incident" + (f"; refused attachments: {refused}" if refused else "")

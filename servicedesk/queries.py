@@ -10,6 +10,7 @@ from core.roles import is_staff_member, works_tickets
 from servicedesk.availability import AvailabilityFigures, availability
 from servicedesk.catalogue import with_catalogue
 from servicedesk.choices import OPEN_INCIDENT_STATES, ServiceStatus
+from servicedesk.lifecycle import service_states_for_incidents
 from servicedesk.models import (
     Attachment,
     Incident,
@@ -117,8 +118,11 @@ def queue_counts(user) -> dict[str, int]:
     return {key: value or 0 for key, value in counts.items()}
 
 
-def services_live() -> QuerySet[Service]:
-    return Service.objects.filter(status=ServiceStatus.LIVE).select_related("owner", "support_team")
+def services_taking_incidents(*, staff: bool) -> QuerySet[Service]:
+    """What the service pickers of new incidents and of moves offer: the services that take
+    incidents (lifecycle.service_incident_refusal: live ones, planned ones too for staff; never
+    retired ones). The actions refuse the others whatever the form offered."""
+    return Service.objects.filter(status__in=sorted(service_states_for_incidents(staff=staff)))
 
 
 def services_visible_to(user) -> QuerySet[Service]:

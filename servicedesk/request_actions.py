@@ -24,8 +24,8 @@ from core.webhooks import publish
 from servicedesk import request_notifications as notify
 from servicedesk.attachments import attachment_fill
 from servicedesk.catalog_forms import answers_clean
-from servicedesk.choices import ApproverKind, RequestStatus, ServiceStatus
-from servicedesk.lifecycle import service_may_run
+from servicedesk.choices import ApproverKind, RequestStatus
+from servicedesk.lifecycle import service_may_run, service_request_refusal
 from servicedesk.models import (
     CatalogItem,
     RequestAttachment,
@@ -124,12 +124,16 @@ def request_submit(
     for someone else). Answers are validated against the item's form, a person answer
     against the people the actor may order for (a requester: their own organisation's,
     request_queries.people_to_order_for); the request then goes, through the lifecycle,
-    to `awaiting_approval` or straight to `in_fulfilment`."""
+    to `awaiting_approval` or straight to `in_fulfilment`. The item must be active and its
+    service live (lifecycle.service_request_refusal: a retired one takes no requests)."""
     requester = requester or actor
     if requester != actor and not works_tickets(actor):
         raise NotAllowed("Only agents may request for someone else.")
-    if not catalog_item.active or catalog_item.service.status != ServiceStatus.LIVE:
-        raise ValidationError({"catalog_item": ["Choose an item of a live service."]})
+    refusal = service_request_refusal(catalog_item.service)
+    if refusal:
+        raise ValidationError({"catalog_item": [refusal]})
+    if not catalog_item.active:
+        raise ValidationError({"catalog_item": ["This item is not offered: choose another."]})
     cleaned = answers_clean(catalog_item.form_definition, answers, actor=actor)
     request = ServiceRequest(
         catalog_item=catalog_item,
