@@ -197,7 +197,7 @@ def incident_update(*, incident: Incident, actor, expected_version: int, changes
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     check_version(locked, expected_version)
     _check_writable(actor, locked, changes)
-    if not locked.is_open and set(changes) - {"title", "description", "category"}:
+    if not locked.is_open and _changing(locked, changes) - {"title", "description", "category"}:
         raise ValidationError({"status": ["A resolved or closed incident cannot be re-routed."]})
     _check_service_move(actor, locked, changes.get("service"))
     fields = list(changes)
@@ -217,6 +217,18 @@ def incident_update(*, incident: Incident, actor, expected_version: int, changes
     if "assignee" in changed or "team" in changed:
         transaction.on_commit(partial(notifications.incident_assigned, locked.pk))
     return locked
+
+
+def _changing(incident: Incident, changes: dict) -> set[str]:
+    """The fields `changes` would change: an update may send a field's current value again
+    (a client that reads the incident, edits one field and sends the whole of it back)."""
+    out = set()
+    for name, value in changes.items():
+        field = incident._meta.get_field(name)
+        new = value.pk if field.is_relation and value is not None else value
+        if getattr(incident, field.attname) != new:
+            out.add(name)
+    return out
 
 
 def _check_service_move(actor, incident: Incident, service: Service | None) -> None:

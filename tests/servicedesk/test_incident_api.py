@@ -240,6 +240,35 @@ def test_patch_with_current_version_changes_and_bumps_version(people, incident):
     assert event.changes["priority"] == [3, 1]
 
 
+def test_a_resolved_incident_takes_its_routing_sent_back_unchanged_but_not_a_new_one(
+    people, incident
+):
+    """A client reads the resolved incident and sends it back with a corrected title: the
+    routing fields it resends as they are do not count as re-routing; a changed one does."""
+    agent = client_for(people["agent"])
+    Incident.objects.filter(pk=incident.pk).update(status="resolved")
+    read = agent.get(f"{URL}{incident.pk}/").json()
+    unchanged = {name: read[name] for name in ("team", "service", "impact", "urgency")}
+    body = assert_status(
+        people["agent"],
+        "patch",
+        f"{URL}{incident.pk}/",
+        200,
+        {**unchanged, "title": "Printer on floor 3 jams", "version": read["version"]},
+    ).json()
+    assert body["title"] == "Printer on floor 3 jams" and body["team"] == incident.team_id
+    refused = assert_status(
+        people["agent"],
+        "patch",
+        f"{URL}{incident.pk}/",
+        400,
+        {**unchanged, "urgency": 1, "version": body["version"]},
+    ).json()
+    assert "re-routed" in str(refused["fields"]["status"])
+    incident.refresh_from_db()
+    assert (incident.urgency, incident.version) == (read["urgency"], read["version"] + 1)
+
+
 def test_stale_version_is_412_and_changes_nothing(people, incident):
     assert_status(
         people["agent"], "patch", f"{URL}{incident.pk}/", 200, {"title": "first", "version": 1}
