@@ -65,7 +65,8 @@ def _writer_required(user) -> None:
 def _writable_item(user, pk: int) -> CatalogItem:
     """The item if `user` may change it: 404 where the API hides it, 403 where it refuses."""
     try:
-        item = catalog_items_visible_to(user).get(pk=pk)
+        # The approver's organisation too: the form names the saved approver (person_label).
+        item = catalog_items_visible_to(user).select_related("approver__organisation").get(pk=pk)
     except CatalogItem.DoesNotExist as exc:
         raise Http404("No such catalog item.") from exc
     if not actions.catalog_item_may_edit(user, item.service):
@@ -183,12 +184,15 @@ class _ItemPage:
         self.saving = data is not None and not (self.more or PREVIEW in data)
         self.refusal: Exception | None = None
         user = request.user
+        # The item's approver as stored: named under the box, and kept by a save of other
+        # fields even if they have left (catalog_approvers).
+        self.kept = {"approver": item.approver if item else None}
         if data is not None and not self.saving:
             # Not a save: the fields come back as typed, without errors the user did not ask
             # for; the rows are checked (that is what the preview needs).
-            self.form = form_class(user=user, initial=_typed(data, form_class))
+            self.form = form_class(user=user, initial=_typed(data, form_class), **self.kept)
         else:
-            self.form = form_class(data, user=user, initial=initial)
+            self.form = form_class(data, user=user, initial=initial, **self.kept)
         if self.more:
             data = one_more_row(data, BUILDER_PREFIX, MAX_FIELDS)
         self.builder = FieldRowFormSet(data, initial=rows_of(item.form_definition) if item else [])
@@ -219,7 +223,7 @@ class _ItemPage:
         current = exc.extra["current_version"]
         data = self.request.POST.copy()
         data["version"] = str(current)
-        self.form = ItemEditForm(data, user=self.request.user)
+        self.form = ItemEditForm(data, user=self.request.user, **self.kept)
         self.form.is_valid()
         messages.error(self.request, STALE.format(version=current))
 

@@ -35,6 +35,18 @@ def people_to_order_for(user) -> QuerySet[User]:
     return people_pickable_by(user).order_by("first_name", "username")
 
 
+def catalog_approvers(*, kept_id: int | None = None) -> QuerySet[User]:
+    """Whom a catalog item may name as its approver ("A named user"): anyone active, of any
+    role (a requester's manager may be a requester too), and the item's own approver
+    `kept_id`, so that a save of other fields never drops them. The editor's person box and
+    the API's `approver` are this query; the box's matches come from /people/, which offers
+    the editors (service owners and admins: staff) everyone active, the same people."""
+    admitted = Q(is_active=True)
+    if kept_id is not None:
+        admitted |= Q(pk=kept_id)
+    return User.objects.filter(admitted)
+
+
 def requests_visible_to(user) -> QuerySet[ServiceRequest]:
     """Staff see every request; a requester their own and their shared organisation's;
     anyone the requests they are the designated approver of."""

@@ -38,6 +38,7 @@ from servicedesk.models import (
 from servicedesk.request_actions import CATALOG_ITEM_FIELDS
 from servicedesk.request_filtersets import CatalogItemFilter, ServiceRequestFilter
 from servicedesk.request_queries import (
+    catalog_approvers,
     catalog_items_visible_to,
     request_attachments_visible_to,
     request_comments_visible_to,
@@ -66,6 +67,21 @@ class CatalogItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["version", "created_at"]
         # Uniqueness is checked by full_clean in the action (one answer shape for both).
         validators: list = []
+        extra_kwargs = {
+            "approver": {
+                "help_text": "For approval by a named user: an active user's id (null: none)."
+            }
+        }
+
+    def validate_approver(self, approver):
+        """Anyone active (request_queries.catalog_approvers, the editor's rule); the item's
+        own approver may stay while other fields change."""
+        kept_id = self.instance.approver_id if self.instance is not None else None
+        if approver is None or approver.pk == kept_id:
+            return approver
+        if not catalog_approvers().filter(pk=approver.pk).exists():
+            raise serializers.ValidationError("Name an active person to approve.")
+        return approver
 
 
 class CatalogItemUpdateSerializer(CatalogItemSerializer):
@@ -73,7 +89,10 @@ class CatalogItemUpdateSerializer(CatalogItemSerializer):
 
     class Meta(CatalogItemSerializer.Meta):
         read_only_fields = ["created_at"]
-        extra_kwargs = {name: {"required": False} for name in CatalogItemSerializer.Meta.fields}
+        extra_kwargs = {
+            name: {"required": False, **CatalogItemSerializer.Meta.extra_kwargs.get(name, {})}
+            for name in CatalogItemSerializer.Meta.fields
+        }
 
 
 class RequestApprovalSerializer(serializers.ModelSerializer):
@@ -262,7 +281,8 @@ class CatalogItemViewSet(
     @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
         item = self.get_object()
-        serializer = CatalogItemUpdateSerializer(data=request.data, partial=True)
+        # The item as the instance: its own approver may stay (validate_approver).
+        serializer = CatalogItemUpdateSerializer(item, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
         updated = actions.catalog_item_update(

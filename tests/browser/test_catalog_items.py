@@ -122,3 +122,50 @@ def test_the_owner_bounds_a_number_field_and_the_preview_follows(page, vpn):
         "integer": True,
     }
     assert page.js_errors == []
+
+
+def test_the_owner_names_an_approver_by_typing_and_an_unchanged_save_keeps_them(page, vpn):
+    """The approver is a box with matches offered as one types (the page lists nobody): the
+    demo's VPN access gets Morgan Lead as its approver, someone unknown is refused beside the
+    box, and the edit page shows the approver again and keeps them on a save."""
+    item = CatalogItem.objects.get(name="VPN access")
+    login(page, "owner")
+    page.goto(f"/catalog/items/{item.pk}/edit/")
+    box = page.locator("#id_approver")
+    expect(box).to_have_value("")
+    expect(page.locator("#id_approver-people option")).to_have_count(0)
+
+    page.select_option("#id_approval", "named_user")
+    box.press_sequentially("morg", delay=30)
+    offered = page.locator("#id_approver-people option")
+    expect(offered).to_have_count(1)
+    expect(offered).to_have_attribute("value", "manager")
+    expect(offered).to_have_text("Morgan Lead (manager)")
+    box.fill("nobody-by-that-name")
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("error-approver")).to_contain_text(
+        "No active person by that username or email"
+    )
+    expect(page.locator("#id_approver")).to_have_value("nobody-by-that-name")
+    item.refresh_from_db()
+    assert (item.approval, item.approver, item.version) == ("none", None, 1)
+
+    page.locator("#id_approver").fill("manager")
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("“VPN access” saved.")
+    item.refresh_from_db()
+    assert (item.approval, item.approver.username, item.version) == ("named_user", "manager", 2)
+    audit = AuditEvent.objects.filter(action="catalog_item.updated", object_id=str(item.pk))
+    assert set(audit.get().changes) == {"approval", "approver"}
+
+    page.goto(f"/catalog/items/{item.pk}/edit/")
+    expect(page.locator("#id_approver")).to_have_value("manager")
+    screenshot(page, "catalog-item-approver")
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("Nothing was changed")
+    item.refresh_from_db()
+    assert (item.approver.username, item.version) == ("manager", 2)
+    assert page.js_errors == []

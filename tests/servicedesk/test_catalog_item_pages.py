@@ -11,8 +11,10 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from core.models import AuditEvent
+from core.people import person_label
 from core.roles import Role
 from servicedesk import request_actions as actions
 from servicedesk.models import CatalogItem, Service
@@ -96,7 +98,7 @@ def edit_post(item: CatalogItem, **fields) -> dict:
         "name": item.name,
         "description": item.description,
         "approval": item.approval,
-        "approver": item.approver_id or "",
+        "approver": item.approver.username if item.approver_id else "",
         "fulfilment_team": item.fulfilment_team_id or "",
         "delivery_days": item.delivery_days,
         "fulfilment_checklist": "\n".join(item.fulfilment_checklist),
@@ -461,6 +463,159 @@ def test_add_a_field_and_update_preview_show_the_rows_and_save_nothing(people, i
     assert item.version == 1 and item.form_definition[0]["label"] == "Model"
 
 
+# --- the approver -----------------------------------------------------------------------------
+
+# The form's words for someone the approver rule (request_queries.catalog_approvers) refuses.
+NO_APPROVER = "No active person by that username or email"
+
+
+def _box(html: str, name: str) -> str:
+    """The <input> of a person box (typed, matches from /people/), by its name."""
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    return found.group(0) if found else ""
+
+
+def test_the_editor_lists_no_one_however_many_people_there_are(
+    people, laptops, django_assert_max_num_queries
+):
+    """The approver was a select of every active person (20,000 options at bench scale): the
+    new and edit pages are now the same size and statements for 10 people or 70, the approver
+    a box to type in whose matches come from /people/ as one types; the edit page shows the
+    saved approver's username in the box and their name under it."""
+    approver = people["requester_other"]  # of an organisation: named with it
+    named = CatalogItemFactory(
+        service=laptops, name="Monitor", approval="named_user", approver=approver
+    )
+    owner = browser_for(people["service_owner"])
+    urls = ("/catalog/items/new/", f"/catalog/items/{named.pk}/edit/")
+
+    def pages() -> list[tuple[int, str]]:
+        shown = []
+        for url in urls:
+            count, response = _counted_get(owner, url, DETAIL, django_assert_max_num_queries)
+            shown.append((count, response.content.decode()))
+        return shown
+
+    few = pages()
+    UserFactory.create_batch(60)
+    many = pages()
+    for (count_before, before), (count_after, after) in zip(few, many, strict=True):
+        assert count_before == count_after
+        assert before.count("<option") == after.count("<option")
+        assert abs(len(after) - len(before)) < 100  # only the CSRF token differs
+        box = _box(after, "approver")
+        assert 'list="id_approver-people"' in box and 'hx-get="/people/"' in box
+        assert '<datalist id="id_approver-people"></datalist>' in after
+    edit = many[1][1]
+    assert 'value="req_other"' in _box(edit, "approver")
+    assert f"Saved: {escape(person_label(approver))}." in edit and "Initech" in edit
+
+
+@pytest.mark.parametrize("role", WRITERS)
+def test_an_approver_is_typed_by_username_or_email_and_the_change_is_audited(people, item, role):
+    """Anyone active may approve (a requester's manager may be a requester): one of another
+    organisation's requesters is taken by username, an agent by email in any case."""
+    writer = browser_for(people[role])
+    chosen = people["requester_other"]
+    data = edit_post(item, approval="named_user", approver=chosen.username)
+    response = writer.post(f"/catalog/items/{item.pk}/edit/", data)
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.approval, item.approver, item.version) == ("named_user", chosen, 2)
+    audit = AuditEvent.objects.get(action="catalog_item.updated", object_id=str(item.pk))
+    assert audit.actor == people[role]
+    assert audit.changes == {"approval": ["none", "named_user"], "approver": [None, chosen.pk]}
+
+    agent = people["agent"]
+    data = edit_post(item, approver=agent.email.upper())
+    assert writer.post(f"/catalog/items/{item.pk}/edit/", data).status_code == 302
+    item.refresh_from_db()
+    assert item.approver == agent and item.version == 3
+    latest = AuditEvent.objects.filter(action="catalog_item.updated").latest("id")
+    assert latest.changes == {"approver": [chosen.pk, agent.pk]}
+
+
+def test_a_new_item_takes_its_approver_typed(people, laptops):
+    owner = browser_for(people["service_owner"])
+    data = item_post(laptops, approval="named_user", approver="manager")
+    assert owner.post("/catalog/items/new/", data).status_code == 302
+    added = CatalogItem.objects.get(name="Docking station")
+    assert added.approver == people["manager"]
+    assert AuditEvent.objects.filter(action="catalog_item.created", object_id=str(added.pk))
+
+
+@pytest.mark.parametrize("typed", ["gone", "gone@example.com", "nobody", "{manager}"])
+def test_an_approver_outside_the_rule_is_refused_beside_the_box_and_nothing_is_written(
+    people, laptops, item, typed
+):
+    """Someone inactive, someone unknown, or the id the old select posted: 400 with the
+    reason beside the approver and the box as typed; neither a new item nor a change is
+    written."""
+    UserFactory(username="gone", email="gone@example.com", is_active=False)
+    typed = typed.format(manager=people["manager"].pk)
+    owner = browser_for(people["service_owner"])
+    before = written()
+    attempts = {
+        "/catalog/items/new/": item_post(laptops, approval="named_user", approver=typed),
+        f"/catalog/items/{item.pk}/edit/": edit_post(item, approval="named_user", approver=typed),
+    }
+    for url, data in attempts.items():
+        response = owner.post(url, data)
+        html = response.content.decode()
+        assert response.status_code == 400, url
+        assert NO_APPROVER in errors_of(html, "error-approver")
+        assert f'value="{typed}"' in _box(html, "approver")
+    item.refresh_from_db()
+    assert (item.approval, item.approver, item.version) == ("none", None, 1)
+    assert written() == before
+
+
+def test_an_unchanged_edit_keeps_the_approver_even_one_no_longer_active(people, laptops):
+    """The edit page shows the current approver; saving other fields keeps them, as the
+    service form keeps a service's owner (an approver who has since left stays until someone
+    is named instead: the request page then says none is set)."""
+    approver = people["manager"]
+    item = CatalogItemFactory(
+        service=laptops, name="Monitor", approval="named_user", approver=approver
+    )
+    owner = browser_for(people["service_owner"])
+    page = owner.get(f"/catalog/items/{item.pk}/edit/").content.decode()
+    assert 'value="manager"' in _box(page, "approver")
+    assert f"Saved: {escape(person_label(approver))}. To change" in page
+    unchanged = edit_post(item)
+    assert unchanged["approver"] == "manager"
+    assert owner.post(f"/catalog/items/{item.pk}/edit/", unchanged).status_code == 302
+    item.refresh_from_db()
+    assert item.version == 1  # nothing changed, nothing written
+
+    approver.is_active = False
+    approver.save()
+    response = owner.post(f"/catalog/items/{item.pk}/edit/", edit_post(item, delivery_days="2"))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.approver, item.delivery_days, item.version) == (approver, 2, 2)
+    audit = AuditEvent.objects.get(action="catalog_item.updated", object_id=str(item.pk))
+    assert audit.changes == {"delivery_days": [3, 2]}
+    page = owner.get(f"/catalog/items/{item.pk}/edit/").content.decode()
+    assert 'value="manager"' in _box(page, "approver") and "(manager), no longer active." in page
+
+
+def test_the_approver_box_offers_everyone_active_the_rule_admits(people, laptops):
+    """The editors (service owners, admins) are staff: /people/ offers them everyone active,
+    which is whom the approver rule takes: requesters of any organisation and staff alike,
+    nobody inactive."""
+    UserFactory(username="req_gone", is_active=False)
+    for role in WRITERS:
+        editor = browser_for(people[role])
+        offered = set()
+        for typed in ("req", "agent"):
+            answer = editor.get("/people/", {"approver": typed}).content.decode()
+            offered |= set(re.findall(r'<option value="([^"]+)"', answer))
+        requesters = {"req", "req_acme2", "req_g1", "req_g2", "req_other"}
+        assert requesters | {"agent", "agent2"} <= offered
+        assert "req_gone" not in offered
+
+
 # --- who may ----------------------------------------------------------------------------------
 
 
@@ -549,8 +704,9 @@ def test_the_pages_statements_do_not_grow_with_items_fields_and_history(
             },
         )
         found = []
-        # A form page reads the item, one list per select (services, teams, approvers) and
-        # the item's recent history: the budget of a detail.
+        # A form page reads the item, one list per select (services, teams; the approver is a
+        # box to type in, the item's approver joined) and the item's recent history: the
+        # budget of a detail.
         budgets = {
             "/catalog/manage/": LIST,
             "/catalog/items/new/": DETAIL,

@@ -521,6 +521,48 @@ def test_catalog_item_updates_need_the_current_version(people, desk):
     assert_status(people["admin"], "patch", url, 400, {"approval": "named_user", "version": 2})
 
 
+def test_a_catalog_items_approver_is_anyone_active_over_the_api_too(people, desk):
+    """The editor's rule (request_queries.catalog_approvers): a requester of any organisation
+    may approve; someone inactive is a 400 naming `approver`, nothing written."""
+    gone = UserFactory(username="gone", is_active=False)
+    base = {"service": desk["service"].pk, "approval": "named_user", "form_definition": []}
+    before = (CatalogItem.objects.count(), AuditEvent.objects.count())
+    refused = {**base, "name": "Dock", "approver": gone.pk}
+    body = assert_status(people["service_owner"], "post", ITEMS, 400, refused).json()
+    assert body["fields"] == {"approver": ["Name an active person to approve."]}
+    assert (CatalogItem.objects.count(), AuditEvent.objects.count()) == before
+
+    chosen = people["requester_other"]
+    created = assert_status(
+        people["service_owner"], "post", ITEMS, 201, {**base, "name": "Dock", "approver": chosen.pk}
+    ).json()
+    assert created["approver"] == chosen.pk
+
+    url = f"{ITEMS}{created['id']}/"
+    body = assert_status(people["admin"], "patch", url, 400, {"approver": gone.pk, "version": 1})
+    assert body.json()["fields"] == {"approver": ["Name an active person to approve."]}
+    assert CatalogItem.objects.get(pk=created["id"]).approver == chosen
+    changed = assert_status(
+        people["admin"], "patch", url, 200, {"approver": people["agent"].pk, "version": 1}
+    ).json()
+    assert changed["approver"] == people["agent"].pk and changed["version"] == 2
+
+
+def test_an_approver_who_left_stays_while_other_fields_change_over_the_api(people, desk):
+    """As a service keeps its owner: the item's own approver, named again or not, is no
+    change of approver, so a PATCH of other fields is not refused for them."""
+    approver = people["manager"]
+    item = CatalogItemFactory(
+        service=desk["service"], name="Monitor", approval="named_user", approver=approver
+    )
+    approver.is_active = False
+    approver.save()
+    url = f"{ITEMS}{item.pk}/"
+    data = {"delivery_days": 2, "approver": approver.pk, "version": 1}
+    body = assert_status(people["service_owner"], "patch", url, 200, data).json()
+    assert (body["approver"], body["delivery_days"], body["version"]) == (approver.pk, 2, 2)
+
+
 # --- query budgets ---------------------------------------------------------------------------
 
 
