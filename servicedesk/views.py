@@ -185,20 +185,23 @@ def _ticket_context(request, incident: Incident) -> dict:
         "incident": incident,
         "comments": comments,
         "attachments": attachments,
-        "transitions": INCIDENT_LIFECYCLE.allowed_for(incident, request.user),
         "fields_form": _fields_form(incident) if can_work else None,
-        "comment_form": CommentForm(),
-        "resolve_form": ResolveForm(),
         "can_work": can_work,
-        "survey": getattr(incident, "survey", None),
         "survey_choices": SurveyForm.base_fields["rating"].choices,
-        **_ticket_panels(request, incident),
+        **_ticket_state(request, incident),
     }
 
 
-def _ticket_panels(request, incident: Incident) -> dict:
-    """What the service level and history panels show: a side panel edit redraws them."""
+def _ticket_state(request, incident: Incident) -> dict:
+    """What the ticket page shows beside the side panel that follows the incident's state and
+    version: the heading, the moves allowed now, the resolve and reply forms (while the state
+    takes them), the survey, the service level and the history. A side panel answer that
+    redraws the panel redraws these out of band, so the page shows one incident as stored."""
     return {
+        "transitions": INCIDENT_LIFECYCLE.allowed_for(incident, request.user),
+        "resolve_form": ResolveForm(),
+        "comment_form": CommentForm(),
+        "survey": getattr(incident, "survey", None),
         "history": list(history_for(incident, include_internal=is_staff_member(request.user))),
         "sla": sla_state(incident, now=timezone.now()),
     }
@@ -252,11 +255,14 @@ def incident_new(request):
 @_agent_required
 @require_POST
 def incident_fields(request, number: str):
-    """Inline edit of the side panel; answers the panel partial for htmx, with the service
-    level and history panels swapped out of band (a priority change moves the due times).
-    Refused: bad input is a 400 with the panel as typed and its reasons; an edit based on a
-    version someone else saved over is a 412 with the panel as stored now (values and
-    version, so the next change is based on them) and a message saying so."""
+    """Inline edit of the side panel; answers the panel partial for htmx, with the rest of the
+    page that follows the incident's state swapped out of band (_ticket_state: a priority
+    change moves the due times). Refused: bad input is a 400 with the panel as typed and its
+    reasons; an edit based on a version someone else saved over is a 412 with the panel as
+    stored now (values and version, so the next change is based on them) and a message
+    saying so, and the page around it as stored now too: the heading, the moves allowed in
+    the state they left it in (a button of the old state would answer 409), the resolve and
+    reply forms, the survey, the service level and the history."""
     incident = _visible_incident(request, number)
     form = IncidentFieldsForm(request.POST, instance=Incident.objects.get(pk=incident.pk))
     refused, redraw = None, False
@@ -286,8 +292,8 @@ def incident_fields(request, number: str):
             "fields_form": form,
             "can_work": works_tickets(request.user),
             "panel_messages": True,
-            # The service level and history panels, redrawn out of band when they moved.
-            **(_ticket_panels(request, incident) if redraw else {}),
+            # The rest of the page as stored now, redrawn out of band with the panel.
+            **(_ticket_state(request, incident) if redraw else {}),
             "oob": redraw,
         }
         return render(request, "servicedesk/partials/_incident_fields.html", context, status=status)

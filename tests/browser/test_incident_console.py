@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core.models import AuditEvent
 from core.roles import Role
 from servicedesk import actions
 from servicedesk.models import Incident
@@ -72,15 +73,27 @@ HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
 
 
 def _panel_save(page, act):
-    """Change a side panel field; the panel's answer (htmx) is awaited and returned. Before
-    and after, htmx has nothing in flight, swapping or settling (a select changed while the
-    last answer was still being swapped in sent nothing)."""
-    expect(page.locator(HTMX_BUSY)).to_have_count(0)
+    """Change a side panel field; the panel's answer (htmx) is awaited and returned, swapped
+    in and settled (htmx has nothing in flight, swapping or settling) before the test reads
+    the page. A change made while htmx is busy is queued and sent (static/js/app.js):
+    test_changes_made_back_to_back_in_the_panel_are_all_saved."""
     with page.expect_response(lambda r: "/fields/" in r.url and r.request.method == "POST") as a:
         act()
     page.wait_for_load_state("networkidle")
     expect(page.locator(HTMX_BUSY)).to_have_count(0)
     return a.value
+
+
+def _panel_answers(page) -> list[int]:
+    """The statuses of the side panel's answers on `page` from now on, in order."""
+    statuses = []
+
+    def note(response):
+        if "/fields/" in response.url and response.request.method == "POST":
+            statuses.append(response.status)
+
+    page.on("response", note)
+    return statuses
 
 
 def _tab(browser, live_server):
@@ -185,4 +198,96 @@ def test_two_agents_on_one_ticket_each_see_the_others_change_and_their_next_one_
     assert incident.version == 4
     for tab in (alex, bo):
         assert tab.evaluate("window.notReloaded") is True and not tab.js_errors
+        tab.context.close()
+
+
+def test_changes_made_back_to_back_in_the_panel_are_all_saved(page, agents, incident):
+    """A quick agent changes urgency and, without waiting, impact; then category just as the
+    first answer comes in: none is lost while the panel is saving or being redrawn (each is
+    sent once the panel is back, based on the version the last save left), none is a 412."""
+    answers = _panel_answers(page)
+    _ticket(page, "agent", incident)
+    history = page.locator("#history-panel")
+
+    with page.expect_response(lambda r: "/fields/" in r.url and r.request.method == "POST"):
+        page.select_option("#id_urgency", "1")
+        page.select_option("#id_impact", "3")
+    page.select_option("#id_category", "network")
+
+    expect(history).to_contain_text("urgency 2 - Medium → 1 - High")
+    expect(history).to_contain_text("impact 2 - Medium → 3 - Low")
+    expect(history).to_contain_text("category Other → Network")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(HTMX_BUSY)).to_have_count(0)
+    incident.refresh_from_db()
+    assert (incident.urgency, incident.impact, incident.category) == (1, 3, "network")
+    changed = {}
+    for event in AuditEvent.objects.filter(action="incident.updated").order_by("id"):
+        changed.update({name: new for name, (old, new) in event.changes.items()})
+    assert {k: changed.get(k) for k in ("urgency", "impact", "category")} == {
+        "urgency": 1,
+        "impact": 3,
+        "category": "network",
+    }
+    assert answers and set(answers) == {200}
+    expect(page.locator("#fields-panel")).to_contain_text("Saved.")
+    for name, value in (("urgency", "1"), ("impact", "3"), ("category", "network")):
+        expect(page.locator(f"#id_{name}")).to_have_value(value)
+    assert page.evaluate("window.notReloaded") is True
+    assert not page.js_errors
+
+
+def test_after_a_412_the_page_offers_the_moves_of_the_state_a_colleague_left_it_in(
+    browser, live_server, agents, incident
+):
+    """Bo's page shows a new incident (Assign, Start work); Alex starts work on it. Bo types a
+    reply, then changes impact and at once urgency: the first is a 412, and the urgency,
+    queued behind it on the same stale page, is not sent either (the message says to make the
+    change again). Bo's page now shows the incident as Alex left it: In progress, Put on hold
+    and Resolve, the reply still as typed. A change saved next keeps what Bo typed in the
+    resolve form; putting it on hold works."""
+    alex, bo = (_tab(browser, live_server) for _ in agents)
+    _ticket(alex, "agent", incident)
+    _ticket(bo, "agent2", incident)
+    bo_buttons = bo.get_by_test_id("actions").locator("button")
+    expect(bo_buttons).to_have_text(["Assign", "Start work", "Cancel"])
+    alex.get_by_test_id("action-start").click()
+    alex.wait_for_load_state("networkidle")
+    expect(alex.get_by_test_id("status")).to_have_text("In progress")
+    answers = _panel_answers(bo)
+    bo.fill("#id_body", "Checking the payroll export now.")
+
+    with bo.expect_response(lambda r: "/fields/" in r.url and r.request.method == "POST"):
+        bo.select_option("#id_impact", "3")
+        bo.select_option("#id_urgency", "1")
+    bo.wait_for_load_state("networkidle")
+    expect(bo.locator(HTMX_BUSY)).to_have_count(0)
+
+    assert answers == [412]
+    expect(bo.locator("#fields-panel")).to_contain_text("changed by someone else")
+    expect(bo.get_by_test_id("status")).to_have_text("In progress")
+    expect(bo_buttons).to_have_text(["Put on hold", "Cancel"])
+    expect(bo.get_by_test_id("resolve-panel")).to_be_visible()
+    expect(bo.get_by_test_id("incident-title")).to_contain_text("Payslips missing")
+    expect(bo.locator("#id_body")).to_have_value("Checking the payroll export now.")
+    expect(bo.locator("#id_impact")).to_have_value("2")
+    expect(bo.locator("#id_urgency")).to_have_value("2")
+    assert bo.evaluate("window.notReloaded") is True
+    screenshot(bo, "agent-ticket-after-412")
+    # A save redraws the page around the panel too; what Bo types in the resolve form stays.
+    bo.get_by_test_id("resolve-panel").locator("summary").click()
+    bo.fill("#id_resolution_note", "Export job restarted.")
+    assert _panel_save(bo, lambda: bo.select_option("#id_impact", "3")).status == 200
+    expect(bo.locator("#id_resolution_note")).to_be_visible()
+    expect(bo.locator("#id_resolution_note")).to_have_value("Export job restarted.")
+    expect(bo.locator("#id_body")).to_have_value("Checking the payroll export now.")
+
+    bo.get_by_test_id("action-hold").click()
+    bo.wait_for_load_state("networkidle")
+
+    expect(bo.get_by_test_id("status")).to_have_text("On hold")
+    incident.refresh_from_db()
+    assert (incident.status, incident.impact, incident.urgency) == ("on_hold", 3, 2)
+    for tab in (alex, bo):
+        assert not tab.js_errors
         tab.context.close()

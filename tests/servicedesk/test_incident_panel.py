@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from servicedesk import actions
+from servicedesk.lifecycle import INCIDENT_LIFECYCLE
 from servicedesk.models import Incident
 from servicedesk.sla import builtin_24x7
 from tests.servicedesk.factories import ServiceFactory, sla_policy
@@ -52,13 +53,21 @@ def _local(moment) -> str:
 
 
 def _out_of_band(html: str, element_id: str) -> str:
-    """The panel `element_id` of an htmx answer, which must be marked for an out-of-band
-    swap (htmx puts it in place of the page's element with that id)."""
-    start = html.index(f'id="{element_id}"')
+    """The <div> `element_id` of an htmx answer, whole, which must be marked for an
+    out-of-band swap (htmx puts it in place of the page's element with that id)."""
+    start = html.rindex("<", 0, html.index(f'id="{element_id}"'))
     tag_end = html.index(">", start)
-    assert 'hx-swap-oob="true"' in html[start:tag_end]
-    end = html.find('<div class="panel"', tag_end)
-    return html[start : end if end != -1 else None]
+    assert html.startswith("<div", start) and 'hx-swap-oob="true"' in html[start:tag_end]
+    depth = 0
+    for tag in re.finditer(r"<(/?)div\b", html[start:]):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return html[start : html.index(">", start + tag.end()) + 1]
+    raise AssertionError(f"#{element_id} is not closed")
+
+
+def _buttons(html: str) -> set[str]:
+    return set(re.findall(r'data-testid="action-(\w+)"', html))
 
 
 def _posted_version(html: str) -> int:
@@ -94,6 +103,7 @@ def test_a_refused_value_answers_the_panel_as_typed_without_redrawing_the_rest(
     html = response.content.decode()
     assert response.status_code == 400 and "Select a valid choice." in html
     assert 'id="sla-panel"' not in html and 'id="history-panel"' not in html
+    assert 'id="incident-head"' not in html and 'id="comment-slot"' not in html
 
 
 def test_after_someone_else_saved_the_panel_shows_their_values_and_the_next_change_saves(
@@ -136,3 +146,86 @@ def test_without_javascript_a_stale_panel_shows_the_ticket_as_stored_now(client,
     html = response.content.decode()
     assert response.status_code == 412 and "<html" in html
     assert "changed by someone else" in html and _posted_version(html) == 5
+
+
+def _moved_by_someone_else(incident, agent, moves):
+    for action in moves:
+        data = {"resolution_code": "fixed", "resolution_note": "Rebuilt."}
+        actions.incident_transition(
+            incident=incident, action=action, actor=agent, data=data if action == "resolve" else {}
+        )
+
+
+@pytest.mark.parametrize(
+    ("moves", "status", "buttons", "resolve", "reply", "survey"),
+    [
+        (["start"], "In progress", {"hold", "cancel"}, True, True, False),
+        (["start", "resolve"], "Resolved", {"close", "reopen"}, False, True, True),
+        (["cancel"], "Cancelled", set(), False, False, False),
+    ],
+)
+def test_a_stale_panel_answer_redraws_the_moves_and_forms_of_the_state_the_ticket_is_in_now(
+    client, people, incident, moves, status, buttons, resolve, reply, survey
+):
+    """The agent's page shows a new incident (Assign, Start work, Cancel); meanwhile a colleague
+    moved it on and renamed it. The agent's next panel change is a 412 whose answer redraws,
+    out of band, the heading as stored and the buttons of the state it is in now (a stale
+    button would answer 409), the resolve and reply forms only while that state takes them,
+    and the survey once it was resolved."""
+    client.force_login(people["agent"])
+    page = client.get(f"/desk/incidents/{incident.number}/").content.decode()
+    assert _buttons(page) == {"assign", "start", "cancel"}
+    _moved_by_someone_else(incident, people["agent2"], moves)
+    if incident.status != "cancelled":
+        actions.incident_update(
+            incident=incident,
+            actor=people["agent2"],
+            expected_version=Incident.objects.get(pk=incident.pk).version,
+            changes={"title": "Payslips missing for March"},
+        )
+    incident.refresh_from_db()
+
+    stale = _panel_post(client, incident, version=1, urgency=1)
+
+    html = stale.content.decode()
+    assert stale.status_code == 412 and _posted_version(html) == incident.version
+    assert re.search(rf'data-testid="status">{status}<', html)
+    head = _out_of_band(html, "incident-head")
+    assert f"{incident.number} · {incident.title}" in head
+    assert _buttons(head) == buttons
+    resolve_slot = _out_of_band(html, "resolve-slot")
+    assert ('data-testid="resolve-panel"' in resolve_slot) is resolve
+    assert ('data-testid="action-resolve"' in resolve_slot) is resolve
+    assert ('id="comment-form"' in _out_of_band(html, "comment-slot")) is reply
+    assert ('data-testid="survey-panel"' in _out_of_band(html, "survey-slot")) is survey
+    # The page's other elements are replaced as a whole: the answer holds each id once.
+    for element_id in ("incident-head", "resolve-slot", "comment-slot", "survey-slot"):
+        assert html.count(f'id="{element_id}"') == 1
+    # What the redrawn buttons offer is what the lifecycle allows the agent now.
+    assert _buttons(head) | ({"resolve"} if resolve else set()) == {
+        t.action for t in INCIDENT_LIFECYCLE.allowed_for(incident, people["agent"])
+    }
+
+
+def test_a_page_redrawn_after_a_412_is_the_page_a_reload_would_show(client, people, incident):
+    """After the 412 the heading, buttons and forms are those of the ticket page as stored, and
+    the next change, based on the version the answer carries, saves and keeps them."""
+    client.force_login(people["agent"])
+    _moved_by_someone_else(incident, people["agent2"], ["start", "hold"])
+    incident.refresh_from_db()
+    stale = _panel_post(client, incident, version=1, impact=3).content.decode()
+    page = client.get(f"/desk/incidents/{incident.number}/").content.decode()
+    for element_id in ("incident-head", "resolve-slot", "comment-slot"):
+        redrawn = _out_of_band(stale, element_id).replace(' hx-swap-oob="true"', "", 1)
+        assert _csrf_free(redrawn) in _csrf_free(page)
+
+    saved = _panel_post(client, incident, version=_posted_version(stale), impact=3)
+
+    assert saved.status_code == 200
+    assert _buttons(_out_of_band(saved.content.decode(), "incident-head")) == {"resume", "cancel"}
+    incident.refresh_from_db()
+    assert (incident.impact, incident.status) == (3, "on_hold")
+
+
+def _csrf_free(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
