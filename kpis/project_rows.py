@@ -196,6 +196,11 @@ def store(definition, kinds, windows, *, targets: dict, run, now, memo) -> tuple
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        # The stored rows' estimate is a few thousand (a materialised CTE has no statistics;
+        # there are ~350,000 at bench scale): the planner sorted both sides of the FULL JOIN
+        # on text keys for a merge (0.8 s of 1.7). Hashed instead: 0.93 s a KPI, and faster
+        # on a first pass and when every row changed too (docs/performance.md, twelfth round).
+        cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(*statement(definition, kinds, windows, targets=targets, run=run, now=now))
         rows = cursor.fetchall()
     newly_off = [
