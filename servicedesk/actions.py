@@ -193,12 +193,17 @@ def _check_writable(actor, incident: Incident, changes: dict) -> None:
 
 @transaction.atomic
 def incident_update(*, incident: Incident, actor, expected_version: int, changes: dict) -> Incident:
-    """Change incident fields; refuses a stale `expected_version` (412) and changes nothing."""
+    """Change incident fields; refuses a stale `expected_version` (412) and changes nothing.
+    Fields sent with the values they have change nothing: with no other change, nothing is
+    written (the version stays; no audit row)."""
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     check_version(locked, expected_version)
     _check_writable(actor, locked, changes)
-    if not locked.is_open and _changing(locked, changes) - {"title", "description", "category"}:
+    changing = _changing(locked, changes)
+    if not locked.is_open and changing - {"title", "description", "category"}:
         raise ValidationError({"status": ["A resolved or closed incident cannot be re-routed."]})
+    if not changing:
+        return locked  # nothing to write: the version stays, no audit row, no mail
     _check_service_move(actor, locked, changes.get("service"))
     fields = list(changes)
     before = snapshot(locked, [*fields, "priority"])

@@ -269,6 +269,20 @@ def test_a_resolved_incident_takes_its_routing_sent_back_unchanged_but_not_a_new
     assert (incident.urgency, incident.version) == (read["urgency"], read["version"] + 1)
 
 
+def test_an_update_sending_the_values_the_incident_has_writes_nothing(people, incident):
+    """A form or client that sends the fields as they are: no new version (which would make
+    a colleague's next save stale for nothing), no audit row."""
+    read = client_for(people["agent"]).get(f"{URL}{incident.pk}/").json()
+    same = {name: read[name] for name in ("title", "team", "impact", "urgency", "category")}
+    body = assert_status(
+        people["agent"], "patch", f"{URL}{incident.pk}/", 200, {**same, "version": read["version"]}
+    ).json()
+    assert body["version"] == read["version"]
+    assert not AuditEvent.objects.filter(action="incident.updated").exists()
+    incident.refresh_from_db()
+    assert incident.version == read["version"]
+
+
 def test_stale_version_is_412_and_changes_nothing(people, incident):
     assert_status(
         people["agent"], "patch", f"{URL}{incident.pk}/", 200, {"title": "first", "version": 1}
