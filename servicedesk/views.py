@@ -267,7 +267,14 @@ def incident_fields(request, number: str):
     form = IncidentFieldsForm(request.POST, instance=Incident.objects.get(pk=incident.pk))
     refused, redraw = None, False
     if form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        # A field the browser did not send is left as it is: a select showing no option (a
+        # value queued for one that the redrawn panel no longer offers) is left out of the
+        # form data, and would otherwise read as "none". Clearing one sends it empty.
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name != "version" and name in request.POST
+        }
         try:
             actions.incident_update(
                 incident=incident,

@@ -30,10 +30,16 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const changes = queuedChanges.get(before);
   queuedChanges.delete(before);
   if (!changes || event.detail.xhr.status >= 300) return;
+  // Every queued value must still be offered (a service retired meanwhile is not): a
+  // select set to a value it lacks shows nothing and is left out of the form data. Then
+  // nothing is sent and the panel shows the incident as stored, as after a refusal.
+  const offered = (field, value) =>
+    !(field instanceof HTMLSelectElement) || [...field.options].some((o) => o.value === value);
+  const fields = Object.entries(changes).map(([name, value]) => [redrawn.elements[name], value]);
+  if (fields.some(([field, value]) => !field || !offered(field, value))) return;
   let differs = false;
-  for (const [name, value] of Object.entries(changes)) {
-    const field = redrawn.elements[name];
-    if (field && field.value !== value) [field.value, differs] = [value, true];
+  for (const [field, value] of fields) {
+    if (field.value !== value) [field.value, differs] = [value, true];
   }
   if (differs) queuedChanges.set(redrawn, changes);
 });

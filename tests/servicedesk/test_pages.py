@@ -145,6 +145,23 @@ def test_inline_edit_saves_and_answers_the_panel(client, people, incident):
     assert (incident.urgency, incident.version) == (1, 2)
 
 
+def test_inline_edit_leaves_a_field_the_browser_did_not_send_as_it_is(client, people, incident):
+    """A select showing no option is left out of the form data: that is no change, not
+    "none" (the service, team and assignee would be cleared)."""
+    client.force_login(people["agent"])
+    service = incident.service
+    data = {"team": incident.team_id, "impact": incident.impact, "urgency": 1,
+            "category": incident.category, "version": incident.version}  # fmt: skip
+    response = client.post(
+        f"/desk/incidents/{incident.number}/fields/", data, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    incident.refresh_from_db()
+    assert (incident.service, incident.urgency) == (service, 1)
+    event = AuditEvent.objects.filter(action="incident.updated").get()
+    assert "urgency" in event.changes and "service" not in event.changes
+
+
 def test_inline_edit_with_stale_version_answers_412_and_changes_nothing(client, people, incident):
     client.force_login(people["agent"])
     before = _written()
