@@ -200,8 +200,10 @@ def incident_update(*, incident: Incident, actor, expected_version: int, changes
     check_version(locked, expected_version)
     _check_writable(actor, locked, changes)
     changing = _changing(locked, changes)
-    if not locked.is_open and changing - {"title", "description", "category"}:
-        raise ValidationError({"status": ["A resolved or closed incident cannot be re-routed."]})
+    rerouted = sorted(changing - {"title", "description", "category"})
+    if not locked.is_open and rerouted:
+        refusal = ["A resolved or closed incident cannot be re-routed."]
+        raise ValidationError({name: refusal for name in rerouted})
     if not changing:
         return locked  # nothing to write: the version stays, no audit row, no mail
     _check_service_move(actor, locked, changes.get("service"))

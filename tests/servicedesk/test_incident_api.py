@@ -264,7 +264,7 @@ def test_a_resolved_incident_takes_its_routing_sent_back_unchanged_but_not_a_new
         400,
         {**unchanged, "urgency": 1, "version": body["version"]},
     ).json()
-    assert "re-routed" in str(refused["fields"]["status"])
+    assert "re-routed" in str(refused["fields"]["urgency"])  # beside the field it would move
     incident.refresh_from_db()
     assert (incident.urgency, incident.version) == (read["urgency"], read["version"] + 1)
 
