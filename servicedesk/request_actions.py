@@ -127,6 +127,8 @@ def request_submit(
     to `awaiting_approval` or straight to `in_fulfilment`. The item must be active and its
     service live (lifecycle.service_request_refusal: a retired one takes no requests)."""
     requester = requester or actor
+    if not requester.is_active:
+        raise ValidationError({"requester": ["Choose an active user."]})
     if requester != actor and not works_tickets(actor):
         raise NotAllowed("Only agents may request for someone else.")
     refusal = service_request_refusal(catalog_item.service)

@@ -179,6 +179,17 @@ def test_a_requester_orders_only_for_their_organisation_staff_for_anyone(
         assert body["answers"]["for_whom"] == people[for_whom].pk
 
 
+def test_an_agent_ordering_on_behalf_of_an_inactive_person_is_400_writing_nothing(people, licence):
+    """Requests follow incidents: no new ticket for someone who has left."""
+    people["requester_other"].is_active = False
+    people["requester_other"].save(update_fields=["is_active"])
+    data = {"catalog_item": licence.pk, "answers": {"seats": 2},
+            "requester": people["requester_other"].pk}  # fmt: skip
+    body = assert_status(people["agent"], "post", URL, 400, data).json()
+    assert body["fields"] == {"requester": ["Choose an active user."]}
+    assert not ServiceRequest.objects.exists() and not AuditEvent.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("for_whom", "message"),
     [
