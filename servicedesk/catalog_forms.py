@@ -296,7 +296,17 @@ def _form_field(field: dict, actor) -> forms.Field:
         # A box to type in, offered matches from /people/ (the same rule), not a select of
         # everyone one may order for: 20,000 options for staff at bench scale.
         common["help_text"] = " ".join(filter(None, (common["help_text"], PICK_HELP)))
-        refused = {} if is_staff_member(actor) else {"no_match": person_refused(actor)}
+        # The typed box: a requester is told whom they may name (no match may be a colleague
+        # typed by full name, or someone of another organisation), staff the box's own words.
+        refused = (
+            {}
+            if is_staff_member(actor)
+            else {
+                "no_match": "No one you may order for (yourself or an active person of your "
+                "organisation) has that username or email: type a name and pick the person "
+                "from the list."
+            }
+        )
         return PersonField(
             queryset=people_to_order_for(actor),
             # Ordering for oneself needs no typing: a required box starts with one's username.

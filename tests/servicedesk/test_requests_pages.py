@@ -256,7 +256,7 @@ LICENCE_FORM = [
     | {"min": 1, "integer": True},
     {"name": "for_whom", "label": "For whom", "type": "user"},
 ]
-NOT_YOURS = "Choose yourself or an active person of your organisation."
+NOT_YOURS = "No one you may order for (yourself or an active person of your organisation)"
 UNUSED_ID = 987654
 
 
