@@ -39,9 +39,13 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # PostgreSQL compiles a statement whose estimated cost passes jit_above_cost to machine
     # code; for this app's statements (milliseconds, at most a second or two) that only adds
-    # time: 50 ms of 130 for the first-contact KPI at a million incidents (docs/performance.md).
-    # A DATABASE_URL with its own ?options= keeps them.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # time: 51 ms of 181 for the first-contact KPI at a million incidents (docs/performance.md).
+    # Sent as a startup option (added to a DATABASE_URL's own ?options= unless they set jit);
+    # DATABASE_JIT=server sends none, for a pooler that refuses startup options.
+    if env.str("DATABASE_JIT", default="off") == "off":
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        if "jit" not in _options.get("options", ""):
+            _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -203,6 +203,9 @@ def store(definition, kinds, windows, *, targets: dict, run, now, memo) -> tuple
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(*statement(definition, kinds, windows, targets=targets, run=run, now=now))
         rows = cursor.fetchall()
+        # SET LOCAL lasts to the end of the outermost transaction (a run inside one, eager
+        # Celery under ATOMIC_REQUESTS, would plan everything after it without merge joins).
+        cursor.execute("RESET enable_mergejoin")
     newly_off = [
         KpiSnapshot(
             code=definition.code,

@@ -76,3 +76,30 @@ def test_postgresql_connections_do_not_compile_statements_just_in_time(settings)
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.parametrize(
+    ("url", "jit_env", "expected"),
+    [
+        (PG, None, "-c jit=off"),
+        (PG + "?options=-c%20search_path%3Dpublic", None, "-c search_path=public -c jit=off"),
+        (PG + "?options=-c%20jit%3Don", None, "-c jit=on"),  # the URL's own choice stands
+        (PG, "server", None),  # a pooler that refuses startup options: none sent
+    ],
+)
+def test_the_jit_startup_option_is_added_unless_the_url_or_the_environment_decides(
+    url, jit_env, expected
+):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_JIT"}}
+    env.update({"DATABASE_URL": url, **({"DATABASE_JIT": jit_env} if jit_env else {})})
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'core.settings');"
+        "django.setup(); from django.conf import settings;"
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(expected)
