@@ -3,6 +3,7 @@ implemented per quarter; propose (prefilled from an incident, request or service
 and move through the lifecycle. Staff only."""
 
 from copy import copy
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -26,7 +27,7 @@ from servicedesk.request_filtersets import ImprovementFilter
 from servicedesk.request_lifecycle import IMPROVEMENT_LIFECYCLE
 from servicedesk.request_queries import improvements_by_quarter, improvements_visible_to
 from servicedesk.sla_views import STALE
-from servicedesk.views import _agent_required, _errors_to_messages, _show_refusal
+from servicedesk.views import _agent_required, _create_page, _errors_to_messages, _show_refusal
 
 
 class ImprovementForm(forms.ModelForm):
@@ -127,20 +128,18 @@ def _prefill(request) -> dict:
 
 @_agent_required
 def improvement_new(request):
-    form = ImprovementForm(submitted(request), initial=_prefill(request))
-    refused = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = actions.improvement_create(actor=request.user, **form.cleaned_data)
-            messages.success(request, "Improvement proposed.")
-            return redirect("servicedesk:improvement_detail", pk=created.pk)
-        except (ValidationError, DomainError) as exc:
-            refused = _show_refusal(request, form, exc)
-    return render(
+
+    def proposed(created):
+        messages.success(request, "Improvement proposed.")
+        return redirect("servicedesk:improvement_detail", pk=created.pk)
+
+    return _create_page(
         request,
-        "servicedesk/improvements/form.html",
-        {"form": form, "improvement": None},
-        status=form_status(form, refused),
+        ImprovementForm(submitted(request), initial=_prefill(request)),
+        partial(actions.improvement_create, actor=request.user),
+        done=proposed,
+        template="servicedesk/improvements/form.html",
+        context={"improvement": None},
     )
 
 

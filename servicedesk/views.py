@@ -4,6 +4,7 @@ htmx partials come from the same views (HX-Request header) so there is one code 
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -233,22 +234,19 @@ def incident_new(request):
     not work tickets get 403, as from incident_open_for."""
     if not works_tickets(request.user):
         raise PermissionDenied("Only agents open incidents for someone else.")
-    form = NewIncidentForm(submitted(request))
-    refused = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = actions.incident_open_for(actor=request.user, **form.cleaned_data)
-            messages.success(
-                request, f"{incident.number} was opened for {incident.requester.display_name}."
-            )
-            return redirect("servicedesk:incident_detail", number=incident.number)
-        except (ValidationError, DomainError) as exc:
-            refused = _show_refusal(request, form, exc)
-    return render(
+
+    def opened(incident):
+        messages.success(
+            request, f"{incident.number} was opened for {incident.requester.display_name}."
+        )
+        return redirect("servicedesk:incident_detail", number=incident.number)
+
+    return _create_page(
         request,
-        "servicedesk/incident_new.html",
-        {"form": form},
-        status=form_status(form, refused),
+        NewIncidentForm(submitted(request)),
+        partial(actions.incident_open_for, actor=request.user),
+        done=opened,
+        template="servicedesk/incident_new.html",
     )
 
 
@@ -379,6 +377,22 @@ def _ticket_page(request, number: str, status: int, **forms) -> HttpResponse:
     return render(request, template, {**context, **forms}, status=status)
 
 
+def _create_page(request, form, create, *, done, template: str, context: dict | None = None):
+    """A page whose form creates something through an action: a valid POST runs
+    `create(**form.cleaned_data)` and answers `done(created)` (a message and a redirect);
+    otherwise, or when the action refuses, the form again as typed (`_show_refusal`) with
+    the status `form_status` gives."""
+    refused = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            return done(create(**form.cleaned_data))
+        except (ValidationError, DomainError) as exc:
+            refused = _show_refusal(request, form, exc)
+    return render(
+        request, template, {"form": form, **(context or {})}, status=form_status(form, refused)
+    )
+
+
 def _show_refusal(request, form, exc: Exception) -> Exception:
     """A write the action refused, shown with the form as typed: a model ValidationError
     beside the form's fields, a domain refusal (403, 409, 412) as a message. Returns it for
@@ -418,27 +432,20 @@ def portal(request):
 
 @login_required
 def portal_report(request):
-    form = ReportIncidentForm(
-        submitted(request),
-        initial={"service": request.GET.get("service")},
-    )
-    refused = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = actions.incident_open(actor=request.user, **form.cleaned_data)
-            messages.success(
-                request,
-                f"Thank you — {incident.number} was opened. "
-                "We will keep you posted here and by email.",
-            )
-            return redirect("servicedesk:portal_incident", number=incident.number)
-        except (ValidationError, DomainError) as exc:
-            refused = _show_refusal(request, form, exc)
-    return render(
+
+    def opened(incident):
+        messages.success(
+            request,
+            f"Thank you — {incident.number} was opened. We will keep you posted here and by email.",
+        )
+        return redirect("servicedesk:portal_incident", number=incident.number)
+
+    return _create_page(
         request,
-        "servicedesk/portal_report.html",
-        {"form": form},
-        status=form_status(form, refused),
+        ReportIncidentForm(submitted(request), initial={"service": request.GET.get("service")}),
+        partial(actions.incident_open, actor=request.user),
+        done=opened,
+        template="servicedesk/portal_report.html",
     )
 
 
