@@ -57,6 +57,9 @@ class StaleVersion(DomainError):
 
 
 class VersionRequired(DomainError):
+    """The update names no version at all: no `version`, no If-Match (428). A `version` that
+    is no whole number is a 400 naming it instead (core.api.concurrency)."""
+
     status_code = 428
     code = "version_required"
 

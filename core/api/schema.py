@@ -1,9 +1,11 @@
 """OpenAPI post-processing: the error answers every operation can give, documented once.
 
 Every endpoint may answer 401 (no or bad token), 403 (role), 404 (not visible or no such
-object), 400 (bad input, including query parameters) and 429 (throttled); writes may also
-answer 409 (state conflict) and version-checked PATCHes 412/428. The body is always the
-Error object of core/api/exceptions.py.
+object), 400 (bad input, including query parameters and a `version` that is no whole
+number) and 429 (throttled); writes may also answer 409 (state conflict). A version-checked
+write (one that names the If-Match header: core.api.concurrency) also answers 412 (stale)
+and 428 (no version sent), and no other operation does. The body is always the Error object
+of core/api/exceptions.py.
 """
 
 from core.api.schema_fields import NO_NUL
@@ -54,6 +56,13 @@ def document_empty_query_values(result, generator, request, public):
     return result
 
 
+def _version_checked(operation: dict) -> bool:
+    return any(
+        parameter.get("in") == "header" and parameter.get("name") == "If-Match"
+        for parameter in operation.get("parameters", [])
+    )
+
+
 def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Error", ERROR_SCHEMA)
@@ -65,7 +74,7 @@ def add_error_responses(result, generator, request, public):
             codes = list(ALL)
             if method in ("post", "put", "patch", "delete"):
                 codes += WRITES
-            if method in ("patch", "put"):
+            if _version_checked(operation):
                 codes += VERSIONED
             responses = operation["responses"]
             for code in codes:

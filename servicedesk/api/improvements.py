@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.concurrency import IF_MATCH, etag_for, expected_version
+from core.api.concurrency import IF_MATCH, VersionField, etag_for, expected_version
 from core.api.permissions import role_required
 from core.api.serializers import UserBriefSerializer
 from core.models import User
@@ -74,7 +74,7 @@ class ImprovementSerializer(serializers.ModelSerializer):
 
 
 class ImprovementUpdateSerializer(ImprovementSerializer):
-    version = serializers.IntegerField(required=False, min_value=1, help_text="Or send If-Match.")
+    version = VersionField(help_text="Or send If-Match.")
     planned_quarter = quarter_field(required=False)
 
     class Meta(ImprovementSerializer.Meta):

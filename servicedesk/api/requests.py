@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.api.concurrency import IF_MATCH, etag_for, expected_version
+from core.api.concurrency import IF_MATCH, VersionField, etag_for, expected_version
 from core.api.permissions import role_required
 from core.api.serializers import UserBriefSerializer
 from core.audit import history_for
@@ -85,7 +85,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
 
 
 class CatalogItemUpdateSerializer(CatalogItemSerializer):
-    version = serializers.IntegerField(required=False, min_value=1, help_text="Or send If-Match.")
+    version = VersionField(help_text="Or send If-Match.")
 
     class Meta(CatalogItemSerializer.Meta):
         read_only_fields = ["created_at"]
@@ -204,7 +204,7 @@ class RequestUpdateSerializer(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True
     )
-    version = serializers.IntegerField(required=False, min_value=1, help_text="Or send If-Match.")
+    version = VersionField(help_text="Or send If-Match.")
 
 
 class RequestTransitionSerializer(serializers.Serializer):

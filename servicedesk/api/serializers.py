@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import rows
+from core.api.concurrency import VersionField
 from core.api.serializers import UserBriefSerializer, WholeItem
 from core.models import Team, User
 from core.text import render_markdown
@@ -246,7 +247,7 @@ class IncidentCreateSerializer(serializers.ModelSerializer):
 
 
 class IncidentUpdateSerializer(serializers.ModelSerializer):
-    version = serializers.IntegerField(required=False, min_value=1, help_text="Or send If-Match.")
+    version = VersionField(help_text="Or send If-Match.")
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True
     )
@@ -476,9 +477,7 @@ class VersionSerializer(serializers.Serializer):
     """The body of a request that only names the version it is based on (a cancel, a
     delete)."""
 
-    version = serializers.IntegerField(
-        required=False, min_value=1, help_text="The version you read (or send If-Match)."
-    )
+    version = VersionField()
 
 
 class AvailabilitySerializer(serializers.Serializer):

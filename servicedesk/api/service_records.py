@@ -52,7 +52,7 @@ class _ServiceNested:
     list=extend_schema(parameters=[SERVICE_PK]),
     create=extend_schema(parameters=[SERVICE_PK]),
     retrieve=extend_schema(parameters=[SERVICE_PK]),
-    partial_update=extend_schema(parameters=[SERVICE_PK]),
+    partial_update=extend_schema(parameters=[SERVICE_PK, IF_MATCH]),
 )
 class OutageViewSet(
     _ServiceNested,

@@ -11,7 +11,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.concurrency import expected_version
+from core.api.concurrency import IF_MATCH, expected_version
 from core.api.permissions import role_required
 from core.exceptions import NotAllowed
 from core.params import FIRST_DAY, LAST_DAY, day_in_range, utc_moment
@@ -47,6 +47,7 @@ class ServiceViewSet(
             actor=self.request.user, **serializer.validated_data
         )
 
+    @extend_schema(parameters=[IF_MATCH])
     def partial_update(self, request, *args, **kwargs):
         service = self.get_object()
         if not service_may_run(service, request.user):
