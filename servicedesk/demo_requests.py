@@ -1,5 +1,7 @@
 """Demo catalog items with forms and checklists, ~30 requests across states, and a CSI
-register of ten improvements with baselines and targets (idempotent; seeded random)."""
+register of ten improvements with baselines and targets (idempotent; seeded random). A rerun
+brings the demo's catalog items to what ITEMS defines; requests and improvements are written
+once, on a database that has none."""
 
 import random
 from datetime import timedelta
@@ -18,6 +20,7 @@ from servicedesk.models import (
     RequestTask,
     ServiceRequest,
 )
+from servicedesk.request_actions import catalog_item_update
 from servicedesk.request_lifecycle import request_clock_start
 from servicedesk.request_sla import request_breaches
 
@@ -185,24 +188,39 @@ def seed_requests(context: dict) -> dict:
     users, teams, services = context["users"], context["teams"], context["services"]
     items = {}
     for spec in ITEMS:
-        item, _ = CatalogItem.objects.get_or_create(
-            service=services[spec["service"]],
-            name=spec["name"],
-            defaults={
-                "description": spec["description"],
-                "approval": spec["approval"],
-                "delivery_days": spec["delivery_days"],
-                "fulfilment_team": teams[spec["team"]],
-                "form_definition": definition_clean(spec["form"]),
-                "fulfilment_checklist": checklist_clean(spec["checklist"]),
-            },
+        defined = {
+            "description": spec["description"],
+            "approval": spec["approval"],
+            "approver": None,  # no demo item is approved by a named user
+            "delivery_days": spec["delivery_days"],
+            "fulfilment_team": teams[spec["team"]],
+            "form_definition": definition_clean(spec["form"]),
+            "fulfilment_checklist": checklist_clean(spec["checklist"]),
+        }
+        item, created = CatalogItem.objects.get_or_create(
+            service=services[spec["service"]], name=spec["name"], defaults=defined
         )
+        if not created:
+            item = _as_defined(item, defined, actor=users["admin"])
         items[item.name] = item
     if not ServiceRequest.objects.exists():
         _requests(users, items)
     if not Improvement.objects.exists():
         _improvements(users, services)
     return {"catalog_items": items}
+
+
+def _as_defined(item: CatalogItem, defined: dict, *, actor) -> CatalogItem:
+    """A demo item brought to what ITEMS defines now (a release may change its fields, form or
+    approval), through the catalog's own update: a new version and an audit row, and nothing
+    at all when it already reads so. Whether it is offered (`active`) stays an admin's call;
+    items the code does not name (an admin's own) are never looked at."""
+    changes = {name: value for name, value in defined.items() if getattr(item, name) != value}
+    if not changes:
+        return item
+    return catalog_item_update(
+        item=item, actor=actor, expected_version=item.version, changes=changes
+    )
 
 
 def _requests(users, items) -> None:
