@@ -100,3 +100,58 @@ def test_deleting_targets_in_bulk_in_the_admin_judges_each_kpis_values_again(tar
     assert not KpiTarget.objects.exists()
     assert judged("mttr") == (D("480"), "on_target")
     assert judged("incident_volume") == (None, "no_target")
+
+
+def test_changing_a_target_in_the_admin_changes_that_target_not_a_new_one(targeted, people):
+    """A target's identity is its KPI and scope: the change form shows them read-only, so a
+    code or scope posted anyway moves nothing and adds no row; the target and tolerance
+    change through kpi_target_set (who and when, the values judged again)."""
+    target = KpiTarget.objects.get(code="mttr", scope="global")
+    page = targeted.get(f"{ADMIN}{target.pk}/change/").content.decode()
+    assert 'name="code"' not in page and 'name="scope"' not in page
+    assert 'name="target"' in page
+    before = KpiTarget.objects.count()
+
+    response = targeted.post(
+        f"{ADMIN}{target.pk}/change/",
+        {"code": "incident_volume", "scope": "service:1", "target": "300", "tolerance": "10"},
+    )
+
+    assert response.status_code == 302, response.content
+    assert KpiTarget.objects.count() == before
+    target.refresh_from_db()
+    assert (target.code, target.scope) == ("mttr", "global")
+    assert (target.target, target.tolerance) == (D("300"), D("10"))
+    assert target.updated_by == people["admin"]
+    assert KpiTarget.objects.get(code="incident_volume", scope="global").target == D("1")
+    assert judged("mttr") == (D("300"), "on_target")
+
+
+@pytest.mark.parametrize(
+    "code, scope, error",
+    [
+        ("no_such_kpi", "global", "No KPI has this code."),
+        ("mttr", "service:x", "A scope is global, or a kind and a number (service:3)."),
+        ("mttr", "global", "Kpi target with this Code and Scope already exists."),
+    ],
+)
+def test_adding_a_target_in_the_admin_refuses_a_bad_code_or_scope_on_the_form(
+    targeted, code, scope, error
+):
+    before = list(KpiTarget.objects.values_list("pk", "code", "scope", "target"))
+    response = targeted.post(
+        f"{ADMIN}add/", {"code": code, "scope": scope, "target": "5", "tolerance": "0"}
+    )
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert list(KpiTarget.objects.values_list("pk", "code", "scope", "target")) == before
+
+
+def test_adding_a_target_in_the_admin_sets_it_through_the_action(targeted, people):
+    response = targeted.post(
+        f"{ADMIN}add/",
+        {"code": "mttr", "scope": "team:1", "target": "100", "tolerance": "0"},
+    )
+    assert response.status_code == 302, response.content
+    added = KpiTarget.objects.get(code="mttr", scope="team:1")
+    assert added.updated_by == people["admin"]
