@@ -63,7 +63,8 @@ SORTS = {
     "priority": ("priority", "-opened_at"),
     "number": ("-number",),
     "updated": ("-updated_at", "-id"),
-    # Incidents with an SLA clock only: keyset pages cannot order on a nullable column.
+    # Soonest due first; incidents without a due time (cancelled, no SLA clock) last, as the
+    # keyset pages (and the API's `?ordering=resolution_due`) sort NULL as the largest value.
     "due": ("resolution_due", "id"),
 }
 SAVED_FILTERS = [
@@ -126,8 +127,6 @@ def queue(request):
     filterset = IncidentFilter(params, queryset=qs, request=request)
     sort = params.get("sort", "opened")
     rows = filterset.qs
-    if sort == "due":
-        rows = rows.filter(resolution_due__isnull=False)
     page = keyset_page(request, rows, ordering=SORTS.get(sort, SORTS["opened"]))
     now = timezone.now()
     for incident in page.items:

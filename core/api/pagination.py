@@ -67,9 +67,19 @@ class KeysetPagination(CursorPagination):
             # A related manager's rows know their parent and would read its key column,
             # deferred here, row by row (`endpoint.deliveries`: one statement per row).
             source._known_related_objects = {}
+        order = self._order(queryset, reverse)
+        # Ascending on a nullable first column from a value: "beyond or NULL" is no index range
+        # (PostgreSQL filtered every row before the position, deep pages grew slower), so the
+        # values beyond are read as a range and, when they run out, the NULLs from the end.
+        nulls_after = self._nulls_after(queryset, position, reverse)
+        everything = source
         if position is not None:
-            source = source.filter(self._beyond(queryset, position, reverse))
-        found = list(source.order_by(*self._order(queryset, reverse))[: self.page_size + 1])
+            source = source.filter(self._beyond(queryset, position, reverse, nulls=not nulls_after))
+        found = list(source.order_by(*order)[: self.page_size + 1])
+        if nulls_after and len(found) <= self.page_size:
+            first = self.ordering[0].lstrip("-")
+            nulls = everything.filter(**{f"{first}__isnull": True}).order_by(*order)
+            found += list(nulls[: self.page_size + 1 - len(found)])
         more = len(found) > self.page_size
         page = found[: self.page_size]
         if reverse:
@@ -192,14 +202,22 @@ class KeysetPagination(CursorPagination):
                 order.append(F(name).asc(nulls_last=True))
         return order
 
-    def _beyond(self, queryset, position: list, reverse: bool) -> Q:
+    def _nulls_after(self, queryset, position: list | None, reverse: bool) -> bool:
+        """Whether the rows beyond `position` end in NULLs of the first column read apart."""
+        if not position or position[0] is None:
+            return False
+        name, descending = self._directions(reverse)[0]
+        return not descending and _nullable(queryset, name)
+
+    def _beyond(self, queryset, position: list, reverse: bool, *, nulls: bool = True) -> Q:
         """Rows strictly after `position` in the order read: first column beyond it, or equal
         and the second beyond, and so on (NULL the largest value). The first column's bound
-        comes first on its own, for the index to start there."""
+        comes first on its own, for the index to start there. `nulls=False` leaves out the
+        rows whose first column is NULL (read on their own, see `_nulls_after`)."""
         terms, ties = [], Q()
         directions = self._directions(reverse)[: len(position)]
-        for (name, descending), value in zip(directions, position, strict=True):
-            null = _nullable(queryset, name)
+        for index, ((name, descending), value) in enumerate(zip(directions, position, strict=True)):
+            null = _nullable(queryset, name) and (nulls or index > 0)
             terms.append(ties & (_less(name, value) if descending else _greater(name, value, null)))
             ties &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
         beyond = functools.reduce(operator.or_, terms)
@@ -209,7 +227,7 @@ class KeysetPagination(CursorPagination):
         if descending:  # the first column at most the position's value (NULLs came before)
             return Q(**{f"{name}__lte": value}) & beyond
         bound = Q(**{f"{name}__gte": value})
-        if _nullable(queryset, name):
+        if nulls and _nullable(queryset, name):
             bound |= Q(**{f"{name}__isnull": True})
         return bound & beyond
 
