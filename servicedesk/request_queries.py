@@ -65,16 +65,33 @@ def request_list_for(user) -> QuerySet[ServiceRequest]:
     )
 
 
+def request_answers_as_ordered(obj: ServiceRequest) -> dict:
+    """The request's answers with each person field of its item's form left unanswered read
+    as the requester: a person field says whom the order is for ("For whom"; a required one
+    starts with the one ordering, the demo's optional one says to leave it empty for
+    oneself), so an order for oneself names them as one for a colleague names the colleague.
+    The request page, the Approvals list and the API show these; what was submitted is kept
+    as it was. The catalog item comes joined (request_list_for)."""
+    answers = dict(obj.answers)
+    for field in obj.catalog_item.form_definition:
+        name = field.get("name")
+        if field.get("type") == "user" and answers.get(name) is None:
+            answers[name] = obj.requester_id
+    return answers
+
+
 def request_answers_labelled(requests: Iterable[ServiceRequest]) -> None:
-    """Give each request its `labelled_answers`: one {"label", "type", "value"} per answer,
-    in the order of its item's form, a person answer as the person's name. The request page
-    and the Approvals list show these. The catalog items come joined (request_list_for);
-    the people named in all the requests are read in one statement, none when nobody is.
-    Answers to fields the form no longer has (it was changed after the request) follow,
-    under their names."""
+    """Give each request its `labelled_answers`: one {"label", "type", "value"} per answer
+    (request_answers_as_ordered), in the order of its item's form, a person answer as the
+    person's name. The request page and the Approvals list show these. The catalog items
+    come joined (request_list_for); the people named in all the requests are read in one
+    statement, none when nobody is. Answers to fields the form no longer has (it was
+    changed after the request) follow, under their names."""
     requests = list(requests)
+    for obj in requests:
+        obj.answers_as_ordered = request_answers_as_ordered(obj)
     person_ids = {
-        _person_id(obj.answers.get(field.get("name")))
+        _person_id(obj.answers_as_ordered.get(field.get("name")))
         for obj in requests
         for field in obj.catalog_item.form_definition
         if field.get("type") == "user"
@@ -87,11 +104,12 @@ def request_answers_labelled(requests: Iterable[ServiceRequest]) -> None:
         definition = obj.catalog_item.form_definition
         asked = {field.get("name") for field in definition}
         rows = []
+        answers = obj.answers_as_ordered
         for field in definition:
             name, kind = field.get("name"), field.get("type")
-            if name not in obj.answers:
+            if name not in answers:
                 continue
-            value = obj.answers[name]
+            value = answers[name]
             if kind == "user" and _person_id(value) in names:
                 value = names[value]
             rows.append({"label": field.get("label") or name, "type": kind, "value": value})

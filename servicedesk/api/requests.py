@@ -40,6 +40,7 @@ from servicedesk.request_filtersets import CatalogItemFilter, ServiceRequestFilt
 from servicedesk.request_queries import (
     catalog_approvers,
     catalog_items_visible_to,
+    request_answers_as_ordered,
     request_attachments_visible_to,
     request_comments_visible_to,
     request_list_for,
@@ -116,7 +117,10 @@ class RequestSerializer(serializers.ModelSerializer):
     approver = UserBriefSerializer(read_only=True, allow_null=True)
     catalog_item_name = serializers.CharField(source="catalog_item.name", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
-    answers = serializers.JSONField(read_only=True)
+    answers = serializers.SerializerMethodField(
+        help_text="{field name: answer} per the item's form; a person field left unanswered "
+        "(ordered for oneself) reads as the requester's id, as the request page names them."
+    )
     response_breached = serializers.SerializerMethodField(
         help_text="The response was (or is) later than response_due: first response, "
         "fulfilment or cancellation after it, or none yet and it has passed."
@@ -164,6 +168,10 @@ class RequestSerializer(serializers.ModelSerializer):
         if cached is None:
             cached = obj._sla_breaches = request_breaches(obj, now=self._now)
         return cached
+
+    @extend_schema_field(serializers.JSONField())
+    def get_answers(self, obj) -> dict:
+        return request_answers_as_ordered(obj)
 
     @extend_schema_field(serializers.BooleanField())
     def get_response_breached(self, obj) -> bool:

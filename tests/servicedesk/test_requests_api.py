@@ -179,6 +179,25 @@ def test_a_requester_orders_only_for_their_organisation_staff_for_anyone(
         assert body["answers"]["for_whom"] == people[for_whom].pk
 
 
+def test_an_order_for_oneself_names_the_requester_for_whom_over_the_api(people, licence):
+    """As the request page does: For whom left empty is the requester, also for an agent
+    ordering on someone's behalf; an order for someone else names them."""
+    own = {"catalog_item": licence.pk, "answers": {"seats": 2}}
+    body = assert_status(people["requester"], "post", URL, 201, own).json()
+    assert body["answers"] == {"seats": 2, "for_whom": people["requester"].pk}
+    listed = assert_status(people["requester"], "get", URL, 200).json()["results"]
+    assert listed[0]["answers"]["for_whom"] == people["requester"].pk
+    shown = assert_status(people["agent"], "get", f"{URL}{body['id']}/", 200).json()
+    assert shown["answers"]["for_whom"] == people["requester"].pk
+    behalf = {**own, "requester": people["requester_other"].pk}
+    body = assert_status(people["agent"], "post", URL, 201, behalf).json()
+    assert body["answers"]["for_whom"] == people["requester_other"].pk
+    named = people["requester_shared"]
+    other = {"catalog_item": licence.pk, "answers": {"seats": 1, "for_whom": named.pk}}
+    body = assert_status(people["agent"], "post", URL, 201, other).json()
+    assert body["answers"]["for_whom"] == named.pk
+
+
 def test_an_agent_ordering_on_behalf_of_an_inactive_person_is_400_writing_nothing(people, licence):
     """Requests follow incidents: no new ticket for someone who has left."""
     people["requester_other"].is_active = False
@@ -223,9 +242,8 @@ def test_a_number_outside_its_fields_bounds_is_400_naming_it_and_writes_nothing(
     assert body["fields"] == {"answers.seats": [message]}
     assert not ServiceRequest.objects.exists()
     data["answers"]["seats"] = 3
-    assert assert_status(people["requester"], "post", URL, 201, data).json()["answers"] == {
-        "seats": 3
-    }
+    body = assert_status(people["requester"], "post", URL, 201, data).json()
+    assert body["answers"] == {"seats": 3, "for_whom": people["requester"].pk}  # for oneself
 
 
 def test_items_of_a_planned_service_cannot_be_ordered(people):

@@ -396,6 +396,30 @@ def test_the_approvals_list_shows_labelled_answers_and_names(people, licence, cl
     assert f"<dt>For whom</dt>\n          <dd>{person.display_name}</dd>" in page
 
 
+@pytest.mark.parametrize("reader", ["requester", "agent", "service_owner"])
+def test_an_order_for_oneself_says_for_whom_as_one_for_someone_else_does(
+    people, licence, client, reader
+):
+    """For whom left empty ("for yourself") is the one it was ordered for: the requester's
+    own page, the agent's and the approver's (and their Approvals list) name them under For
+    whom, as they name the colleague of an order for someone else."""
+    own = actions.request_submit(
+        actor=people["requester"], catalog_item=licence, answers={"product": "Visio", "seats": 1}
+    )
+    assert "for_whom" not in own.answers  # as submitted: nothing is written for it
+    (other,) = _licences(people, licence, 1)
+    colleague = people["requester"].organisation.members.get(pk=other.answers["for_whom"])
+    client.force_login(people[reader])
+    base = "/approvals/" if reader == "service_owner" else "/requests/"
+    for req, whom in ((own, people["requester"]), (other, colleague)):
+        page = client.get(f"{base}{req.number}/").content.decode()
+        assert f"<dt>For whom</dt>\n          <dd>{whom.display_name}</dd>" in page, req
+    if reader == "service_owner":
+        html = client.get("/approvals/").content.decode()
+        row = html.split(f'data-testid="approval-{own.number}"')[1].split("</tr>")[0]
+        assert f"For whom:</span> {people['requester'].display_name}" in row
+
+
 def test_the_approvals_list_reads_the_people_named_in_one_statement(people, licence, client):
     client.force_login(people["service_owner"])
     _licences(people, licence, 3)
