@@ -291,3 +291,121 @@ def test_after_a_412_the_page_offers_the_moves_of_the_state_a_colleague_left_it_
     for tab in (alex, bo):
         assert not tab.js_errors
         tab.context.close()
+
+
+FIELDS_POST = "**/desk/incidents/*/fields/"
+
+
+def _hold_first_save(page) -> list:
+    """Hold the panel's next save in the browser (the test answers it: fulfil or continue);
+    the saves after it go to the server as usual."""
+    held = []
+
+    def route(request_route):
+        if request_route.request.method == "POST" and not held:
+            held.append(request_route)
+        else:
+            request_route.continue_()
+
+    page.route(FIELDS_POST, route)
+    return held
+
+
+def _change_while_held(page, held, first, second):
+    """Make `first` change, and `second` while its save is held (so it is queued)."""
+    page.select_option(*first)
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert held, "the panel's save was not sent"
+    page.select_option(*second)
+
+
+def test_a_save_the_server_fails_is_said_and_undone_and_the_change_queued_behind_it_is_sent(
+    page, agents, incident
+):
+    """The urgency's save fails (500) while impact, changed meanwhile, waits: the agent reads
+    beside the panel that urgency was not saved and why, the urgency shows the value stored
+    again (a next change does not send the failed one unseen), and the impact, made on the
+    version the page still holds, is sent at once and saved."""
+    answers = _panel_answers(page)
+    _ticket(page, "agent", incident)
+    held = _hold_first_save(page)
+    _change_while_held(page, held, ("#id_urgency", "1"), ("#id_impact", "3"))
+
+    with page.expect_response(lambda r: "/fields/" in r.url and r.status == 200):
+        held[0].fulfill(status=500, content_type="text/html", body="<h1>Server Error</h1>")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(HTMX_BUSY)).to_have_count(0)
+
+    unsaved = page.get_by_test_id("panel-unsaved")
+    expect(unsaved).to_have_text(
+        "Urgency not saved: the server failed (500 Internal Server Error). "
+        "Reload to see the incident as stored."
+    )
+    expect(unsaved).to_have_attribute("role", "alert")
+    expect(page.locator("#id_urgency")).to_have_value("2")
+    expect(page.locator("#id_impact")).to_have_value("3")
+    expect(page.locator("#fields-panel")).to_contain_text("Saved.")
+    incident.refresh_from_db()
+    assert (incident.urgency, incident.impact, incident.version) == (2, 3, 2)
+    assert answers == [500, 200]
+    screenshot(page, "agent-ticket-save-failed")
+
+    # The agent's next change is saved alone, and the message, said, goes.
+    assert _panel_save(page, lambda: page.select_option("#id_category", "network")).status == 200
+    expect(unsaved).to_have_count(0)
+    incident.refresh_from_db()
+    assert (incident.urgency, incident.impact, incident.category) == (2, 3, "network")
+    assert page.evaluate("window.notReloaded") is True
+    assert not page.js_errors
+
+
+def test_a_save_refused_as_forbidden_drops_the_change_queued_behind_it_and_says_both(
+    page, agents, incident
+):
+    """Alex is moved off the desk while saving: the server refuses the urgency (403) with
+    impact queued behind it. Neither is sent again, now or with Alex's next change; both are
+    named as not saved (in the panel's order) and show the values stored."""
+    answers = _panel_answers(page)
+    _ticket(page, "agent", incident)
+    held = _hold_first_save(page)
+    _change_while_held(page, held, ("#id_urgency", "1"), ("#id_impact", "3"))
+    alex = agents[0]
+    alex.role = Role.REQUESTER
+    alex.save(update_fields=["role"])
+
+    held[0].continue_()
+    unsaved = page.get_by_test_id("panel-unsaved")
+    expect(unsaved).to_have_text(
+        "Impact and Urgency not saved: you may not change this incident (403 Forbidden). "
+        "Reload to see the incident as stored."
+    )
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#id_urgency")).to_have_value("2")
+    expect(page.locator("#id_impact")).to_have_value("2")
+    assert answers == [403]
+
+    alex.role = Role.AGENT
+    alex.save(update_fields=["role"])
+    assert _panel_save(page, lambda: page.select_option("#id_category", "network")).status == 200
+    incident.refresh_from_db()
+    assert (incident.urgency, incident.impact, incident.category) == (2, 2, "network")
+    assert answers == [403, 200]
+    assert not page.js_errors
+
+
+def test_a_save_that_gets_no_answer_is_said_and_undone(page, agents, incident):
+    """The network drops the save: the panel says so and shows urgency as stored."""
+    _ticket(page, "agent", incident)
+    page.route(FIELDS_POST, lambda route: route.abort("internetdisconnected"))
+    page.select_option("#id_urgency", "1")
+    expect(page.get_by_test_id("panel-unsaved")).to_have_text(
+        "Urgency not saved: no answer from the server (is the network down?). "
+        "Reload to see the incident as stored."
+    )
+    expect(page.locator("#id_urgency")).to_have_value("2")
+    incident.refresh_from_db()
+    assert (incident.urgency, incident.version) == (2, 1)
+    assert not page.js_errors
