@@ -149,6 +149,21 @@ class ItemForm(forms.Form):
                 "email and pick anyone active."
             )
 
+    def clean(self):
+        """An approver is named only for approval by a named user: for any other kind the box
+        (hidden then, but posted without script, or as the page had it) is not read, so a
+        name left in it is neither checked nor kept (request_actions clears it too)."""
+        data = super().clean()
+        if data.get("approval", self["approval"].value()) != ApproverKind.NAMED_USER:
+            self.errors.pop("approver", None)
+            data["approver"] = None
+        return data
+
+    def approver_applies(self) -> bool:
+        """Whether the page shows the approver box: for approval by a named user, as chosen
+        on the page (a refused save shows it again as posted)."""
+        return self["approval"].value() == ApproverKind.NAMED_USER
+
     def clean_fulfilment_checklist(self) -> list[str]:
         text = self.cleaned_data["fulfilment_checklist"]
         return [line.strip() for line in text.splitlines() if line.strip()]

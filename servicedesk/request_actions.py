@@ -60,11 +60,21 @@ def catalog_item_may_edit(actor, service: Service) -> bool:
     return service_may_run(service, actor)
 
 
+def _approver_only_if_named(approval: str, changes: dict, kept_id: int | None) -> dict:
+    """`changes` with no approver for a kind of approval that names no one (a client may send
+    the approver it read along with a new kind; the editor's box may still hold one)."""
+    if approval == ApproverKind.NAMED_USER or (changes.get("approver") is None and not kept_id):
+        return changes
+    return {**changes, "approver": None}
+
+
 @transaction.atomic
 def catalog_item_create(*, actor, service: Service, **fields) -> CatalogItem:
-    """Add an item to a service's catalog; its form definition is validated (400 naming it)."""
+    """Add an item to a service's catalog; its form definition is validated (400 naming it).
+    An approver is kept only for approval by a named user."""
     if not catalog_item_may_edit(actor, service):
         raise NotAllowed("Only the service owner or an admin may change its catalog.")
+    fields = _approver_only_if_named(fields.get("approval", ApproverKind.NONE), fields, None)
     item = CatalogItem(
         service=service, **{k: v for k, v in fields.items() if k in CATALOG_ITEM_FIELDS}
     )
@@ -78,11 +88,14 @@ def catalog_item_create(*, actor, service: Service, **fields) -> CatalogItem:
 def catalog_item_update(
     *, item: CatalogItem, actor, expected_version: int, changes: dict
 ) -> CatalogItem:
-    """Change an item (optimistic locking); requests already made keep their answers."""
+    """Change an item (optimistic locking); requests already made keep their answers. A kind
+    of approval that names no one clears the approver."""
     if not catalog_item_may_edit(actor, item.service) or (
         "service" in changes and not catalog_item_may_edit(actor, changes["service"])
     ):
         raise NotAllowed("Only the service owner or an admin may change its catalog.")
+    approval = changes.get("approval", item.approval)
+    changes = _approver_only_if_named(approval, changes, item.approver_id)
     return versioned_update(
         model=CatalogItem,
         pk=item.pk,

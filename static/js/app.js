@@ -127,7 +127,30 @@ FAILED_SAVE.forEach((type) => document.addEventListener(type, (event) => {
   if (!note.isConnected) form.before(note);
 }));
 
+// A part of a form that applies only while one of its fields has one value
+// (data-shown-for="approval=named_user": the catalog item's approver, its box and saved
+// name) is hidden otherwise, and its fields disabled, so they are not sent either. The
+// server draws it so (and reads no approver for another kind of approval).
+function showPartsFor(form) {
+  form.querySelectorAll("[data-shown-for]").forEach((part) => {
+    const [name, value] = part.dataset.shownFor.split("=");
+    const field = form.elements[name];
+    if (!field) return;
+    part.hidden = field.value !== value;
+    part.querySelectorAll("input, select, textarea").forEach((input) => {
+      input.disabled = part.hidden;
+    });
+  });
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.form) showPartsFor(event.target.form);
+});
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-shown-for]").forEach((part) => {
+    if (part.closest("form")) showPartsFor(part.closest("form"));
+  });
   document.body.addEventListener("htmx:configRequest", (event) => {
     const token = document.querySelector("meta[name=csrf-token]");
     if (token) event.detail.headers["X-CSRFToken"] = token.content;

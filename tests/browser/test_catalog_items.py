@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from core.models import AuditEvent
+from core.models import AuditEvent, User
 from servicedesk.models import CatalogItem, Service
 from tests.browser.conftest import login, screenshot
 
@@ -168,4 +168,41 @@ def test_the_owner_names_an_approver_by_typing_and_an_unchanged_save_keeps_them(
     expect(page.locator(".messages")).to_contain_text("Nothing was changed")
     item.refresh_from_db()
     assert (item.approver.username, item.version) == ("manager", 2)
+    assert page.js_errors == []
+
+
+def test_choosing_an_approval_without_a_named_user_hides_the_saved_approver(page, vpn):
+    """VPN access is approved by Morgan Lead. Choosing "No approval" (or the requester's
+    manager) hides the box and Morgan's name, which would read as if Morgan still approved;
+    choosing a named user again shows them as saved. Saved with "No approval", the item keeps
+    no approver, and its edit page names none."""
+    item = CatalogItem.objects.get(name="VPN access")
+    item.approval, item.approver = "named_user", User.objects.get(username="manager")
+    item.save()
+    login(page, "owner")
+    page.goto(f"/catalog/items/{item.pk}/edit/")
+    row, box = page.get_by_test_id("field-approver"), page.locator("#id_approver")
+    expect(row).to_contain_text("Saved: Morgan Lead")
+    expect(box).to_have_value("manager")
+
+    page.select_option("#id_approval", "none")
+    expect(row).to_be_hidden()
+    expect(page.get_by_text("Morgan Lead")).to_be_hidden()
+    screenshot(page, "catalog-item-no-approval")
+    page.select_option("#id_approval", "manager")
+    expect(row).to_be_hidden()
+    page.select_option("#id_approval", "named_user")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("Saved: Morgan Lead")
+    expect(box).to_be_enabled()
+
+    page.select_option("#id_approval", "none")
+    page.get_by_test_id("catalog-item-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages")).to_contain_text("“VPN access” saved.")
+    item.refresh_from_db()
+    assert (item.approval, item.approver, item.version) == ("none", None, 2)
+    page.goto(f"/catalog/items/{item.pk}/edit/")
+    expect(page.get_by_test_id("field-approver")).to_be_hidden()
+    expect(page.locator("#id_approver")).to_have_value("")
     assert page.js_errors == []

@@ -570,6 +570,64 @@ def test_an_approver_outside_the_rule_is_refused_beside_the_box_and_nothing_is_w
     assert written() == before
 
 
+# The approver's row (the box and the saved name): shown for approval by a named user only.
+ROW_SHOWN = '<div data-shown-for="approval=named_user">'
+ROW_HIDDEN = '<div data-shown-for="approval=named_user" hidden>'
+
+
+@pytest.mark.parametrize("approval", ["none", "manager", "service_owner"])
+def test_switching_to_an_approval_without_a_named_user_stores_no_approver(
+    people, laptops, approval
+):
+    """The box still posts the saved approver's username (as it did while hidden, or without
+    script): a kind of approval that names no one keeps no one, and the history says so. The
+    page then shows neither the box nor the name (it stays for approval by a named user)."""
+    approver = people["manager"]
+    item = CatalogItemFactory(
+        service=laptops, name="Monitor", approval="named_user", approver=approver
+    )
+    owner = browser_for(people["service_owner"])
+    response = owner.post(f"/catalog/items/{item.pk}/edit/", edit_post(item, approval=approval))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.approval, item.approver, item.version) == (approval, None, 2)
+    audit = AuditEvent.objects.get(action="catalog_item.updated", object_id=str(item.pk))
+    assert audit.changes == {"approval": ["named_user", approval], "approver": [approver.pk, None]}
+    page = owner.get(f"/catalog/items/{item.pk}/edit/").content.decode()
+    assert ROW_HIDDEN in page
+    assert "Saved:" not in page and approver.last_name not in page
+
+
+def test_a_new_item_without_a_named_approver_keeps_none_typed(people, laptops):
+    owner = browser_for(people["service_owner"])
+    data = item_post(laptops, approval="service_owner", approver="manager")
+    assert owner.post("/catalog/items/new/", data).status_code == 302
+    added = CatalogItem.objects.get(name="Docking station")
+    assert (added.approval, added.approver) == ("service_owner", None)
+    # Nor is a name typed there checked: the box is not used.
+    data = item_post(laptops, name="Headset", approval="none", approver="nobody-by-that-name")
+    assert owner.post("/catalog/items/new/", data).status_code == 302
+    assert CatalogItem.objects.get(name="Headset").approver is None
+
+
+def test_the_approver_box_is_shown_only_for_approval_by_a_named_user(people, laptops, item):
+    owner = browser_for(people["service_owner"])
+    page = owner.get(f"/catalog/items/{item.pk}/edit/").content.decode()  # no approval
+    assert ROW_HIDDEN in page
+    named = CatalogItemFactory(
+        service=laptops, name="Monitor", approval="named_user", approver=people["manager"]
+    )
+    page = owner.get(f"/catalog/items/{named.pk}/edit/").content.decode()
+    assert ROW_SHOWN in page and "Saved: " in page
+    # A refused save for a named user shows the box (and why) whatever the page had shown.
+    refused = owner.post(
+        f"/catalog/items/{item.pk}/edit/", edit_post(item, approval="named_user", approver="")
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert ROW_SHOWN in html and "Name the user who approves." in html
+
+
 def test_an_unchanged_edit_keeps_the_approver_even_one_no_longer_active(people, laptops):
     """The edit page shows the current approver; saving other fields keeps them, as the
     service form keeps a service's owner (an approver who has since left stays until someone

@@ -592,6 +592,25 @@ def test_an_approver_who_left_stays_while_other_fields_change_over_the_api(peopl
     assert (body["approver"], body["delivery_days"], body["version"]) == (approver.pk, 2, 2)
 
 
+def test_an_approval_without_a_named_user_keeps_no_approver_over_the_api(people, desk):
+    """A client that sends the item back as read, approval changed, sends its approver too:
+    approval that names no one stores no one, on create and on update."""
+    chosen = people["manager"]
+    base = {"service": desk["service"].pk, "form_definition": [], "approver": chosen.pk}
+    created = assert_status(
+        people["service_owner"], "post", ITEMS, 201, {**base, "name": "Dock", "approval": "manager"}
+    ).json()
+    assert created["approver"] is None
+    item = CatalogItemFactory(
+        service=desk["service"], name="Monitor", approval="named_user", approver=chosen
+    )
+    data = {"approval": "none", "approver": chosen.pk, "version": 1}
+    body = assert_status(people["service_owner"], "patch", f"{ITEMS}{item.pk}/", 200, data).json()
+    assert (body["approval"], body["approver"], body["version"]) == ("none", None, 2)
+    item.refresh_from_db()
+    assert item.approver is None
+
+
 # --- query budgets ---------------------------------------------------------------------------
 
 
