@@ -6,7 +6,13 @@ import django_filters as df
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filtersets import FilterSet, MomentFilter, MultipleChoiceFilter, RelatedFilter
+from core.filtersets import (
+    FilterSet,
+    MomentFilter,
+    MultipleChoiceFilter,
+    RelatedFilter,
+    StrictBooleanFilter,
+)
 from core.models import Organisation, Team, User
 from core.params import whole_number
 from servicedesk.choices import OPEN_INCIDENT_STATES, IncidentStatus, Priority, ServiceStatus
@@ -106,10 +112,23 @@ class OutageFilter(FilterSet):
         help_text="Where the outage stands now: `upcoming` (starts later; planned maintenance "
         "ahead), `ongoing` (started, not ended) or `ended`.",
     )
+    ongoing = StrictBooleanFilter(
+        method="filter_ongoing",
+        help_text="`true`: the outages under way now (`state=ongoing`); `false`: the others "
+        "(upcoming or ended). A planned window that has not started is not ongoing, even "
+        "with no end set.",
+    )
 
     class Meta:
         model = Outage
-        fields = ["state", "kind"]
+        fields = ["state", "ongoing", "kind"]
 
     def filter_state(self, qs, name, value):
         return qs.filter(outage_state_q(value, timezone.now()))
+
+    def filter_ongoing(self, qs, name, value):
+        # Both sides bound started_at: the (service, started_at) index serves either.
+        now = timezone.now()
+        if value:
+            return qs.filter(outage_state_q("ongoing", now))
+        return qs.filter(outage_state_q("upcoming", now) | outage_state_q("ended", now))

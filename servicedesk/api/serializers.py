@@ -1,3 +1,4 @@
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.urls import reverse
@@ -444,7 +445,11 @@ class OutageSerializer(serializers.ModelSerializer):
     incident = serializers.PrimaryKeyRelatedField(
         queryset=Incident.objects.all(), required=False, allow_null=True
     )
-    ongoing = serializers.BooleanField(read_only=True, help_text="No end is set.")
+    ongoing = serializers.SerializerMethodField(
+        help_text="Under way now: started and not ended (`state` is `ongoing`); false for a "
+        "planned window that has not started, even with no end set. The list's `ongoing` "
+        "filter."
+    )
     state = serializers.SerializerMethodField(
         help_text="Where it stands now: upcoming (starts later), ongoing or ended; the list's "
         "`state` filter."
@@ -468,9 +473,18 @@ class OutageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["service", "created_by", "created_at", "version"]
 
+    @cached_property
+    def _now(self):
+        # One moment for a whole answer (a list shares its child): `ongoing` and `state`
+        # of a row, and the rows of a page, are read at the same now.
+        return timezone.now()
+
+    def get_ongoing(self, outage: Outage) -> bool:
+        return outage.state_at(self._now) == "ongoing"
+
     @extend_schema_field(serializers.ChoiceField(choices=list(OUTAGE_STATES)))
     def get_state(self, outage: Outage) -> str:
-        return outage.state_at(timezone.now())
+        return outage.state_at(self._now)
 
 
 class VersionSerializer(serializers.Serializer):

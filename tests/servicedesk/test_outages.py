@@ -321,6 +321,59 @@ def test_the_outage_list_filters_by_state(people, service, three, state):
     assert [(row["id"], row["state"]) for row in body["results"]] == [(three[state].pk, state)]
 
 
+@pytest.fixture
+def where(service, clock):
+    """At Wednesday noon: maintenance planned for Friday with no end set yet, one planned
+    for Friday night, maintenance running until 14:00, downtime running with no end, and
+    downtime that ended on Monday."""
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2025, 1, 8, 12, 0, tzinfo=UTC))
+    return {
+        "upcoming_no_end": outage(service, "10T08:00", None, kind="planned"),
+        "upcoming": outage(service, "10T20:00", "10T23:00", kind="planned"),
+        "running": outage(service, "08T11:00", "08T14:00", kind="planned"),
+        "running_no_end": outage(service, "08T10:00", None),
+        "ended": outage(service, "06T10:00", "06T11:00"),
+    }
+
+
+ONGOING_NOW = {"running", "running_no_end"}
+
+
+def test_ongoing_means_happening_now_as_state_says(people, service, where):
+    """`ongoing` is "the service is out now": not a planned window that has not started
+    (even with no end set), and a window running until later is ongoing though it has an
+    end; it is true exactly when `state` is "ongoing"."""
+    url = f"/api/v1/services/{service.pk}/outages/"
+    rows = {
+        row["id"]: row for row in assert_status(people["agent"], "get", url, 200).json()["results"]
+    }
+    for name, made in where.items():
+        row = rows[made.pk]
+        assert row["ongoing"] is (name in ONGOING_NOW), name
+        assert row["ongoing"] is (row["state"] == "ongoing"), name
+        one = assert_status(people["agent"], "get", f"{url}{made.pk}/", 200).json()
+        assert (one["ongoing"], one["state"]) == (row["ongoing"], row["state"]), name
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("false", False)])
+def test_the_list_filters_by_ongoing_as_state_does(
+    people, service, where, value, expected, django_assert_max_num_queries
+):
+    url = f"/api/v1/services/{service.pk}/outages/?ongoing={value}"
+    with django_assert_max_num_queries(8):
+        body = assert_status(people["agent"], "get", url, 200).json()
+    names = {name for name, made in where.items() if made.pk in {r["id"] for r in body["results"]}}
+    assert names == (ONGOING_NOW if expected else set(where) - ONGOING_NOW)
+    assert all(row["ongoing"] is (row["state"] == "ongoing") is expected for row in body["results"])
+
+
+def test_an_ongoing_filter_that_is_no_boolean_is_a_400_naming_it(people, service):
+    url = f"/api/v1/services/{service.pk}/outages/?ongoing=soon"
+    assert "ongoing" in assert_status(people["agent"], "get", url, 400).json()["fields"]
+
+
 def test_an_outage_ending_now_has_ended_and_one_starting_now_is_under_way(people, service, three):
     """The edges: [started_at, ended_at) is the time the service is out."""
     at_noon = outage(service, "08T11:00", "08T12:00")
