@@ -1,4 +1,8 @@
-"""Markdown rendered to HTML and sanitised with an allow-list on output."""
+"""Markdown rendered to HTML and sanitised with an allow-list on output.
+
+What people type is text: HTML in it (`<mailbox>`, `a<b`, `<script>`) is shown as those
+characters, never read as markup (which the sanitiser then dropped, words and all). Markdown
+still formats (**bold**, lists, code, links)."""
 
 import threading
 
@@ -47,12 +51,17 @@ _local = threading.local()
 def _converter() -> markdown.Markdown:
     # Building a Markdown object costs more than converting a comment: one per thread.
     if not hasattr(_local, "md"):
-        _local.md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"])
+        md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"])
+        # Raw HTML, blocks and inline, is escaped as text instead of passed through.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        _local.md = md
     return _local.md
 
 
 def render_markdown(text: str) -> SafeString:
-    """Markdown → sanitised HTML; scripts, handlers and javascript: links never survive."""
+    """Markdown → sanitised HTML; typed tags show as text, scripts, handlers and javascript:
+    links never survive (nh3 stays as a second line behind the escaping)."""
     html = _converter().reset().convert(text or "")
     clean = nh3.clean(
         html,

@@ -7,6 +7,7 @@ never lost; the same Message-ID twice is handled once.
 """
 
 import hashlib
+import html
 import re
 from email import policy
 from email.message import EmailMessage
@@ -63,8 +64,9 @@ def _body_text(message: EmailMessage) -> str:
     except (LookupError, UnicodeDecodeError):
         content = part.get_payload(decode=True).decode("utf-8", errors="replace")
     if part.get_content_type() == "text/html":
-        # Keep the words, drop every tag: HTML mail is stored as plain text.
-        content = nh3.clean(content, tags=set())
+        # Keep the words, drop every tag: HTML mail is stored as plain text (the characters
+        # the mail showed: nh3 answers HTML, so `&lt;mailbox&gt;` is turned back to `<mailbox>`).
+        content = html.unescape(nh3.clean(content, tags=set()))
         content = re.sub(r"[ \t]+", " ", content)
     return content.replace("\x00", "").strip()[:50_000]
 

@@ -447,7 +447,26 @@ def test_comment_markdown_is_sanitised(people, incident):
         {"body": "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"},
     ).json()
     html = body["body_html"]
-    assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+    # Typed markup shows as text; no element, handler or javascript: link comes of it.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    tags = _tags(html)
+    assert {tag for tag, _ in tags} <= {"p", "a"}
+    assert all(
+        name != "onerror" and "javascript" not in (v or "") for _, a in tags for name, v in a
+    )
+
+
+def _tags(html: str) -> list[tuple[str, list]]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collect().feed(html)
+    return found
 
 
 # --- attachments --------------------------------------------------------------------------------
