@@ -6,6 +6,7 @@ named by domain: sla_actions (escalation, calendars, policies), outage_actions,
 survey_actions, service_cost_actions, request_actions and improvement_actions.
 """
 
+import dataclasses
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -376,16 +377,41 @@ def attachment_add(*, incident: Incident, actor, upload, comment=None) -> Attach
     return attachment
 
 
+@dataclasses.dataclass
+class BulkAssignment:
+    """What a bulk assign did: how many were assigned, and each skipped incident with why."""
+
+    assigned: int = 0
+    skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (number, reason)
+
+    def summary(self) -> str:
+        """One sentence: "Assigned 2 incidents; 1 skipped: INC0000314 is closed." """
+        done = "no incidents" if not self.assigned else _incidents(self.assigned)
+        if not self.skipped:
+            return f"Assigned {done}."
+        why = ", ".join(f"{number} {reason}" for number, reason in self.skipped)
+        return f"Assigned {done}; {len(self.skipped)} skipped: {why}."
+
+
+def _incidents(count: int) -> str:
+    return f"{count} incident{'s' if count != 1 else ''}"
+
+
 @transaction.atomic
-def incidents_bulk_assign(*, incident_ids: list[int], actor, team=None, assignee=None) -> int:
-    """Assign many incidents at once, each through the lifecycle (new) or an update."""
+def incidents_bulk_assign(
+    *, incident_ids: list[int], actor, team=None, assignee=None
+) -> BulkAssignment:
+    """Assign many incidents at once, each through the lifecycle (new) or an update; those no
+    longer open (resolved, closed, cancelled) or gone are skipped and named with why."""
     if not works_tickets(actor):
         raise NotAllowed("Only agents may assign incidents.")
     if team is None and assignee is None:
-        raise ValidationError({"assignee": ["Choose a team or an assignee."]})
-    done = 0
+        raise ValidationError("Choose a team or an assignee to assign the selected incidents to.")
+    result = BulkAssignment()
     data = {k: v for k, v in {"team": team, "assignee": assignee}.items() if v is not None}
-    for incident in Incident.objects.filter(pk__in=incident_ids[:200]).order_by("pk"):
+    wanted = list(dict.fromkeys(incident_ids[:200]))
+    found = Incident.objects.filter(pk__in=wanted).order_by("pk")
+    for incident in found:
         if incident.status == "new":
             incident_transition(incident=incident, action="assign", actor=actor, data=data)
         elif incident.is_open:
@@ -393,6 +419,13 @@ def incidents_bulk_assign(*, incident_ids: list[int], actor, team=None, assignee
                 incident=incident, actor=actor, expected_version=incident.version, changes=data
             )
         else:
+            status = incident.get_status_display().lower()
+            result.skipped.append((incident.number, f"is {status}"))
             continue
-        done += 1
-    return done
+        result.assigned += 1
+    gone = len(wanted) - len(found)
+    if gone:
+        result.skipped.append(
+            (_incidents(gone), "no longer exist" if gone > 1 else "no longer exists")
+        )
+    return result

@@ -166,13 +166,14 @@ def bulk_assign(request):
         messages.error(request, "Select incidents and a team or an assignee.")
     else:
         try:
-            done = actions.incidents_bulk_assign(
+            result = actions.incidents_bulk_assign(
                 incident_ids=form.cleaned_data["ids"],
                 actor=request.user,
                 team=form.cleaned_data["team"],
                 assignee=form.cleaned_data["assignee"],
             )
-            messages.success(request, f"Assigned {done} incident{'s' if done != 1 else ''}.")
+            report = messages.warning if result.skipped else messages.success
+            report(request, result.summary())
         except (DomainError, ValidationError) as exc:
             _errors_to_messages(request, exc)
     return HttpResponseRedirect(next_page(request, fallback=reverse("servicedesk:queue")))
