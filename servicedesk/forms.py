@@ -184,9 +184,9 @@ class SurveyForm(forms.Form):
         widget=forms.RadioSelect,
         label="How satisfied are you with how we handled this?",
     )
+    # Its length limit is survey_answer's (line breaks counted once, as the text box does).
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
         required=False,
         label="Anything to add? (optional)",
     )

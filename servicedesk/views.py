@@ -568,12 +568,17 @@ TIMELINE_DAYS = 90
 
 
 def survey(request, token: str):
-    """GET shows the 1–5 rating form; POST answers once. Works without logging in."""
+    """GET shows the 1–5 rating form; POST answers once. Works without logging in.
+
+    Refused (no rating, a comment over its limit), the form comes back as typed with the
+    reason beside its field, 400, on the page it was sent from: the portal's ticket page for
+    its requester, else this page."""
     found = Survey.objects.select_related("incident", "requester").filter(token=token[:64]).first()
     if found is None:
         raise Http404("No such survey.")
     form = SurveyForm(submitted(request))
     status = 200
+    from_portal = request.POST.get("next") == "portal" and request.user == found.requester
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -587,11 +592,22 @@ def survey(request, token: str):
             except SurveyAlreadyAnswered:
                 messages.info(request, "This survey was already answered; thank you.")
                 status = 409
-            if request.POST.get("next") == "portal" and request.user == found.requester:
-                return redirect("servicedesk:portal_incident", number=found.incident.number)
-            found.refresh_from_db()
-        else:
+            except ValidationError as exc:
+                errors_onto_form(form, exc)
+        if form.errors:
             status = 400
+            if from_portal:
+                incident = _visible_incident(request, found.incident.number)
+                context = _portal_ticket_context(request, incident)
+                context["survey_form"] = form
+                return render(request, "servicedesk/portal_incident.html", context, status=400)
+        elif from_portal:
+            return redirect("servicedesk:portal_incident", number=found.incident.number)
+        else:
+            found.refresh_from_db()
     return render(
-        request, "servicedesk/survey.html", {"survey": found, "form": form}, status=status
+        request,
+        "servicedesk/survey.html",
+        {"survey": found, "form": form, "survey_form": form},
+        status=status,
     )

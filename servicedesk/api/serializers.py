@@ -438,7 +438,13 @@ class SurveySerializer(serializers.ModelSerializer):
 
 class SurveyAnswerSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    # Its length limit is survey_answer's: a longer one is a 400 naming `comment`.
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional; at most 5,000 characters (a line break counts once).",
+    )
 
 
 class OutageSerializer(serializers.ModelSerializer):
