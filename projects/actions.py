@@ -8,10 +8,12 @@ and risk_actions.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.api.concurrency import check_version
@@ -19,6 +21,8 @@ from core.audit import audit_record, versioned_apply
 from core.exceptions import DomainError, NotAllowed
 from core.lifecycle import transition_apply
 from core.roles import Role, has_role
+from projects.currencies import currency_code
+from projects.date_window import check_outer_bounds
 from projects.improvement_link import (
     improvement_check_carry,
     improvement_follow_project,
@@ -77,13 +81,80 @@ def _unknown(fields: dict, allowed: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------- projects
 
 
+def _check_code(fields: dict[str, Any], project: Project | None = None) -> None:
+    """The code trimmed, and no other project's code equal to it whatever the case (400
+    naming `code`; the database's project_code_unique_ignoring_case backs it)."""
+    if "code" not in fields:
+        return
+    code = fields["code"] = (fields["code"] or "").strip()
+    others = Project.objects.alias(code_lower=Lower("code")).filter(code_lower=code.lower())
+    if project is not None:
+        others = others.exclude(pk=project.pk)
+    taken = others.values_list("code", flat=True).first()
+    if taken is not None:
+        raise ValidationError(
+            {"code": f"The code {taken} is taken: project codes are unique whatever their case."}
+        )
+
+
+def _check_charter_fields(fields: dict[str, Any], project: Project | None = None) -> None:
+    """What create and update both ask of the fields they write: a free code, an ISO 4217
+    currency (upper-cased), planned dates in sensible years."""
+    _check_code(fields, project)
+    if "currency" in fields:
+        fields["currency"] = currency_code(fields["currency"])
+    check_outer_bounds(
+        {
+            name: (fields.get(name), f"The planned {name.split('_')[1]}")
+            for name in ("planned_start", "planned_finish")
+        }
+    )
+
+
+def _check_currency_unchanged(project: Project, fields: dict[str, Any]) -> None:
+    """Costs and hours are kept in the project's currency and summed as one: once any are
+    recorded, the currency stays (400 naming `currency`)."""
+    if fields.get("currency", project.currency) == project.currency:
+        return
+    costs, times = project.cost_entries.count(), project.time_entries.count()
+    if costs or times:
+        recorded = " and ".join(
+            text
+            for n, text in ((costs, f"{costs} cost entries"), (times, f"{times} time entries"))
+            if n
+        )
+        raise ValidationError(
+            {
+                "currency": "The currency cannot change once costs or time are recorded: "
+                f"{recorded} are in {project.currency}."
+            }
+        )
+
+
+@contextmanager
+def _code_race():
+    """A code taken by a transaction that committed meanwhile: the same 400 as _check_code,
+    not a database error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if "project_code" not in str(exc):
+            raise
+        raise ValidationError(
+            {"code": "This code was just taken: project codes are unique whatever their case."}
+        ) from exc
+
+
 def _project_open(*, actor, fields: dict[str, Any]) -> Project:
     manager = fields["manager"]
     if not has_role(manager, Role.PROJECT_MANAGER, Role.ADMIN):
         raise ValidationError({"manager": "The manager must be a project manager."})
+    _check_charter_fields(fields)
     project = Project(**fields)
     project.full_clean()
-    project.save()
+    with _code_race():
+        project.save()
     changes = {"phase": [None, project.phase], "manager": [None, project.manager_id]}
     if project.improvement_id:
         changes["improvement"] = [None, project.improvement_id]
@@ -173,8 +244,11 @@ def project_update(*, project: Project, actor, expected_version: int, **fields: 
             )
     if manager_changes and not has_role(actor, Role.ADMIN):
         raise NotAllowed("Only an admin hands a project to another manager.")
+    _check_charter_fields(fields, locked)
+    _check_currency_unchanged(locked, fields)
     locked.updated_at = timezone.now()
-    return versioned_apply(locked, actor=actor, action="project.updated", fields=fields)
+    with _code_race():
+        return versioned_apply(locked, actor=actor, action="project.updated", fields=fields)
 
 
 def project_transition(
@@ -211,12 +285,16 @@ def member_add(*, project: Project, actor, user, role: str) -> ProjectMember:
     member, created = ProjectMember.objects.get_or_create(
         project=project, user=user, defaults={"role": role}
     )
+    before = None if created else member.role
     if not created and member.role != role:
         member.role = role
     member.full_clean()
     member.save()
     audit_record(
-        actor=actor, action="project.member_added", obj=project, changes={"member": [None, user]}
+        actor=actor,
+        action="project.member_added",
+        obj=project,
+        changes={"member": [None, user], "role": [before, member.role]},
     )
     return member
 

@@ -8,18 +8,23 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 
 from core.audit import audit_record
 from core.exceptions import NotAllowed
-from projects.actions import _ensure_editor
+from projects.actions import _ensure_editor, _lock
+from projects.date_window import check_in_window
 from projects.models import CostEntry, Project, Task, TimeEntry
 from projects.queries import can_edit, can_log_time
 
+HOURS_IN_A_DAY = Decimal("24")
+
 
 def _currency(project: Project, currency: str | None) -> str:
-    if currency and currency != project.currency:
+    if currency and currency.strip().upper() != project.currency:
         raise ValidationError(
             {"currency": f"Costs are recorded in the project's currency ({project.currency})."}
         )
@@ -43,9 +48,13 @@ def cost_entry_add(
     description: str = "",
     currency: str | None = None,
 ) -> CostEntry:
-    """Record money spent (actual cost) in the project's currency."""
+    """Record money spent (actual cost) in the project's currency, on a day near the
+    project (projects.date_window)."""
+    # Locked: the currency read here is the one a concurrent project_update may not change.
+    project = _lock(project)
     _ensure_editor(project, actor)
     _task_of(project, task)
+    check_in_window(project, {"incurred_on": (incurred_on, "The date the cost was incurred")})
     entry = CostEntry(
         project=project,
         task=task,
@@ -67,6 +76,28 @@ def cost_entry_add(
     return entry
 
 
+def _hours(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _check_day_has_room(*, person, actor, date: datetime.date, hours: Decimal) -> None:
+    """Refuse `hours` that would take `person`'s `date` past 24 hours. The person's row is
+    locked first, so two entries for one day are counted one after the other."""
+    list(get_user_model().objects.select_for_update().filter(pk=person.pk).values("pk"))
+    logged = TimeEntry.objects.filter(person=person, date=date).aggregate(h=Sum("hours"))["h"]
+    logged = logged or Decimal("0")
+    if hours is None or logged + hours <= HOURS_IN_A_DAY:
+        return
+    left = max(HOURS_IN_A_DAY - logged, Decimal("0"))
+    who = "You have" if person == actor else f"{person.display_name} has"
+    raise ValidationError(
+        {
+            "hours": f"{who} {_hours(left)} of 24 hours left on {date.isoformat()}: "
+            f"{_hours(logged)} are logged that day."
+        }
+    )
+
+
 @transaction.atomic
 def time_entry_add(
     *,
@@ -82,12 +113,16 @@ def time_entry_add(
 ) -> TimeEntry:
     """Log hours on a task; with an hourly rate they count as labour in the actual cost.
 
-    Team members log their own time; the manager and admins log anyone's.
+    Team members log their own time; the manager and admins log anyone's. A person's day,
+    over every project, holds at most 24 hours (400 naming `hours` with what is left).
     """
     person = person or actor
+    project = _lock(project)
     if not can_log_time(project, actor) or (person != actor and not can_edit(project, actor)):
         raise NotAllowed("You may log only your own time on projects you work on.")
     _task_of(project, task)
+    check_in_window(project, {"date": (date, "The day worked")})
+    _check_day_has_room(person=person, actor=actor, date=date, hours=hours)
     entry = TimeEntry(
         project=project,
         task=task,

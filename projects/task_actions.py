@@ -13,6 +13,7 @@ from django.db import transaction
 from core.api.concurrency import check_version
 from core.audit import audit_record, versioned_apply
 from projects.actions import _ensure_editor, _ensure_open, _lock, _unknown
+from projects.date_window import check_in_window
 from projects.models import Dependency, Project, Task
 
 TASK_FIELDS = (
@@ -27,6 +28,21 @@ TASK_FIELDS = (
     "actual_start",
     "actual_finish",
 )
+
+
+DATE_WORDS = {
+    "planned_start": "The planned start",
+    "planned_finish": "The planned finish",
+    "actual_start": "The actual start",
+    "actual_finish": "The actual finish",
+}
+
+
+def _check_dates(project: Project, fields: dict[str, Any]) -> None:
+    check_in_window(
+        project,
+        {name: (fields[name], words) for name, words in DATE_WORDS.items() if name in fields},
+    )
 
 
 def _check_parent(task: Task, parent: Task | None) -> None:
@@ -47,6 +63,7 @@ def task_create(*, project: Project, actor, **fields: Any) -> Task:
     _unknown(fields, TASK_FIELDS)
     _ensure_editor(project, actor)
     _ensure_open(project)
+    _check_dates(project, fields)
     task = Task(project=project, **fields)
     _check_parent(task, fields.get("parent"))
     if "position" not in fields:
@@ -65,6 +82,7 @@ def task_update(*, task: Task, actor, expected_version: int, **fields: Any) -> T
     _ensure_editor(locked.project, actor)
     _ensure_open(locked.project)
     check_version(locked, expected_version)
+    _check_dates(locked.project, fields)
     if "parent" in fields:
         _check_parent(locked, fields["parent"])
     return versioned_apply(locked, actor=actor, action="task.updated", fields=fields)
@@ -96,7 +114,8 @@ def _reaches(edges: dict[int, set[int]], start: int, goal: int) -> bool:
 
 @transaction.atomic
 def dependency_add(*, predecessor: Task, successor: Task, actor) -> Dependency:
-    """Finish-to-start link; refuses self-links, links across projects and cycles (400)."""
+    """Finish-to-start link; refuses self-links, links across projects, a link that exists
+    already and cycles (400)."""
     project = _lock(predecessor.project)
     _ensure_editor(project, actor)
     _ensure_open(project)
@@ -104,6 +123,8 @@ def dependency_add(*, predecessor: Task, successor: Task, actor) -> Dependency:
         raise ValidationError({"successor": "Both tasks must belong to the same project."})
     if predecessor.pk == successor.pk:
         raise ValidationError({"successor": "A task cannot depend on itself."})
+    if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():
+        raise ValidationError({"successor": "This link already exists."})
     edges: dict[int, set[int]] = {}
     for a, b in Dependency.objects.filter(predecessor__project=project).values_list(
         "predecessor_id", "successor_id"
@@ -113,7 +134,7 @@ def dependency_add(*, predecessor: Task, successor: Task, actor) -> Dependency:
         raise ValidationError(
             {"successor": f"'{successor}' already leads to '{predecessor}': that would be a cycle."}
         )
-    dependency, _ = Dependency.objects.get_or_create(predecessor=predecessor, successor=successor)
+    dependency = Dependency.objects.create(predecessor=predecessor, successor=successor)
     audit_record(
         actor=actor,
         action="task.dependency_added",

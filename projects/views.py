@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit import history_for
 from core.exceptions import DomainError, GateNotMet, GuardFailed, InvalidTransition
-from core.form_status import form_status, submitted
+from core.form_status import errors_onto_form, form_status, submitted
 from core.lifecycle import Lifecycle
 from core.params import whole_number
 from core.roles import is_staff_member
@@ -143,6 +143,21 @@ def _refusal(request, fn, success: str | None = None) -> Exception | None:
     return None
 
 
+def _refusal_on_form(request, form, fn, success: str) -> Exception | None:
+    """`_refusal` for a page that is one form: a refused field's reason is shown beside
+    that field (errors_onto_form), other refusals on top."""
+    try:
+        fn()
+    except ValidationError as exc:
+        errors_onto_form(form, exc)
+        return exc
+    except DomainError as exc:
+        _report(request, exc)
+        return exc
+    messages.success(request, success)
+    return None
+
+
 def _moved(request, write, success: str | None, *, done: str, again) -> HttpResponse:
     """A button's POST (a lifecycle move, a status, a baseline). When `write()` goes through,
     redirect to `done` (post/redirect/get); refused, `again(status)` shows the tab with the
@@ -244,7 +259,7 @@ def project_new(request):
                 return actions.project_create(actor=request.user, **form.domain_data())
 
             message = "Project opened in initiation."
-        refused = _refusal(request, lambda: created.append(open_it()), message)
+        refused = _refusal_on_form(request, form, lambda: created.append(open_it()), message)
         if refused is None:
             return redirect("projects:overview", pk=created[0].pk)
     return render(
@@ -286,8 +301,9 @@ def project_edit(request, pk: int):
         form.add_error(None, "The form lost the version it was based on: open it again.")
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]
-        refused = _refusal(
+        refused = _refusal_on_form(
             request,
+            form,
             lambda: actions.project_update(
                 project=project,
                 actor=request.user,

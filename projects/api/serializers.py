@@ -101,6 +101,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         extra_kwargs = {
+            # Unique whatever the case: projects.actions says so, in the pages' words.
+            "code": {"validators": []},
+            "currency": {
+                "help_text": "An ISO 4217 code in use (EUR, USD, …), upper-cased; "
+                "fixed once costs or time are recorded."
+            },
             "hypercare_start": {"help_text": HYPERCARE_START},
             "hypercare_end": {"help_text": HYPERCARE_END},
         }

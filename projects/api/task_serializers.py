@@ -37,6 +37,8 @@ class DependencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Dependency
         fields = ["id", "predecessor", "successor"]
+        # A link twice is refused by task_actions.dependency_add, in the pages' words.
+        validators = []
 
     def get_fields(self):
         fields = super().get_fields()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from projects.models.happened import check_not_in_future, future_dates
+from projects.models.happened import future_dates
 
 __all__ = ["Dependency", "Milestone", "Task"]
 
@@ -125,7 +125,14 @@ class Milestone(models.Model):
         return self.name
 
     def clean(self):
-        check_not_in_future(self, {"completed_on": "The completion date"})
+        from django.core.exceptions import ValidationError
+
+        errors = future_dates(self, {"completed_on": "The completion date"})
+        # In words beside the field, before the database's milestone_waiver_has_reason.
+        if self.waived and not self.waived_reason.strip():
+            errors["waived_reason"] = "Say why the milestone is waived."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def done(self) -> bool:

@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from projects.choices import OPEN_PHASES, MemberRole, Phase
@@ -76,10 +78,23 @@ class Project(models.Model):
                 | models.Q(planned_finish__gte=models.F("planned_start")),
                 name="project_finish_after_start",
             ),
+            # PAY-01 and pay-01 are one project to the people who type them.
+            models.UniqueConstraint(
+                Lower("code"),
+                name="project_code_unique_ignoring_case",
+                violation_error_message="Project codes are unique whatever their case.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        # In words beside the field, before the database's project_finish_after_start.
+        if self.planned_start and self.planned_finish and self.planned_finish < self.planned_start:
+            raise ValidationError(
+                {"planned_finish": "The planned finish is before the planned start."}
+            )
 
     @property
     def is_open(self) -> bool:
