@@ -101,7 +101,8 @@ def _check_charter_fields(fields: dict[str, Any], project: Project | None = None
     """What create and update both ask of the fields they write: a free code, an ISO 4217
     currency (upper-cased), planned dates in sensible years."""
     _check_code(fields, project)
-    if "currency" in fields:
+    # A currency saved before codes were checked, sent back unchanged, is no change.
+    if "currency" in fields and (project is None or fields["currency"] != project.currency):
         fields["currency"] = currency_code(fields["currency"])
     check_outer_bounds(
         {

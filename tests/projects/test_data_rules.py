@@ -123,6 +123,16 @@ def test_the_currency_of_a_project_without_costs_may_change(pm, project):
     assert_status(pm, "PATCH", api(project), 200, {"currency": "chf", "version": body["version"]})
 
 
+def test_a_project_saved_with_a_bad_currency_before_the_check_can_still_be_edited(pm, project):
+    Project.objects.filter(pk=project.pk).update(currency="!!")
+    CostEntryFactory(project=project, currency="!!")
+    form = {"code": project.code, "name": "Renamed", "budget": "10000", "currency": "!!"}
+    response = browser_for(pm).post(page(project, "edit/"), {**form, "version": project.version})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.name, project.currency) == ("Renamed", "!!")
+
+
 # ---------------------------------------------------------------- 2. a day has 24 hours
 
 
