@@ -159,7 +159,7 @@ class RiskForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none())
+    user = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="Choose a person")
     role = forms.ChoiceField(choices=MemberRole.choices)
 
     def __init__(self, *args, **kwargs):

@@ -253,6 +253,7 @@ def handoff_apply_acceptance(*, handoff: Handoff, actor) -> Service:
         obj=project,
         changes={
             **diff(before, snapshot(project, ["service", "hypercare_start", "hypercare_end"])),
+            "service": [before["service"], service.pk],  # named on the history even if kept
             "handoff": [None, handoff.pk],
         },
     )
