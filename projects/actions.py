@@ -20,6 +20,7 @@ from core.api.concurrency import check_version
 from core.audit import audit_record, versioned_apply
 from core.exceptions import DomainError, NotAllowed
 from core.lifecycle import transition_apply
+from core.numbers import decimal_text
 from core.roles import Role, has_role
 from projects.currencies import currency_code
 from projects.date_window import check_outer_bounds
@@ -188,8 +189,8 @@ def charter_from(improvement) -> dict[str, str]:
         "description": improvement.problem_statement,
         "objectives": improvement.expected_benefit.strip() or improvement.problem_statement,
         "success_criteria": (
-            f"{improvement.metric}: from {improvement.baseline_value.normalize()}{unit} "
-            f"(baseline) to {improvement.target_value.normalize()}{unit} (target), measured "
+            f"{improvement.metric}: from {decimal_text(improvement.baseline_value)}{unit} "
+            f"(baseline) to {decimal_text(improvement.target_value)}{unit} (target), measured "
             "on the service after hypercare."
         ),
     }

@@ -9,11 +9,12 @@ reads its people and services in one query per table. Registered by ProjectsConf
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django.conf import settings
 
 from core.audit_text import PHRASES, Words, day
+from core.numbers import decimal_text
 from projects.hypercare import Hypercare
 from projects.lifecycle import FORWARD_ACTIONS
 
@@ -26,7 +27,7 @@ def _quoted(text) -> str:
 
 def _hours(text: str) -> str:
     try:
-        return format(Decimal(text.removesuffix("h")).normalize(), "f")
+        return decimal_text(text.removesuffix("h"))
     except InvalidOperation:
         return text
 

@@ -15,6 +15,7 @@ from django.db.models import Sum
 
 from core.audit import audit_record
 from core.exceptions import NotAllowed
+from core.numbers import decimal_text
 from projects.actions import _ensure_editor, _lock
 from projects.date_window import check_in_window
 from projects.models import CostEntry, Project, Task, TimeEntry
@@ -77,7 +78,7 @@ def cost_entry_add(
 
 
 def _hours(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return decimal_text(value)
 
 
 def _check_day_has_room(*, person, actor, date: datetime.date, hours: Decimal) -> None:

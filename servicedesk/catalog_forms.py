@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.numbers import decimal_text
 from core.params import whole_number
 from core.people import PersonField
 from core.roles import is_staff_member
@@ -151,10 +152,7 @@ def _json_number(value) -> Decimal | None:
 
 def number_text(number) -> str:
     """A bound as people write it: 1, 2.5 (never 1.0 or 1E+3)."""
-    number = Decimal(str(number))
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
+    return decimal_text(number)
 
 
 def checklist_clean(checklist) -> list[str]:
