@@ -5,14 +5,19 @@ for. For a page that is right, but for what a page sends — a form's POST (a re
 resolve) or an htmx request (a side-panel change) — that URL is no page: after logging in
 the browser asked for it with GET and got a 405, and htmx drew the whole login page inside
 the panel. Here such answers send the browser itself to the login page, with `next` the page
-the person was on, and say that what they sent was not saved. The text fields of a
-form they posted are kept in the session (which survives the login) for that page to offer
-again (`unsent_form`: the reply box shows the reply typed).
+the person was on, and say that what they sent was not saved. Only `login_required`'s own
+redirects are turned (their `next` is the request's own URL): a logout's is left alone.
+
+A reply's text (the fields in KEPT, nothing else: never a password or token) is kept in the
+session, which survives the login, for the reply box of that page to offer again once, for
+an hour, and only to the person who wrote it: the reply form names its author, so someone
+else logging in on the same browser never sees it (`unsent_form`).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +27,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 NOT_SAVED = "You were logged out, so that was not saved. Log in and do it again."
 UNSENT = "unsent_form"
-KEPT_CHARACTERS = 100_000  # what a form's text fields may keep in the session, in all
+KEPT = ("body", "internal")  # the reply form's fields a page offers again
+KEPT_CHARACTERS = 60_000  # a reply is at most 50,000
+KEPT_SECONDS = 3600
 
 
 def _page_of(request) -> str:
@@ -53,10 +60,11 @@ class SessionExpiryMiddleware:
         if not htmx and request.method in ("GET", "HEAD"):
             return response
         login = resolve_url(settings.LOGIN_URL)
-        if urlsplit(response.get("Location", "")).path != login:
+        location = urlsplit(response.get("Location", ""))
+        if location.path != login or request.user.is_authenticated:
             return response
-        if request.user.is_authenticated:
-            return response
+        if parse_qs(location.query).get("next") != [request.get_full_path()]:
+            return response  # not login_required's (a logout's, say)
         page = _page_of(request)
         target = f"{login}?{urlencode({'next': page})}" if page else login
         if request.method not in ("GET", "HEAD"):
@@ -71,19 +79,32 @@ class SessionExpiryMiddleware:
 
 
 def _keep(request, path: str) -> None:
-    fields = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
-    if sum(len(v) for v in fields.values()) <= KEPT_CHARACTERS:
-        request.session[UNSENT] = {"page": path, "fields": fields}
+    author = request.POST.get("author", "")
+    fields = {name: request.POST[name] for name in KEPT if name in request.POST}
+    if author and fields and sum(len(v) for v in fields.values()) <= KEPT_CHARACTERS:
+        request.session[UNSENT] = {
+            "page": path,
+            "author": author,
+            "until": time.time() + KEPT_SECONDS,
+            "fields": fields,
+        }
 
 
 def unsent_form(request) -> dict:
-    """Context processor: `unsent`, the text fields of the form posted from this page while
-    logged out (once, on the page's next showing), else {}."""
+    """Context processor: `unsent`, the reply posted from this page while logged out (once,
+    on the page's next showing to its author, within the hour), else {}."""
     session = getattr(request, "session", None)
     if session is None or UNSENT not in session:
         return {"unsent": {}}
     kept = session[UNSENT]
-    if kept.get("page") != request.path or not request.user.is_authenticated:
+    if kept.get("page") != request.path:
         return {"unsent": {}}
     del session[UNSENT]
+    user = request.user
+    if (
+        not user.is_authenticated
+        or kept.get("author") != user.get_username()
+        or kept.get("until", 0) < time.time()
+    ):
+        return {"unsent": {}}
     return {"unsent": kept.get("fields") or {}}

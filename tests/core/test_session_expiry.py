@@ -5,7 +5,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from core.session_expiry import NOT_SAVED
+from core.session_expiry import NOT_SAVED, UNSENT
 from servicedesk import actions
 from servicedesk.models import IncidentComment
 from tests.core.factories import AgentFactory, UserFactory
@@ -27,7 +27,7 @@ def test_a_reply_sent_after_the_session_ended_goes_to_login_and_back_to_the_tick
     client = Client()
     answer = client.post(
         f"/incidents/{incident.number}/comment/",
-        {"body": "Tried that already"},
+        {"body": "Tried that already", "author": "alex", "password": "hunter2"},
         HTTP_REFERER=f"http://testserver{_ticket(incident)}?tab=all",
     )
     assert answer.status_code == 302
@@ -35,6 +35,9 @@ def test_a_reply_sent_after_the_session_ended_goes_to_login_and_back_to_the_tick
     assert answer["Location"] == f"/login/?next={back}"
     assert [str(m) for m in get_messages(answer.wsgi_request)] == [NOT_SAVED]
     assert not IncidentComment.objects.exists()
+    # Only the reply's own fields are kept, never anything else posted with them.
+    kept = client.session[UNSENT]
+    assert kept["fields"] == {"body": "Tried that already"} and kept["author"] == "alex"
 
     # Logging in there comes back to the ticket page (not to the POST-only reply URL: a 405).
     page = client.post(answer["Location"], {"username": "alex", "password": "demo"})
@@ -86,3 +89,42 @@ def test_pages_and_signed_in_people_are_left_as_they_were(incident):
     assert sent.status_code == 302
     assert "/login/" not in sent["Location"]
     assert IncidentComment.objects.count() == 1
+
+
+def _expired_reply(client, incident, author="alex"):
+    client.post(
+        f"/incidents/{incident.number}/comment/",
+        {"body": "Internal: vendor ticket 4711", "internal": "on", "author": author},
+        HTTP_REFERER=f"http://testserver{_ticket(incident)}",
+    )
+
+
+def test_someone_else_logging_in_on_that_browser_never_sees_the_reply(incident):
+    AgentFactory(username="bo")
+    client = Client()
+    _expired_reply(client, incident)
+    client.post("/login/", {"username": "bo", "password": "demo"})
+    page = client.get(_ticket(incident))
+    assert page.status_code == 200
+    assert b"vendor ticket 4711" not in page.content
+    assert UNSENT not in client.session  # and it is gone, not waiting for alex
+
+
+def test_a_reply_kept_over_an_hour_ago_is_not_offered(incident, monkeypatch):
+    import core.session_expiry as expiry
+
+    client = Client()
+    _expired_reply(client, incident)
+    client.post("/login/", {"username": "alex", "password": "demo"})
+    later = expiry.time.time() + expiry.KEPT_SECONDS + 1
+    monkeypatch.setattr(expiry.time, "time", lambda: later)
+    assert b"vendor ticket 4711" not in client.get(_ticket(incident)).content
+
+
+def test_logging_out_says_nothing_about_unsaved_work(incident):
+    client = Client()
+    client.force_login(AgentFactory(username="bo"))
+    out = client.post("/logout/", HTTP_REFERER=f"http://testserver{_ticket(incident)}")
+    assert out.status_code == 302
+    assert out["Location"] == "/login/"
+    assert [str(m) for m in get_messages(out.wsgi_request)] == []
