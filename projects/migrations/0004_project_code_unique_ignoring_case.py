@@ -32,7 +32,11 @@ def make_codes_unique_ignoring_case(apps, schema_editor):
     kept: set[str] = set()
     renamed = []
     for pk, code, name in rows:
-        new = code.strip() or f"P-{pk}"
+        new = code.strip()
+        if not new:  # a blank code takes one no project has
+            new = f"P-{pk}"
+            if new.lower() in reserved:
+                new = _free_code(new, reserved | kept)
         if new.lower() in kept:
             new = _free_code(new, reserved | kept)
         kept.add(new.lower())
@@ -42,6 +46,11 @@ def make_codes_unique_ignoring_case(apps, schema_editor):
         return
     content_type, _ = ContentType.objects.get_or_create(app_label="projects", model="project")
     now = timezone.now()
+    # Two passes: the old exact unique index holds while rows change, and a trimmed code may
+    # equal one another row gives up only later ("PAY-01 " before "PAY-01"): every row to
+    # change first takes a placeholder no code has, then its new code.
+    for pk, _, _, _ in renamed:
+        Project.objects.filter(pk=pk).update(code=f"\x01{pk}")
     for pk, old, new, name in renamed:
         Project.objects.filter(pk=pk).update(code=new, version=models.F("version") + 1)
         AuditEvent.objects.create(
@@ -53,6 +62,10 @@ def make_codes_unique_ignoring_case(apps, schema_editor):
             changes={"code": [old, new]},
             created_at=now,
         )
+    if schema_editor.connection.vendor == "postgresql":
+        # A row updated twice in this transaction queues its deferred foreign-key checks,
+        # and PostgreSQL creates no index on a table with checks pending: run them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

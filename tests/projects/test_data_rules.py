@@ -388,3 +388,36 @@ def test_the_code_migration_renames_existing_clashes_instead_of_failing(people, 
     ]
     with pytest.raises(IntegrityError), transaction.atomic():
         Project.objects.create(code="pay-01", name="Again", manager=pm)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_code_migration_passes_exact_clashes_after_trimming_and_taken_fallbacks(people, pm):
+    """The old exact unique index holds while the rows change: "PAY-01 " trimmed is another
+    row's "PAY-01" until that one moves; a blank code's fallback may be taken already."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        ("projects", "0003_project_improvement"),
+        ("projects", "0004_project_code_unique_ignoring_case"),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model("projects", "Project")
+        old.objects.create(code="PAY-01 ", name="Trimmed", manager_id=pm.pk)
+        old.objects.create(code="PAY-01", name="Exact", manager_id=pm.pk)
+        blank = old.objects.create(code="  ", name="Blank", manager_id=pm.pk)
+        old.objects.create(code=f"P-{blank.pk}", name="Fallback's code", manager_id=pm.pk)
+        MigrationExecutor(connection).migrate([after])
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+    codes = dict(Project.objects.values_list("name", "code"))
+    assert codes == {
+        "Trimmed": "PAY-01",
+        "Exact": "PAY-01-2",
+        "Blank": f"P-{blank.pk}-2",
+        "Fallback's code": f"P-{blank.pk}",
+    }
