@@ -105,10 +105,13 @@ def _check_charter_fields(fields: dict[str, Any], project: Project | None = None
     # A currency saved before codes were checked, sent back unchanged, is no change.
     if "currency" in fields and (project is None or fields["currency"] != project.currency):
         fields["currency"] = currency_code(fields["currency"])
+    # Only dates being changed: an old project (started in 1999, say) stays editable with the
+    # dates it has, which the edit page sends back.
     check_outer_bounds(
         {
             name: (fields.get(name), f"The planned {name.split('_')[1]}")
             for name in ("planned_start", "planned_finish")
+            if project is None or fields.get(name) != getattr(project, name)
         }
     )
 

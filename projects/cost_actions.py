@@ -25,7 +25,7 @@ HOURS_IN_A_DAY = Decimal("24")
 
 
 def _currency(project: Project, currency: str | None) -> str:
-    if currency and currency.strip().upper() != project.currency:
+    if currency and currency.strip().upper() != project.currency.upper():
         raise ValidationError(
             {"currency": f"Costs are recorded in the project's currency ({project.currency})."}
         )
@@ -83,8 +83,11 @@ def _hours(value: Decimal) -> str:
 
 def _check_day_has_room(*, person, actor, date: datetime.date, hours: Decimal) -> None:
     """Refuse `hours` that would take `person`'s `date` past 24 hours. The person's row is
-    locked first, so two entries for one day are counted one after the other."""
-    list(get_user_model().objects.select_for_update().filter(pk=person.pk).values("pk"))
+    locked first, so two entries for one day are counted one after the other. FOR NO KEY
+    UPDATE: rows that refer to the person (an audit row's actor) still go in beside it; a
+    plain FOR UPDATE made two people logging time for each other deadlock."""
+    people = get_user_model().objects.select_for_update(no_key=True)
+    list(people.filter(pk=person.pk).values("pk"))
     logged = TimeEntry.objects.filter(person=person, date=date).aggregate(h=Sum("hours"))["h"]
     logged = logged or Decimal("0")
     if hours is None or logged + hours <= HOURS_IN_A_DAY:

@@ -30,15 +30,23 @@ class MilestoneDone(DomainError):
     code = "milestone_done"
 
 
-def _check_dates(project: Project, fields: dict[str, Any]) -> None:
+def _check_dates(project: Project, fields: dict[str, Any], stored=None) -> None:
+    """The dates being written lie near the project; one sent back as stored is no change."""
     check_in_window(
         project,
-        {name: (fields[name], words) for name, words in DATE_WORDS.items() if name in fields},
+        {
+            name: (fields[name], words)
+            for name, words in DATE_WORDS.items()
+            if name in fields and (stored is None or fields[name] != getattr(stored, name))
+        },
     )
 
 
 def _check_not_moved_when_done(milestone: Milestone, fields: dict[str, Any]) -> None:
     if "due_date" not in fields or fields["due_date"] == milestone.due_date:
+        return
+    # Done is what is stored: an open milestone may be moved and completed in one write.
+    if milestone.completed_on is None and not milestone.waived:
         return
     # Reopening it in the same write (completed_on back to empty) frees the due date.
     completed_on = fields.get("completed_on", milestone.completed_on)
@@ -86,7 +94,7 @@ def milestone_update(*, milestone: Milestone, actor, **fields: Any) -> Milestone
     _ensure_open(milestone.project)
     milestone = Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
     _check_not_moved_when_done(milestone, fields)
-    _check_dates(milestone.project, fields)
+    _check_dates(milestone.project, fields, stored=milestone)
     before = snapshot(milestone, fields)
     for name, value in fields.items():
         setattr(milestone, name, value)

@@ -38,10 +38,15 @@ DATE_WORDS = {
 }
 
 
-def _check_dates(project: Project, fields: dict[str, Any]) -> None:
+def _check_dates(project: Project, fields: dict[str, Any], stored=None) -> None:
+    """The dates being written lie near the project; one sent back as stored is no change."""
     check_in_window(
         project,
-        {name: (fields[name], words) for name, words in DATE_WORDS.items() if name in fields},
+        {
+            name: (fields[name], words)
+            for name, words in DATE_WORDS.items()
+            if name in fields and (stored is None or fields[name] != getattr(stored, name))
+        },
     )
 
 
@@ -82,7 +87,7 @@ def task_update(*, task: Task, actor, expected_version: int, **fields: Any) -> T
     _ensure_editor(locked.project, actor)
     _ensure_open(locked.project)
     check_version(locked, expected_version)
-    _check_dates(locked.project, fields)
+    _check_dates(locked.project, fields, stored=locked)
     if "parent" in fields:
         _check_parent(locked, fields["parent"])
     return versioned_apply(locked, actor=actor, action="task.updated", fields=fields)
