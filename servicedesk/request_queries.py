@@ -65,18 +65,33 @@ def request_list_for(user) -> QuerySet[ServiceRequest]:
     )
 
 
+# The person field that says whom an order is for: the name the item editor makes of the label
+# "For whom" (and the demo's). Left empty, the order is for the one ordering. Other person
+# fields (a deputy, say) mean what their labels say, and empty is no answer.
+FOR_WHOM = "for_whom"
+
+
+def request_for_whom(obj: ServiceRequest) -> int | None:
+    """The id of the person `obj` is for, when its item's form asks For whom: the one named,
+    else the requester; None when the form does not ask (the API's `for_whom`)."""
+    asks = any(
+        field.get("name") == FOR_WHOM and field.get("type") == "user"
+        for field in obj.catalog_item.form_definition
+    )
+    if not asks:
+        return None
+    return _person_id(obj.answers.get(FOR_WHOM)) or obj.requester_id
+
+
 def request_answers_as_ordered(obj: ServiceRequest) -> dict:
-    """The request's answers with each person field of its item's form left unanswered read
-    as the requester: a person field says whom the order is for ("For whom"; a required one
-    starts with the one ordering, the demo's optional one says to leave it empty for
-    oneself), so an order for oneself names them as one for a colleague names the colleague.
-    The request page, the Approvals list and the API show these; what was submitted is kept
-    as it was. The catalog item comes joined (request_list_for)."""
+    """The request's answers as the pages show them: For whom left empty reads as the
+    requester, so an order for oneself names them as one for a colleague names the colleague
+    (the request page, the Approvals list). What was submitted is kept as it was, and the
+    API's `answers` are that. The catalog item comes joined (request_list_for)."""
     answers = dict(obj.answers)
-    for field in obj.catalog_item.form_definition:
-        name = field.get("name")
-        if field.get("type") == "user" and answers.get(name) is None:
-            answers[name] = obj.requester_id
+    for_whom = request_for_whom(obj)
+    if for_whom is not None:
+        answers[FOR_WHOM] = for_whom
     return answers
 
 

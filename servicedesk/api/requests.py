@@ -40,9 +40,9 @@ from servicedesk.request_filtersets import CatalogItemFilter, ServiceRequestFilt
 from servicedesk.request_queries import (
     catalog_approvers,
     catalog_items_visible_to,
-    request_answers_as_ordered,
     request_attachments_visible_to,
     request_comments_visible_to,
+    request_for_whom,
     request_list_for,
 )
 from servicedesk.request_sla import request_breaches
@@ -117,9 +117,13 @@ class RequestSerializer(serializers.ModelSerializer):
     approver = UserBriefSerializer(read_only=True, allow_null=True)
     catalog_item_name = serializers.CharField(source="catalog_item.name", read_only=True)
     service_name = serializers.CharField(source="service.name", read_only=True)
-    answers = serializers.SerializerMethodField(
-        help_text="{field name: answer} per the item's form; a person field left unanswered "
-        "(ordered for oneself) reads as the requester's id, as the request page names them."
+    answers = serializers.JSONField(
+        read_only=True, help_text="{field name: answer} per the item's form, as submitted."
+    )
+    for_whom = serializers.SerializerMethodField(
+        help_text="The id of the person the order is for when the item's form asks For whom "
+        "(field `for_whom`): the one named, else the requester (an order for oneself); null "
+        "when the form does not ask."
     )
     response_breached = serializers.SerializerMethodField(
         help_text="The response was (or is) later than response_due: first response, "
@@ -142,6 +146,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "requester",
             "organisation",
             "answers",
+            "for_whom",
             "status",
             "approver",
             "team",
@@ -169,9 +174,9 @@ class RequestSerializer(serializers.ModelSerializer):
             cached = obj._sla_breaches = request_breaches(obj, now=self._now)
         return cached
 
-    @extend_schema_field(serializers.JSONField())
-    def get_answers(self, obj) -> dict:
-        return request_answers_as_ordered(obj)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_for_whom(self, obj) -> int | None:
+        return request_for_whom(obj)
 
     @extend_schema_field(serializers.BooleanField())
     def get_response_breached(self, obj) -> bool:

@@ -10,7 +10,7 @@ from core.models import AuditEvent
 from servicedesk import request_actions as actions
 from servicedesk.catalog_forms import definition_clean
 from servicedesk.models import CatalogItem, ServiceRequest
-from tests.conftest import assert_status, client_for
+from tests.conftest import assert_status, browser_for, client_for
 from tests.core.factories import UserFactory
 from tests.servicedesk.factories import ServiceFactory, office_calendar, sla_policy
 from tests.servicedesk.request_factories import LAPTOP_FORM, CatalogItemFactory
@@ -181,21 +181,43 @@ def test_a_requester_orders_only_for_their_organisation_staff_for_anyone(
 
 def test_an_order_for_oneself_names_the_requester_for_whom_over_the_api(people, licence):
     """As the request page does: For whom left empty is the requester, also for an agent
-    ordering on someone's behalf; an order for someone else names them."""
+    ordering on someone's behalf; an order for someone else names them. `answers` stay as
+    submitted (an integration tells "nobody named" from "the requester named")."""
     own = {"catalog_item": licence.pk, "answers": {"seats": 2}}
     body = assert_status(people["requester"], "post", URL, 201, own).json()
-    assert body["answers"] == {"seats": 2, "for_whom": people["requester"].pk}
+    assert body["answers"] == {"seats": 2}
+    assert body["for_whom"] == people["requester"].pk
     listed = assert_status(people["requester"], "get", URL, 200).json()["results"]
-    assert listed[0]["answers"]["for_whom"] == people["requester"].pk
+    assert listed[0]["for_whom"] == people["requester"].pk
     shown = assert_status(people["agent"], "get", f"{URL}{body['id']}/", 200).json()
-    assert shown["answers"]["for_whom"] == people["requester"].pk
+    assert shown["for_whom"] == people["requester"].pk
     behalf = {**own, "requester": people["requester_other"].pk}
     body = assert_status(people["agent"], "post", URL, 201, behalf).json()
-    assert body["answers"]["for_whom"] == people["requester_other"].pk
+    assert body["for_whom"] == people["requester_other"].pk
     named = people["requester_shared"]
     other = {"catalog_item": licence.pk, "answers": {"seats": 1, "for_whom": named.pk}}
     body = assert_status(people["agent"], "post", URL, 201, other).json()
-    assert body["answers"]["for_whom"] == named.pk
+    assert (body["answers"]["for_whom"], body["for_whom"]) == (named.pk, named.pk)
+
+
+def test_another_person_field_left_empty_is_no_answer(people, desk):
+    """Only For whom means the one ordering when left empty: a deputy left empty is none."""
+    item = CatalogItemFactory(
+        service=desk["service"],
+        form_definition=definition_clean(
+            [
+                {"name": "reason", "label": "Reason", "type": "text", "required": True},
+                {"name": "deputy", "label": "Deputy while away", "type": "user"},
+            ]
+        ),
+    )
+    data = {"catalog_item": item.pk, "answers": {"reason": "holiday"}}
+    body = assert_status(people["requester"], "post", URL, 201, data).json()
+    assert body["answers"] == {"reason": "holiday"}
+    assert body["for_whom"] is None
+    page = browser_for(people["requester"]).get(f"/requests/{body['number']}/")
+    assert page.status_code == 200
+    assert b"Deputy while away" not in page.content
 
 
 def test_an_agent_ordering_on_behalf_of_an_inactive_person_is_400_writing_nothing(people, licence):
@@ -243,7 +265,8 @@ def test_a_number_outside_its_fields_bounds_is_400_naming_it_and_writes_nothing(
     assert not ServiceRequest.objects.exists()
     data["answers"]["seats"] = 3
     body = assert_status(people["requester"], "post", URL, 201, data).json()
-    assert body["answers"] == {"seats": 3, "for_whom": people["requester"].pk}  # for oneself
+    assert body["answers"] == {"seats": 3}
+    assert body["for_whom"] == people["requester"].pk  # for oneself
 
 
 def test_items_of_a_planned_service_cannot_be_ordered(people):
