@@ -16,7 +16,7 @@ from core.locks import row_locked
 
 from .audit import audit_record
 from .exceptions import GuardFailed, InvalidTransition, NotAllowed
-from .webhooks import publish
+from .webhooks import publish, register_events
 
 # guard(instance, actor, data) -> {field: message} of what is missing; empty if fine.
 Guard = Callable[[Any, Any, dict], dict]
@@ -62,10 +62,17 @@ class Lifecycle:
 
     def __post_init__(self):
         self._by_action = {t.action: t for t in self.transitions}
+        register_events(*self.events)
         for t in self.transitions:
             unknown = (set(t.sources) | {t.target}) - set(self.states)
             if unknown:
                 raise ValueError(f"{self.name}.{t.action}: unknown states {sorted(unknown)}")
+
+    @property
+    def events(self) -> list[str]:
+        """The webhook events a move of this lifecycle publishes."""
+        extra = sorted({t.event for t in self.transitions if t.event})
+        return [self.transition_event or f"{self.name}.transitioned", *extra]
 
     def actions_from(self, state: str) -> list[str]:
         return [t.action for t in self.transitions if state in t.sources]
@@ -113,7 +120,7 @@ def transition_apply(
         for hook in move.after_commit:
             transaction.on_commit(partial(hook, locked, actor, data))
         payload = event_payload(lifecycle, locked, action=action, source=state, actor=actor)
-        publish(event=lifecycle.transition_event or f"{lifecycle.name}.transitioned", data=payload)
+        publish(event=lifecycle.events[0], data=payload)
         if move.event:
             publish(event=move.event, data=payload)
     return locked

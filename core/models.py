@@ -241,10 +241,16 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When a pending delivery is (next) tried; none once delivered or given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint")]
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint"),
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event_id"], name="delivery_once_per_event")
         ]

@@ -29,8 +29,14 @@ LANGUAGE_CODE = "en-gb"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Readers and the single writer of the demo should wait, not fail, on a busy file.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Readers and the single writer of the demo should wait, not fail, on a busy file: every
+    # transaction takes the write lock when it begins (IMMEDIATE), so a writer waits up to 20 s
+    # for another instead of failing at once with "database is locked" when a transaction that
+    # has read tries to write (SQLite cannot wait there without risking a deadlock). WAL lets
+    # readers go on while one writes (requests, the webhook sender and the embedded beat).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.update(timeout=20, transaction_mode="IMMEDIATE")
+    _options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     # Covering indexes (INCLUDE) are PostgreSQL's; SQLite builds the same index without the
     # extra columns, which only costs it an index-only scan.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -172,8 +178,10 @@ EMAIL_IN_IMAP_URL = env.str("EMAIL_IN_IMAP_URL", default="")  # imaps://user:pas
 EMAIL_IN_ADDRESS = env.str("EMAIL_IN_ADDRESS", default=DEFAULT_FROM_EMAIL)
 
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
-# Tests deliver webhooks synchronously; the demo uses a background thread instead.
+# Tests deliver webhooks synchronously; the demo uses one background sender thread instead.
 WEBHOOKS_INLINE = env.bool("WEBHOOKS_INLINE", default=False)
+# A failed delivery is tried again after base × 2^(attempt − 1) seconds, at most an hour.
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=10)
 
 CACHES = {
     "default": (

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -13,20 +14,14 @@ from core.api.permissions import role_required
 from core.audit import audit_record
 from core.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from core.roles import Role
-from core.webhooks import redeliver
+from core.webhooks import known_events, redeliver, subscribable
 
-EVENT_TYPES = [
-    "incident.created",
-    "incident.transitioned",
-    "incident.commented",
-    "request.created",
-    "request.transitioned",
-    "request.commented",
-    "project.phase_changed",
-    "milestone.completed",
-    "handoff.accepted",
-    "kpi.off_target",
-]
+
+def _events_help() -> str:
+    return (
+        'Event types to receive: any of these, "<object>.*" for all of one object\'s, or "*" '
+        "for all: " + ", ".join(known_events()) + "."
+    )
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -51,6 +46,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        extra_kwargs = {"events": {"help_text": lazy(_events_help, str)()}}
 
     def validate_url(self, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -60,10 +56,12 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     def validate_events(self, value):
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise serializers.ValidationError("A non-empty list of event types.")
-        known = set(EVENT_TYPES) | {"*"} | {e.split(".")[0] + ".*" for e in EVENT_TYPES}
-        unknown = sorted(set(value) - known)
+        unknown = sorted(set(value) - subscribable())
         if unknown:
-            raise serializers.ValidationError(f"Unknown event types: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                f"Unknown event types: {', '.join(unknown)}. "
+                f"Known: {', '.join(known_events())}, <object>.* or *."
+            )
         return value
 
 
@@ -75,6 +73,26 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     tries = WebhookAttemptSerializer(many=True, read_only=True)
+    next_attempt_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When a pending delivery is tried (again); null once delivered or given up.",
+    )
+    state = serializers.SerializerMethodField(
+        help_text="In words: delivered, waiting to be sent, failed and retrying at <time>, "
+        "or given up after <n> attempts."
+    )
+
+    def get_state(self, delivery) -> str:
+        if delivery.status == WebhookDelivery.DELIVERED:
+            return f"delivered at {delivery.delivered_at.isoformat()}"
+        if delivery.status == WebhookDelivery.FAILED:
+            return f"given up after {delivery.attempts} attempts ({delivery.last_error})"
+        if not delivery.attempts:
+            return "waiting to be sent"
+        if delivery.next_attempt_at is None:
+            return f"failed ({delivery.last_error}); waiting for a re-send"
+        return f"failed ({delivery.last_error}); retrying at {delivery.next_attempt_at.isoformat()}"
 
     class Meta:
         model = WebhookDelivery
@@ -84,6 +102,9 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "event",
             "status",
             "attempts",
+            "state",
+            "last_error",
+            "next_attempt_at",
             "created_at",
             "delivered_at",
             "payload",

@@ -293,3 +293,97 @@ def test_a_delivery_deleted_before_it_is_sent_is_dropped_quietly(people):
     result = deliver_webhook.apply(args=(gone,))
     assert result.successful() and result.get() is False
     assert not WebhookDelivery.objects.filter(pk=gone).exists()
+
+
+def _lifecycles():
+    """Every lifecycle the apps define (each module-level Lifecycle of their lifecycle modules)."""
+    import importlib
+
+    from django.apps import apps
+
+    from core.lifecycle import Lifecycle
+    from core.webhooks import LIFECYCLE_MODULES
+
+    found = []
+    for config in apps.get_app_configs():
+        for module in LIFECYCLE_MODULES:
+            try:
+                loaded = importlib.import_module(f"{config.name}.{module}")
+            except ModuleNotFoundError:
+                continue
+            found += [v for v in vars(loaded).values() if isinstance(v, Lifecycle)]
+    return found
+
+
+def test_every_event_a_lifecycle_publishes_can_be_subscribed_to_by_name(people):
+    """improvement.transitioned and handoff.transitioned were sent to "*" subscribers but
+    refused by name ("Unknown event types")."""
+    lifecycles = _lifecycles()
+    assert {lc.name for lc in lifecycles} >= {
+        "incident", "request", "improvement", "service", "project", "handoff"
+    }  # fmt: skip
+    events = sorted({e for lc in lifecycles for e in lc.events})
+    assert {"improvement.transitioned", "handoff.transitioned", "handoff.accepted"} <= set(events)
+    explicit = ["incident.created", "incident.commented", "request.created", "request.commented"]
+    body = assert_status(
+        people["admin"],
+        "post",
+        "/api/v1/webhooks/",
+        201,
+        {"name": "all", "url": "http://127.0.0.1:9/", "events": events + explicit + ["kpi.*"]},
+    ).json()
+    assert set(body["events"]) == set(events + explicit + ["kpi.*"])
+    schema = client_for(people["admin"]).get("/api/schema/").content.decode()
+    assert "improvement.transitioned" in schema and "handoff.transitioned" in schema
+
+
+def test_an_improvement_move_reaches_an_endpoint_subscribed_to_it_by_name(
+    people, receiver, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from servicedesk.improvement_actions import improvement_create, improvement_transition
+    from tests.servicedesk.factories import ServiceFactory
+
+    r = receiver()
+    assert_status(
+        people["admin"],
+        "post",
+        "/api/v1/webhooks/",
+        201,
+        {"name": "csi", "url": r.url, "events": ["improvement.transitioned"]},
+    )
+    improvement = improvement_create(
+        actor=people["service_owner"],
+        title="Fewer mailbox tickets",
+        service=ServiceFactory(name="Email"),
+        problem_statement="Mailboxes fill up",
+        expected_benefit="Fewer tickets",
+        metric="Tickets per week",
+        baseline_value=Decimal("10"),
+        target_value=Decimal("5"),
+        planned_quarter="2026-Q2",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        improvement_transition(improvement=improvement, action="approve", actor=people["admin"])
+    ((_, sent),) = r.requests
+    assert json.loads(sent)["event"] == "improvement.transitioned"
+
+
+def test_an_undeclared_event_is_refused_where_it_is_published():
+    from core.webhooks import publish
+
+    with pytest.raises(ValueError, match="Undeclared webhook event"):
+        publish(event="widget.exploded", data={})
+
+
+def test_an_unknown_event_type_is_400_with_the_known_ones(people):
+    body = assert_status(
+        people["admin"],
+        "post",
+        "/api/v1/webhooks/",
+        400,
+        {"name": "x", "url": "http://127.0.0.1:9/", "events": ["project.phase_changed"]},
+    ).json()
+    assert "project.phase_changed" in str(body["fields"]["events"])
+    assert "project.transitioned" in str(body["fields"]["events"])
