@@ -7,13 +7,15 @@ import logging
 from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.webhooks import publish
 from kpis import project_rows, registry
-from kpis.choices import RunStatus
+from kpis.choices import KpiStatus, RunStatus
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
 from kpis.periods import periods_ending, run_memo, window_for
 from kpis.registry import KpiDefinition, KpiUnavailable
@@ -298,57 +300,175 @@ def _plain(extra: dict) -> dict:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in extra.items()}
 
 
+def kpi_target_refusals(
+    *, code: str, scope: str, target: Decimal | None, tolerance: Decimal | None
+) -> dict[str, list[str]]:
+    """{field: [message]} for a target that would mean nothing, {} for one that may be set: a
+    KPI no one defined, a scope the KPI is not measured for or a member that does not exist,
+    a target or tolerance outside what the KPI's values can be (registry target ranges). The
+    one rule of the API, the Django admin and the action itself."""
+    definition = registry.get(code)
+    if definition is None:
+        return {"code": ["No KPI has this code."]}
+    refusals = {field: [message] for field, message in
+                definition.target_refusals(target, tolerance).items()}  # fmt: skip
+    try:
+        kind, ident = registry.parse_scope(scope)
+    except ValueError:
+        return {"scope": ["A scope is global, or a kind and a number (service:3)."], **refusals}
+    if kind not in definition.scopes:
+        measured = ", ".join(definition.scopes)
+        refusals["scope"] = [
+            f"{definition.name} is not measured per {kind}: its scopes are {measured}."
+        ]
+    elif kind != "global" and not _scope_member_exists(kind, ident):
+        refusals["scope"] = [
+            f"No {kind} has the id {ident}."
+            if kind != "priority"
+            else f"There is no priority {ident}: priorities are 1 to 5."
+        ]
+    return refusals
+
+
+def _scope_member_exists(kind: str, ident: int) -> bool:
+    if kind == "priority":
+        from servicedesk.choices import Priority
+
+        return ident in Priority.values
+    if kind == "service":
+        from servicedesk.models import Service as model
+    elif kind == "team":
+        from core.models import Team as model
+    else:
+        from projects.models import Project as model
+    return model.objects.filter(pk=ident).exists()
+
+
 @transaction.atomic
 def kpi_target_set(
     *, code: str, scope: str, target: Decimal, tolerance: Decimal = Decimal(0), actor=None
 ) -> KpiTarget:
-    """Set the target of a KPI for a scope and re-judge the stored snapshots it applies to."""
-    definition = registry.get(code)
-    if definition is None:
-        raise ValueError(f"unknown KPI {code!r}")
-    registry.parse_scope(scope)
-    row, _ = KpiTarget.objects.update_or_create(
+    """Set the target of a KPI for a scope and re-judge the stored snapshots it applies to;
+    the values of running periods it puts off target are announced (`kpi.off_target`, as a
+    run announces them) and the change is audited. A target that would mean nothing
+    (kpi_target_refusals) is a ValidationError naming the field, and nothing is written."""
+    refusals = kpi_target_refusals(code=code, scope=scope, target=target, tolerance=tolerance)
+    if refusals:
+        raise ValidationError(refusals)
+    now = timezone.now()
+    before = KpiTarget.objects.select_for_update().filter(code=code, scope=scope).first()
+    row, created = KpiTarget.objects.update_or_create(
         code=code,
         scope=scope,
         defaults={
             "target": target,
             "tolerance": tolerance,
-            "updated_at": timezone.now(),
+            "updated_at": now,
             "updated_by": actor if actor is not None and actor.is_authenticated else None,
         },
     )
-    snapshots_restatus(code=code)
+    row.refresh_from_db(fields=["target", "tolerance"])
+    _, newly_off = _restatus(code=code, now=now)
+    changes = {
+        "target": [None if created else before.target, row.target],
+        "tolerance": [None if created else before.tolerance, row.tolerance],
+    }
+    changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+    if changes or newly_off:  # the same target sent again changes nothing
+        _audit_target(actor, "created" if created else "updated", row, changes, newly_off)
+    _announce(newly_off)
     return row
 
 
 @transaction.atomic
-def kpi_targets_delete(*, targets: QuerySet[KpiTarget]) -> int:
+def kpi_targets_delete(*, targets: QuerySet[KpiTarget], actor=None) -> int:
     """Delete targets and re-judge the stored values of their KPIs against what applies then
-    (the KPI's global target, else its default); returns how many went."""
-    codes = sorted(set(targets.values_list("code", flat=True)))
-    deleted, _ = targets.delete()
-    for code in codes:
+    (the KPI's global target, else its default); returns how many went. Each deletion is
+    audited; values of running periods that go off target are announced as a run would."""
+    # Locked by id: the admin's selection may come ordered or distinct (FOR UPDATE refuses).
+    gone = list(
+        KpiTarget.objects.select_for_update()
+        .filter(pk__in=list(targets.values_list("pk", flat=True)))
+        .order_by("code", "scope")
+    )
+    now = timezone.now()
+    deleted, _ = KpiTarget.objects.filter(pk__in=[t.pk for t in gone]).delete()
+    newly_off_of = {}
+    for code in sorted({t.code for t in gone}):
         if registry.get(code) is not None:  # a KPI since removed has no values to judge
-            snapshots_restatus(code=code)
+            _, newly_off_of[code] = _restatus(code=code, now=now)
+    untold = dict(newly_off_of)
+    for target in gone:  # the objects keep their ids: the audit rows name the targets
+        changes = {"target": [target.target, None], "tolerance": [target.tolerance, None]}
+        # What a KPI's deletions put off target is told once, on its first deleted target.
+        _audit_target(actor, "deleted", target, changes, untold.pop(target.code, []))
+    for newly_off in newly_off_of.values():
+        _announce(newly_off)
     return deleted
 
 
+def _audit_target(actor, verb: str, target: KpiTarget, changes: dict, newly_off) -> None:
+    """The audit row of a target change, naming the values it put off target (announced)."""
+    if newly_off:
+        changes["announced_off_target"] = [
+            None,
+            [f"{r.scope} {r.period_kind} {r.period_start.isoformat()}" for r in newly_off],
+        ]
+    audit_record(actor=actor, action=f"kpi_target.{verb}", obj=target, changes=changes)
+
+
 def snapshots_restatus(*, code: str) -> int:
-    """Re-judge every stored value of one KPI against its current targets (after a change),
-    in the database: one UPDATE for each scope with a target of its own and one for all the
-    others (the KPI's global target, else its default), each writing only the rows whose
-    target or status changes. Row by row in Python this took 100 s for a project KPI's
-    350,000 rows at bench scale; the judging is `registry.status_for`'s, as SQL. Called in
-    the transaction that changed the targets (it holds their lock until it commits)."""
+    """Re-judge every stored value of one KPI against its current targets (after a change)
+    and announce the running periods' values that went off target; returns how many rows
+    changed (kpi_target_set and kpi_targets_delete call `_restatus` to audit what they
+    announce)."""
+    changed, newly_off = _restatus(code=code, now=timezone.now())
+    _announce(newly_off)
+    return changed
+
+
+def _restatus(*, code: str, now: datetime.datetime) -> tuple[int, list[KpiSnapshot]]:
+    """Re-judge every stored value of one KPI against its current targets, in the database:
+    one UPDATE for each scope with a target of its own and one for all the others (the KPI's
+    global target, else its default), each writing only the rows whose target or status
+    changes. Row by row in Python this took 100 s for a project KPI's 350,000 rows at bench
+    scale; the judging is `registry.status_for`'s, as SQL. Called in the transaction that
+    changed the targets (it holds their lock until it commits).
+
+    Returns (rows changed, values of running periods that went off target with it): the same
+    "newly off" a run finds (_newly_off_target, project_rows.store), so a target change
+    announces them once and the next run, finding them off already, does not again."""
     definition = registry.get(code)
     targets = _targets_locked(code)
+    was_off = set(_off_in_running_periods(code, now).values_list("pk", flat=True))
     own = {scope: row for (_, scope), row in targets.items() if scope != "global"}
     stored = KpiSnapshot.objects.filter(code=code)
     changed = 0
     for scope, row in own.items():
         changed += _judge(stored.filter(scope=scope), definition, row.target, row.tolerance)
     target, tolerance = target_of(definition, "global", targets)
-    return changed + _judge(stored.exclude(scope__in=own), definition, target, tolerance)
+    changed += _judge(stored.exclude(scope__in=own), definition, target, tolerance)
+    if not changed:
+        return 0, []
+    newly_off = list(
+        _off_in_running_periods(code, now)
+        .exclude(pk__in=was_off)
+        .order_by("scope", "period_kind", "period_start")
+    )
+    return changed, newly_off
+
+
+def _off_in_running_periods(code: str, now: datetime.datetime) -> QuerySet[KpiSnapshot]:
+    """A KPI's values that are off target in periods not over yet (closed periods raise no
+    alarms: a run's backfill or a target change does not page anyone for last month)."""
+    today = timezone.localdate(now)
+    return KpiSnapshot.objects.filter(
+        code=code,
+        status=KpiStatus.OFF_TARGET,
+        # No period is longer than a month: this bounds the rows read at scale.
+        period_start__gt=today - datetime.timedelta(days=31),
+        period_end__gte=today,
+    )
 
 
 def _judge(snapshots, definition: KpiDefinition, target, tolerance) -> int:

@@ -1,33 +1,35 @@
 from django import forms
 from django.contrib import admin
 
-from kpis import actions, registry
+from kpis import actions
 from kpis.models import KpiRun, KpiSnapshot, KpiTarget
 
 
 class KpiTargetForm(forms.ModelForm):
-    """Refuses, beside the field, a code no KPI has and a scope that is none (the action
-    would raise on them: a 500)."""
+    """Refuses, beside the field, what the API refuses (kpis.actions.kpi_target_refusals): a
+    code no KPI has, a scope it is not measured for or that names nothing, a target or
+    tolerance its values cannot be measured against."""
 
     class Meta:
         model = KpiTarget
         fields = ["code", "scope", "target", "tolerance"]
 
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        if registry.get(code) is None:
-            raise forms.ValidationError("No KPI has this code.")
-        return code
-
-    def clean_scope(self):
-        scope = self.cleaned_data["scope"]
-        try:
-            registry.parse_scope(scope)
-        except ValueError:
-            raise forms.ValidationError(
-                "A scope is global, or a kind and a number (service:3)."
-            ) from None
-        return scope
+    def clean(self):
+        cleaned = super().clean()
+        # On a change the code and scope are read-only (not in the form): the stored ones.
+        code = cleaned.get("code", self.instance.code if self.instance.pk else None)
+        scope = cleaned.get("scope", self.instance.scope if self.instance.pk else None)
+        if code is None or scope is None:
+            return cleaned  # already refused as missing
+        refusals = actions.kpi_target_refusals(
+            code=code, scope=scope, target=cleaned.get("target"), tolerance=cleaned.get("tolerance")
+        )
+        if "code" in refusals:  # nothing else can be judged without a KPI
+            refusals = {"code": refusals["code"]}
+        for field, messages in refusals.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
 
 
 @admin.register(KpiTarget)
@@ -56,10 +58,10 @@ class KpiTargetAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         # Through the action: stored values are re-judged without the target.
-        actions.kpi_targets_delete(targets=KpiTarget.objects.filter(pk=obj.pk))
+        actions.kpi_targets_delete(targets=KpiTarget.objects.filter(pk=obj.pk), actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        actions.kpi_targets_delete(targets=queryset)
+        actions.kpi_targets_delete(targets=queryset, actor=request.user)
 
 
 @admin.register(KpiRun)

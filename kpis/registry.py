@@ -21,6 +21,24 @@ from kpis.periods import Window
 
 SCOPE_KINDS = ("global", "service", "team", "priority", "project")
 
+# What a value of each unit can be, and so what a target of it may be: (lowest, highest),
+# None where there is no bound. A KPI whose values leave its unit's range (a variance, a
+# reduction) says its own range at registration.
+UNIT_RANGES: dict[str, tuple[Decimal | None, Decimal | None]] = {
+    "%": (Decimal(0), Decimal(100)),
+    "min": (Decimal(0), None),
+    "count": (Decimal(0), None),
+    "money": (Decimal(0), None),
+    "ratio": (Decimal(0), None),
+}
+UNIT_WORDS = {
+    "%": "a percentage",
+    "min": "in minutes",
+    "count": "a count",
+    "money": "an amount of money",
+    "ratio": "a ratio",
+}
+
 
 class KpiUnavailable(Exception):
     """The KPI's data source is not there (yet); the reason is shown to admins."""
@@ -54,6 +72,36 @@ class KpiDefinition:
     outages: Records | None = None
     group: str = "service"  # "service" or "project": which dashboard shows it
     decimals: int = 1
+    # (lowest, highest) a value and so a target can be; None: no bound (UNIT_RANGES).
+    target_range: tuple[Decimal | None, Decimal | None] = (None, None)
+
+    def target_refusals(self, target: Decimal | None, tolerance: Decimal | None) -> dict:
+        """{"target" | "tolerance": message} for a target or tolerance this KPI's values can
+        never be measured against ({} when both fit): a target outside the range its values
+        can take, a negative tolerance, or one wider than the whole range."""
+        low, high = self.target_range
+        refusals = {}
+        if target is not None and (
+            (low is not None and target < low) or (high is not None and target > high)
+        ):
+            if low is not None and high is not None:
+                bounds = f"from {low} to {high}"
+            elif low is not None:
+                bounds = f"{low} or more"
+            else:
+                bounds = f"{high} at most"
+            what = UNIT_WORDS.get(self.unit, self.unit)
+            refusals["target"] = (
+                f"{self.name} is {what}: give a target {bounds} (not {target.normalize():f})."
+            )
+        if tolerance is not None:
+            if tolerance < 0:
+                refusals["tolerance"] = "The tolerance cannot be negative."
+            elif low is not None and high is not None and tolerance > high - low:
+                refusals["tolerance"] = (
+                    f"The tolerance is at most {high - low}, the whole range of {self.name}."
+                )
+        return refusals
 
     def status_for(self, value: Decimal | None, target: Decimal | None, tolerance: Decimal):
         return status_for(value, target, tolerance, self.direction)
@@ -77,11 +125,21 @@ def kpi(
     outages: Records | None = None,
     group: str = "service",
     decimals: int = 1,
+    target_range: tuple[str | None, str | None] | None = None,
 ):
-    """Register the decorated function as the computation of KPI `code`."""
+    """Register the decorated function as the computation of KPI `code`. `target_range`
+    (lowest, highest; None for no bound) is where its values can lie when its unit's range
+    does not say it (a variance can be negative)."""
     unknown = set(scopes) - set(SCOPE_KINDS)
     if unknown:
         raise ValueError(f"{code}: unknown scope kinds {sorted(unknown)}")
+    if unit not in UNIT_RANGES:
+        raise ValueError(f"{code}: unknown unit {unit!r}")
+    bounds = (
+        UNIT_RANGES[unit]
+        if target_range is None
+        else tuple(None if b is None else Decimal(b) for b in target_range)
+    )
 
     def register(func: Compute) -> Compute:
         REGISTRY[code] = KpiDefinition(
@@ -99,7 +157,10 @@ def kpi(
             outages=outages,
             group=group,
             decimals=decimals,
+            target_range=bounds,
         )
+        if REGISTRY[code].target_refusals(REGISTRY[code].default_target, REGISTRY[code].tolerance):
+            raise ValueError(f"{code}: default target or tolerance outside its range")
         return func
 
     return register

@@ -178,6 +178,7 @@ def incident_volume(w: Window, scope_kind: str) -> dict[str, Measure]:
     direction="higher",
     default_target="5",
     tolerance="5",
+    target_range=(None, "100"),  # negative when incidents rise; 100 when none are left
     scopes=("global", "service"),
     records=opened_in,
     records_label="Incidents opened in the period",

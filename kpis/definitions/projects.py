@@ -139,6 +139,7 @@ COMMON = {
     unit="money",
     direction="higher",
     decimals=0,
+    target_range=(None, None),  # a variance: negative is behind / over cost
     **COMMON,
 )
 def schedule_variance(w: Window, scope_kind: str) -> dict[str, Measure]:
@@ -163,6 +164,7 @@ def schedule_variance(w: Window, scope_kind: str) -> dict[str, Measure]:
     unit="money",
     direction="higher",
     decimals=0,
+    target_range=(None, None),  # a variance: negative is behind / over cost
     **COMMON,
 )
 def cost_variance(w: Window, scope_kind: str) -> dict[str, Measure]:
@@ -232,6 +234,7 @@ def cpi(w: Window, scope_kind: str) -> dict[str, Measure]:
     direction="lower",
     default_target="0",
     tolerance="5",
+    target_range=("-100", None),  # under budget down to nothing spent, over without bound
     **COMMON,
 )
 def budget_deviation(w: Window, scope_kind: str) -> dict[str, Measure]:

@@ -245,10 +245,13 @@ def test_rejudging_in_the_database_agrees_with_status_for_on_every_edge(db, code
     `registry.status_for` gives, value by value: below, on, inside and past the tolerance,
     and no value; a scope with a target of its own keeps it; rows already right are not
     written again."""
+    from tests.servicedesk.factories import ServiceFactory
+
     definition = registry.get(code)
+    own = f"service:{ServiceFactory().pk}"  # a target is set only for a service that exists
     values = [None, D("0"), D("89.9999"), D("90"), D("95"), D("100"), D("105"), D("110"), D("500")]
     for n, value in enumerate(values):
-        for scope in ("global", "service:7", "team:3"):
+        for scope in ("global", own, "team:3"):
             KpiSnapshot.objects.create(
                 code=code,
                 scope=scope,
@@ -258,9 +261,9 @@ def test_rejudging_in_the_database_agrees_with_status_for_on_every_edge(db, code
                 value=value,
             )
     kpi_target_set(code=code, scope="global", target=D("100"), tolerance=D("10"))
-    kpi_target_set(code=code, scope="service:7", target=D("95"), tolerance=D("0"))
+    kpi_target_set(code=code, scope=own, target=D("95"), tolerance=D("0"))
     for snap in KpiSnapshot.objects.filter(code=code):
-        target, tolerance = (D("95"), D("0")) if snap.scope == "service:7" else (D("100"), D("10"))
+        target, tolerance = (D("95"), D("0")) if snap.scope == own else (D("100"), D("10"))
         expected = status_for(snap.value, target, tolerance, definition.direction)
         assert (snap.target, snap.status) == (target, expected), (snap.scope, snap.value)
     from kpis.actions import snapshots_restatus

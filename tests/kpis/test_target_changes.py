@@ -148,10 +148,11 @@ def test_adding_a_target_in_the_admin_refuses_a_bad_code_or_scope_on_the_form(
 
 
 def test_adding_a_target_in_the_admin_sets_it_through_the_action(targeted, people):
+    team = f"team:{people['team'].pk}"
     response = targeted.post(
         f"{ADMIN}add/",
-        {"code": "mttr", "scope": "team:1", "target": "100", "tolerance": "0"},
+        {"code": "mttr", "scope": team, "target": "100", "tolerance": "0"},
     )
     assert response.status_code == 302, response.content
-    added = KpiTarget.objects.get(code="mttr", scope="team:1")
+    added = KpiTarget.objects.get(code="mttr", scope=team)
     assert added.updated_by == people["admin"]
