@@ -39,13 +39,22 @@ def _cell(value):
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _sheet_cell(value):
-    """A cell of a worksheet: control characters other than tab and line breaks cannot be
-    stored in one (openpyxl refuses the row), so they are left out."""
+def xlsx_cell(value):
+    """A value as a worksheet cell holds it, typed: a number (Decimal, int) stays a number
+    and a day or time a date, so a spreadsheet can sum, chart and sort them (a time in the
+    current time zone: a worksheet holds none); text is neutralised as in CSV and loses the
+    control characters other than tab and line breaks a worksheet cannot store (openpyxl
+    refuses the row); nothing is an empty cell; a yes/no is text (a cell's TRUE reads as
+    the spreadsheet's language's word)."""
+    if value is None:
+        return None
     if isinstance(value, bool):
         return str(value)
-    value = _cell(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, datetime.date | decimal.Decimal | int | float):
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", _cell(value))
 
 
 class _Echo:
@@ -69,7 +78,7 @@ def export_response(*, header: Sequence[str], rows: Iterable[Sequence], filename
         sheet = workbook.create_sheet(title=filename[:31])
         sheet.append(list(header))
         for row in rows:
-            sheet.append([_sheet_cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
         workbook.save(handle)
         handle.seek(0)

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import json
+from decimal import Decimal
 
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 
 from core.api.permissions import role_required
 from core.api.rows import current_timezone, iso_datetime
-from core.exports import XLSX_TYPE
+from core.exports import XLSX_TYPE, xlsx_cell
 from core.roles import Role
 from kpis import actions, queries, registry
 from kpis.api.serializers import (
@@ -168,7 +169,9 @@ def series_rows(data: dict):
 
 
 class XlsxRenderer(BaseRenderer):
-    """A series as a spreadsheet (`?format=xlsx`)."""
+    """A series as a spreadsheet (`?format=xlsx`): values and targets are number cells shown
+    to the KPI's decimals, period starts and ends date cells (what a spreadsheet sums and
+    charts), the rest text as in the CSV."""
 
     media_type = XLSX_TYPE
     format = "xlsx"
@@ -177,15 +180,38 @@ class XlsxRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title="series")
         sheet.append(CSV_COLUMNS)
+        definition = registry.get(data["code"])
+        decimals = definition.decimals if definition is not None else 4
+        number_format = "0" if decimals == 0 else "0." + "0" * decimals
         for row in series_rows(data):
-            sheet.append([str(v) if v is not None else "" for v in row])
+            cells = []
+            for column, text in zip(CSV_COLUMNS, row, strict=True):
+                if column in {"value", "target"}:
+                    cell = WriteOnlyCell(sheet, xlsx_cell(_decimal(text)))
+                    cell.number_format = number_format
+                elif column in {"period_start", "period_end"}:
+                    cell = xlsx_cell(_day(text))
+                else:
+                    cell = xlsx_cell(text)
+                cells.append(cell)
+            sheet.append(cells)
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    # The serializer gives Decimals as text ("60.0000"); a cell holds the number.
+    return None if text in (None, "") else Decimal(text)
+
+
+def _day(text: str | None) -> datetime.date | None:
+    return None if text in (None, "") else datetime.date.fromisoformat(text)
 
 
 class KpiSeriesView(APIView):
