@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from core.params import whole_number
+from core.roles import Role
 from core.security import client_ip, is_locked
+from core.tokens import SERVICE_ROLES
 
 
 class LoginForm(AuthenticationForm):
@@ -21,6 +23,28 @@ class LoginForm(AuthenticationForm):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         max_length=100, label="Name", help_text="What will use it, e.g. “monitoring”."
+    )
+    expires_in_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Expires in (days)",
+        help_text="Empty: never.",
+    )
+
+
+class ServiceTokenForm(forms.Form):
+    """A service token (admins); the rules are core.tokens.service_token_issue's."""
+
+    name = forms.CharField(
+        max_length=60,
+        label="Name",
+        help_text="What will use it, e.g. “erp”: its account is svc-<name>.",
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[(role, Role(role).label) for role in SERVICE_ROLES],
+        help_text="What the integration may do.",
     )
     expires_in_days = forms.IntegerField(
         required=False,

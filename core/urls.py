@@ -29,6 +29,12 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/notifications/", views.notification_settings, name="notification_settings"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("account/service-tokens/", views.service_tokens_page, name="service_tokens"),
+    path(
+        "account/service-tokens/<int:pk>/revoke/",
+        views.service_token_revoke_page,
+        name="service_token_revoke",
+    ),
     path("people/", views.people_search, name="people_search"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

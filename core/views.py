@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,14 +13,21 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from core.api.tokens import token_issue, token_revoke
 from core.audit import audit_record
 from core.context_processors import nav_items_for
+from core.exceptions import DomainError
 from core.form_status import form_status, submitted
-from core.forms import ApiTokenForm
+from core.forms import ApiTokenForm, ServiceTokenForm
 from core.models import ApiToken, CalendarFeed, NotificationEvent, NotificationSetting
 from core.people import people_matching, people_pickable_by
 from core.roles import Role
+from core.tokens import (
+    service_token_issue,
+    service_token_revoke,
+    service_tokens,
+    token_issue,
+    token_revoke,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -130,6 +138,59 @@ def api_token_revoke(request, pk: int):
     token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens")
+
+
+SERVICE_NEW_KEY = "service_tokens:new_key"
+
+
+def _admin_required(user) -> None:
+    if user.role != Role.ADMIN:
+        raise PermissionDenied("Only administrators manage service tokens.")
+
+
+@login_required
+def service_tokens_page(request):
+    """Admins: the service tokens of integrations (name, account and role, created, expiry,
+    last use; never the key), create one (key shown once), revoke."""
+    _admin_required(request.user)
+    new_key = request.session.pop(SERVICE_NEW_KEY, None) if request.method == "GET" else None
+    form = ServiceTokenForm(submitted(request))
+    if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data.get("expires_in_days")
+        try:
+            token, key = service_token_issue(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                role=form.cleaned_data["role"],
+                expires_at=timezone.now() + timedelta(days=days) if days else None,
+            )
+        except DomainError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                f"Service token “{token.name}” created. Copy the key now: it is shown once.",
+            )
+            request.session[SERVICE_NEW_KEY] = key
+            return redirect("service_tokens")
+    return render(
+        request,
+        "core/service_tokens.html",
+        {"tokens": service_tokens(), "form": form, "new_key": new_key},
+        status=form_status(form),
+    )
+
+
+@login_required
+@require_POST
+def service_token_revoke_page(request, pk: int):
+    _admin_required(request.user)
+    token = get_object_or_404(service_tokens(), pk=pk)
+    service_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Service token “{token.name}” revoked.")
+    return redirect("service_tokens")
 
 
 @login_required

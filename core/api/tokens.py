@@ -1,7 +1,5 @@
 """Personal API tokens (every user) and service tokens with a limited role (admins)."""
 
-import secrets
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,9 +7,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.permissions import role_required
-from core.audit import audit_record
-from core.models import ApiToken, User
+from core.models import ApiToken
 from core.roles import Role
+from core.tokens import (
+    SERVICE_ROLES,
+    service_token_issue,
+    service_token_revoke,
+    service_tokens,
+    token_issue,
+    token_revoke,
+)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -31,20 +36,6 @@ class NewTokenSerializer(ApiTokenSerializer):
 
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "key"]
-
-
-def token_issue(*, actor, user, name: str, expires_at=None) -> tuple[ApiToken, str]:
-    token, key = ApiToken.issue(user=user, name=name, expires_at=expires_at)
-    audit_record(actor=actor, action="token.issued", obj=token)
-    return token, key
-
-
-def token_revoke(*, actor, token: ApiToken) -> ApiToken:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="token.revoked", obj=token)
-    return token
 
 
 class ApiTokenViewSet(
@@ -81,42 +72,67 @@ class ApiTokenViewSet(
 
 
 class ServiceTokenSerializer(serializers.Serializer):
-    name = serializers.SlugField(max_length=60)
-    role = serializers.ChoiceField(
-        choices=[Role.AGENT, Role.MANAGER, Role.REQUESTER], help_text="The service account's role."
+    name = serializers.CharField(
+        max_length=60, help_text="What will use it, e.g. erp (letters, digits, - and _)."
     )
+    role = serializers.ChoiceField(choices=SERVICE_ROLES, help_text="The service account's role.")
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class ServiceTokenViewSet(viewsets.GenericViewSet):
-    """Admins: a token for an integration, acting as a service account with a limited role."""
+class ServiceTokenListSerializer(serializers.ModelSerializer):
+    """A service token as listed: never its key, only the prefix that tells keys apart."""
+
+    account = serializers.CharField(source="user.username", read_only=True)
+    role = serializers.CharField(source="user.role", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "account",
+            "role",
+            "prefix",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+class NewServiceTokenSerializer(ServiceTokenListSerializer):
+    key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+    class Meta(ServiceTokenListSerializer.Meta):
+        fields = [*ServiceTokenListSerializer.Meta.fields, "key"]
+
+
+class ServiceTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Admins: tokens for integrations, each acting as a service account with a limited role;
+    list them (name, role, created, last used, expiry; never the key) and revoke them."""
 
     permission_classes = [role_required(Role.ADMIN, read_roles=(Role.ADMIN,))]
-    serializer_class = ServiceTokenSerializer
+    serializer_class = ServiceTokenListSerializer
+    filterset_fields: list = []
+    ordering = ["-created_at"]
+    queryset = ApiToken.objects.none()  # for the schema; requests use get_queryset
 
-    @extend_schema(request=ServiceTokenSerializer, responses={201: NewTokenSerializer})
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiToken.objects.none()
+        return service_tokens()
+
+    @extend_schema(request=ServiceTokenSerializer, responses={201: NewServiceTokenSerializer})
     def create(self, request):
         serializer = ServiceTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        account, created = User.objects.get_or_create(
-            username=f"svc-{data['name']}",
-            defaults={"role": data["role"], "first_name": data["name"], "last_name": "(service)"},
-        )
-        if created:
-            account.set_unusable_password()
-            account.save()
-            audit_record(actor=request.user, action="user.service_account_created", obj=account)
-        elif account.role != data["role"]:
-            raise serializers.ValidationError(
-                {"role": [f"{account.username} already has role {account.role}."]}
-            )
-        token, key = token_issue(
-            actor=request.user,
-            user=account,
-            name=f"service:{secrets.token_hex(2)}",
-            expires_at=data.get("expires_at"),
-        )
+        token, key = service_token_issue(actor=request.user, **serializer.validated_data)
         return Response(
-            NewTokenSerializer(token).data | {"key": key}, status=status.HTTP_201_CREATED
+            NewServiceTokenSerializer(token).data | {"key": key}, status=status.HTTP_201_CREATED
         )
+
+    def destroy(self, request, *args, **kwargs):
+        """Revoke the token (it stays listed, marked revoked); 204."""
+        service_token_revoke(actor=request.user, token=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

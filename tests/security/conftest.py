@@ -9,6 +9,7 @@
 |                   | dependency, a milestone, a cost, time, a risk, a member |
 | webhook           | admin-registered, with one delivery          |
 | token             | `requester`'s personal token                 |
+| service_token     | the service token `erp` (account `svc-erp`)  |
 | kpi run/snapshot  | one finished run, one snapshot               |
 | improvements      | on the service: one proposed, one approved   |
 """
@@ -229,6 +230,9 @@ def world(people, settings, tmp_path):
         payload={"event": "incident.created"},
     )
     w.token, w.token_key = ApiToken.issue(user=people["requester"], name="laptop")
+    from core.tokens import service_token_issue
+
+    w.service_token, _ = service_token_issue(actor=people["admin"], name="erp", role="agent")
     w.feed = CalendarFeed.reset_for(people["project_manager"])
 
     from kpis.models import KpiRun, KpiSnapshot

@@ -4,6 +4,8 @@
 PK_OBJECT = {
     "webhook": "webhook",
     "token": "token",
+    "service-token": "service_token",
+    "service_token_revoke": "service_token",
     "service": "service",
     "outage": "outage",
     "service-cost": "service_cost",

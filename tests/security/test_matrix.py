@@ -179,6 +179,9 @@ RULES: dict[str, Row] = {
     # whom they may pick, pinned in tests/servicedesk/test_incident_new.py).
     "people_search": Row(expect={"GET": page(200), "POST": page(NOT_ALLOWED)}),
     "notification_settings": Row(expect={"GET": page(200), "POST": page(302)}),
+    # Service tokens (admins): the page lists and creates (posted empty: 400), revokes.
+    "service_tokens": Row(expect={"GET": page(200, ADMINS), "POST": page(400, ADMINS)}),
+    "service_token_revoke": Row(expect={"GET": page(NOT_ALLOWED), "POST": page(302, ADMINS)}),
     # Only the owner (requester) may revoke the token; others get 404, not 403.
     "api_token_revoke": Row(
         expect={"GET": page(NOT_ALLOWED), "POST": page(302, ("requester",), denied=404)}
@@ -210,8 +213,11 @@ RULES: dict[str, Row] = {
     # Someone else's token is invisible: 404.
     "token-detail": Row(expect={"DELETE": api(204, ("requester",), denied=404)}),
     "service-token-list": Row(
-        expect={"POST": api(201, ADMINS)}, body={"POST": {"name": "ci-bot", "role": "agent"}}
+        expect={"GET": api(200, ADMINS), "POST": api(201, ADMINS)},
+        body={"POST": {"name": "ci-bot", "role": "agent"}},
     ),
+    # Revoking a service token: admins only (the fixture's `svc-erp` token).
+    "service-token-detail": Row(expect={"DELETE": api(204, ADMINS)}),
     # No session or token is looked at: everyone exchanges a password for a token.
     "api-token": Row(
         expect={"GET": every(NOT_ALLOWED), "POST": every(201)},
