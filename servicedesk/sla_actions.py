@@ -15,7 +15,7 @@ from core.audit import audit_record, diff
 from core.locks import row_locked
 from core.roles import STAFF_ROLES, Role, has_role
 from servicedesk import business_time, notifications, sla
-from servicedesk.choices import SLA_LEVEL_BREACHED, SLA_LEVEL_WARNED
+from servicedesk.choices import SLA_LEVEL_BREACHED, SLA_LEVEL_WARNED, Priority
 from servicedesk.errors import BuiltinCalendarLocked, InUse
 from servicedesk.models import (
     BusinessCalendar,
@@ -25,7 +25,7 @@ from servicedesk.models import (
     SLATarget,
     WorkingInterval,
 )
-from servicedesk.sla_forms import WEEKDAYS, wall_time
+from servicedesk.sla_forms import WEEKDAYS, target_duration, wall_time
 
 # --- SLA escalation --------------------------------------------------------------------
 
@@ -376,6 +376,8 @@ def sla_policy_save(
         raise ValidationError({"targets": ["Give one target for each priority 1 to 5."]})
     if policy is None and targets is None:
         raise ValidationError({"targets": ["Give one target for each priority 1 to 5."]})
+    if targets is not None:
+        _refuse_response_after_resolution(targets)
     if was_default and not row.is_default:
         _refuse_leaving_services_without_policy(row)
     if row.is_default:  # first: full_clean checks that one policy at most is the default
@@ -397,6 +399,30 @@ def sla_policy_save(
         changes=diff(before, _policy_terms(row)),
     )
     return row
+
+
+RESPONSE_AFTER_RESOLUTION = "response_after_resolution"
+
+
+def _refuse_response_after_resolution(targets) -> None:
+    """A first response comes no later than the resolution: a response target longer than
+    the resolution target of the same priority is a contradiction (most likely hours and
+    minutes swapped), refused under `targets` naming the priority; each such error carries
+    `params["priority"]` so the page shows it beside that row's response target."""
+    errors = [
+        ValidationError(
+            f"P{priority} {Priority(priority).label.split(' - ', 1)[-1]}: the response "
+            f"target ({target_duration(response)}) is later than the resolution target "
+            f"({target_duration(resolution)}); give a response target no longer than the "
+            "resolution target.",
+            code=RESPONSE_AFTER_RESOLUTION,
+            params={"priority": priority},
+        )
+        for priority, response, resolution in sorted(targets)
+        if response > resolution
+    ]
+    if errors:
+        raise ValidationError({"targets": errors})
 
 
 def _refuse_leaving_services_without_policy(policy: SLAPolicy) -> None:

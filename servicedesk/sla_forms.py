@@ -49,6 +49,14 @@ def wall_time(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def target_duration(minutes: int) -> str:
+    """Business minutes as a target reads: 45 → "45 min", 240 → "4 h", 270 → "4 h 30 min"."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours:,} h" + (f" {rest} min" if rest else "")
+
+
 @functools.cache
 def time_zone_choices() -> list:
     """The IANA zones this system knows, grouped by area (Europe, America, …) for the

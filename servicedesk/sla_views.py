@@ -354,6 +354,28 @@ class _PolicyPage(_Page):
     def row_sets(self) -> list:
         return [self.targets]
 
+    def refused(self, exc: Exception) -> None:
+        """As any refusal, but a target the action refused for one priority (a response
+        later than the resolution) is shown beside that row's response target."""
+        rows = {f["priority"].value(): f for f in self.targets.forms}
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+            left = []
+            for error in exc.error_dict.get("targets", []):
+                priority = (error.params or {}).get("priority")
+                row = rows.get(str(priority)) or rows.get(priority)
+                if error.code == sla_actions.RESPONSE_AFTER_RESOLUTION and row is not None:
+                    self.refusal = exc
+                    row.add_error("response_hours", error.message)
+                else:
+                    left.append(error)
+            if left:
+                exc.error_dict["targets"] = left
+            else:
+                exc.error_dict.pop("targets", None)
+            if not exc.error_dict:
+                return
+        super().refused(exc)
+
     def render(self, *, starts_from: SLAPolicy | None = None):
         status = self.status()
         self.said_why(status)

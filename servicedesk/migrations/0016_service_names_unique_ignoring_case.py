@@ -7,45 +7,18 @@ fail on existing data."""
 
 import django.db.models.functions.text
 from django.db import migrations, models
-from django.utils import timezone
 
-MAX_LENGTH = 200
+from core.unique_names import rename_clashes
 
 
 def trim_and_tell_apart(apps, schema_editor):
-    Service = apps.get_model("servicedesk", "Service")
-    AuditEvent = apps.get_model("core", "AuditEvent")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    rows = list(Service.objects.order_by("pk").values_list("pk", "name"))
-    # Every name as it will stand, so that a suffix never takes another service's name.
-    reserved = {name.strip().lower() for _, name in rows}
-    kept: set[str] = set()
-    changed = []
-    for pk, old in rows:
-        base = old.strip() or "Service"
-        name, number = base, 1
-        while name.lower() in kept or (number > 1 and name.lower() in reserved):
-            number += 1
-            suffix = f" ({number})"
-            name = base[: MAX_LENGTH - len(suffix)].rstrip() + suffix
-        kept.add(name.lower())
-        if name != old:
-            changed.append((pk, old, name))
-    if not changed:
-        return
-    content_type, _ = ContentType.objects.get_or_create(app_label="servicedesk", model="service")
-    now = timezone.now()
-    for pk, old, new in changed:
-        Service.objects.filter(pk=pk).update(name=new, version=models.F("version") + 1)
-        AuditEvent.objects.create(
-            actor=None,
-            action="service.updated",
-            content_type=content_type,
-            object_id=str(pk),
-            object_repr=new[:200],
-            changes={"name": [old, new]},
-            created_at=now,
-        )
+    rename_clashes(
+        apps,
+        app_label="servicedesk",
+        model_name="Service",
+        action="service.updated",
+        fallback="Service",
+    )
 
 
 class Migration(migrations.Migration):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from core.unique_names import NameUniqueIgnoringCase, name_unique_ignoring_case
 from servicedesk.choices import PauseReason
 
 __all__ = [
@@ -18,6 +19,12 @@ __all__ = [
 ]
 
 BUILTIN_24X7 = "24x7"
+CALENDAR_NAME_TAKEN = (
+    "A calendar with this name already exists (names are compared ignoring letter case)."
+)
+POLICY_NAME_TAKEN = (
+    "An SLA policy with this name already exists (names are compared ignoring letter case)."
+)
 
 
 def validate_time_zone(value: str) -> None:
@@ -27,8 +34,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"Unknown IANA time zone: {value!r}.") from exc
 
 
-class BusinessCalendar(models.Model):
-    """When a clock runs: weekly working intervals in a time zone, minus holidays."""
+class BusinessCalendar(NameUniqueIgnoringCase, models.Model):
+    """When a clock runs: weekly working intervals in a time zone, minus holidays. Its name
+    is trimmed and unique ignoring case ("ny" beside "NY" is refused)."""
+
+    name_taken = CALENDAR_NAME_TAKEN
 
     name = models.CharField(max_length=100, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
@@ -41,6 +51,11 @@ class BusinessCalendar(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            name_unique_ignoring_case(
+                name="calendar_name_unique_ignoring_case", message=CALENDAR_NAME_TAKEN
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -89,8 +104,11 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}"
 
 
-class SLAPolicy(models.Model):
-    """Response and resolution targets per priority, counted on a business calendar."""
+class SLAPolicy(NameUniqueIgnoringCase, models.Model):
+    """Response and resolution targets per priority, counted on a business calendar. Its
+    name is trimmed and unique ignoring case."""
+
+    name_taken = POLICY_NAME_TAKEN
 
     name = models.CharField(max_length=100, unique=True)
     calendar = models.ForeignKey(
@@ -109,7 +127,10 @@ class SLAPolicy(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="sla_one_default_policy"
-            )
+            ),
+            name_unique_ignoring_case(
+                name="sla_policy_name_unique_ignoring_case", message=POLICY_NAME_TAKEN
+            ),
         ]
 
     def __str__(self) -> str:

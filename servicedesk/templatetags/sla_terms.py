@@ -5,7 +5,7 @@ from django import template
 
 from servicedesk import sla_actions
 from servicedesk.choices import Priority
-from servicedesk.sla_forms import WEEKDAYS, wall_time
+from servicedesk.sla_forms import WEEKDAYS, target_duration, wall_time
 
 register = template.Library()
 SHORT_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -17,10 +17,7 @@ def duration(minutes) -> str:
     """Business minutes as a target reads: 45 → "45 min", 240 → "4 h", 270 → "4 h 30 min"."""
     if minutes is None or minutes == "":
         return "—"
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours:,} h" + (f" {rest} min" if rest else "")
+    return target_duration(minutes)
 
 
 @register.filter

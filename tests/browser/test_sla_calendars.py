@@ -70,3 +70,36 @@ def test_the_admin_adds_saturday_hours_to_the_office_calendar(page, office):
     )
     assert AuditEvent.objects.filter(action="calendar.saved", object_id=str(office.pk)).count() == 1
     assert page.js_errors == []
+
+
+def test_the_admin_is_told_beside_the_row_and_the_name_what_contradicts(page, office):
+    """A response target later than the resolution target, and a calendar named like the
+    office one in other letter case, are refused where they were typed; nothing is saved."""
+    from servicedesk.models import SLAPolicy
+
+    standard = SLAPolicy.objects.get(name="Standard")
+    login(page, "admin")
+    page.goto(f"/sla/policies/{standard.pk}/edit/")
+    page.fill("#id_targets-1-response_hours", "10")  # P2: resolved within 8 h
+    page.get_by_test_id("sla-policy-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("error-p2-response")).to_contain_text(
+        "P2 High: the response target (10 h) is later than the resolution target (8 h)"
+    )
+    expect(page.get_by_test_id("error-p1-response")).to_have_count(0)
+    expect(page.locator("#id_targets-1-response_hours")).to_have_value("10")  # as typed
+    screenshot(page, "sla-policy-response-after-resolution")
+    standard.refresh_from_db()
+    assert standard.version == 1
+    assert standard.targets.get(priority=2).response_minutes == 60
+
+    page.goto("/sla/calendars/new/")
+    page.fill("#id_name", "office HOURS london ")
+    page.get_by_test_id("calendar-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("error-name")).to_contain_text(
+        "A calendar with this name already exists (names are compared ignoring letter case)."
+    )
+    screenshot(page, "sla-calendar-name-taken")
+    assert BusinessCalendar.objects.filter(name__iexact="office hours london").count() == 1
+    assert page.js_errors == []
