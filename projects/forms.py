@@ -186,7 +186,10 @@ class HandoffForm(forms.Form):
     service_owner = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, label="New service owner"
     )
-    support_team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    # Empty = the service keeps what it has (a new service: its default); see handoff_terms.
+    support_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="Unchanged / none"
+    )
     criticality = forms.TypedChoiceField(
         choices=[("", "Unchanged / medium"), *Criticality.choices],
         coerce=int,
@@ -194,13 +197,14 @@ class HandoffForm(forms.Form):
         required=False,
     )
     sla_policy = forms.ModelChoiceField(
-        queryset=SLAPolicy.objects.none(), required=False, empty_label="Default policy"
+        queryset=SLAPolicy.objects.none(), required=False, empty_label="Unchanged / default policy"
     )
     service_hours = forms.ModelChoiceField(
         queryset=BusinessCalendar.objects.none(),
         required=False,
-        empty_label="24x7 (built in)",
-        help_text="Empty: the built-in 24x7 calendar.",
+        empty_label="Unchanged / 24x7",
+        help_text="Unchanged keeps the service's hours (a new service runs 24x7); choose 24x7 "
+        "to make a service round the clock.",
     )
     go_live_on = forms.DateField(widget=DATE, required=False, label="Go-live date")
     hypercare_days = forms.IntegerField(min_value=1, max_value=365, initial=30)
@@ -218,8 +222,8 @@ class HandoffForm(forms.Form):
             "service_owner": User.objects.filter(role__in=[Role.SERVICE_OWNER, Role.ADMIN]),
             "support_team": Team.objects.all(),
             "sla_policy": SLAPolicy.objects.all(),
-            # The built-in 24x7 row is the blank choice, not listed a second time.
-            "service_hours": BusinessCalendar.objects.filter(is_builtin=False),
+            # The built-in 24x7 row is listed: choosing it makes a changed service 24x7.
+            "service_hours": BusinessCalendar.objects.all(),
         }
         for name, queryset in choices.items():
             self.fields[name].queryset = queryset  # what a submitted value is checked against

@@ -19,6 +19,7 @@ from core.lifecycle import transition_apply
 from core.roles import Role, has_role
 from projects.choices import STANDARD_HANDOFF_CHECKLIST, HandoffStatus
 from projects.handoff_lifecycle import HANDOFF_LIFECYCLE, is_project_manager_or_admin
+from projects.handoff_terms import handoff_service_values
 from projects.hypercare import Hypercare
 from projects.models import Handoff, HandoffChecklistItem, Project
 from servicedesk.choices import Criticality, ServiceStatus
@@ -196,43 +197,29 @@ def handoff_transition(*, handoff: Handoff, action: str, actor, note: str = "") 
 def handoff_apply_acceptance(*, handoff: Handoff, actor) -> Service:
     """The service and project side of an accepted handoff (called by the accept move).
 
-    A new service is created (planned) with the handoff's terms; an existing one gets the
-    agreed support team, SLA policy and service hours (and description or criticality when
-    given). A planned service then goes live through the service lifecycle. The project
-    records the service and its hypercare window (projects.hypercare: [go-live, go-live +
-    hypercare days), the last day go-live + hypercare days − 1).
+    A new service is created (planned) with the handoff's terms; an existing one gets only
+    the fields the handoff names, the rest keep their values (projects.handoff_terms; the
+    audit row service.updated says old → new). A planned service then goes live through
+    the service lifecycle. The project records the service and its hypercare window
+    (projects.hypercare: [go-live, go-live + hypercare days), the last day go-live +
+    hypercare days − 1).
     """
     from servicedesk.actions import service_create, service_transition, service_update
 
-    terms = {
-        "support_team": handoff.support_team,
-        "sla_policy": handoff.sla_policy,
-        "service_hours": handoff.service_hours,
-    }
+    values = handoff_service_values(handoff)
     if handoff.new_service:
         if Service.objects.filter(name__iexact=handoff.service_name).exists():
             raise ValidationError(
                 {"service_name": f"A service called '{handoff.service_name}' already exists."}
             )
-        service = service_create(
-            actor=actor,
-            name=handoff.service_name,
-            description=handoff.service_description,
-            owner=handoff.service_owner,
-            criticality=handoff.criticality or Criticality.MEDIUM,
-            **terms,
-        )
+        service = service_create(actor=actor, name=handoff.service_name, **values)
         handoff.service = service
     else:
         service = Service.objects.get(pk=handoff.service_id)
-        changes = dict(terms)
-        if handoff.service_description.strip():
-            changes["description"] = handoff.service_description
-        if handoff.criticality:
-            changes["criticality"] = handoff.criticality
-        service = service_update(
-            service=service, actor=actor, expected_version=service.version, changes=changes
-        )
+        if values:
+            service = service_update(
+                service=service, actor=actor, expected_version=service.version, changes=values
+            )
     if service.status == ServiceStatus.PLANNED:
         service = service_transition(service=service, action="go_live", actor=actor)
     elif service.status != ServiceStatus.LIVE:

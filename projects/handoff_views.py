@@ -21,6 +21,7 @@ from projects.handoff_lifecycle import (
     checklist_open,
     is_project_manager_or_admin,
 )
+from projects.handoff_terms import default_policy, handoff_changes
 from projects.hypercare import Hypercare
 from projects.models import Handoff, HandoffChecklistItem
 from projects.queries import can_edit, handoffs_awaiting, handoffs_visible_to
@@ -81,6 +82,8 @@ def _handoff_page(request, project, *, form=None, item_form=None, status: int = 
             allowed=allowed,
             decides=bool(allowed & {"accept", "reject"}),
             unmet=checklist_open(current),
+            # What accepting writes on the service, current → new (projects.handoff_terms).
+            changes=handoff_changes(current),
             history=list(history_for(current).order_by("-created_at", "-id")[:12]),
         )
     return render(
@@ -218,9 +221,13 @@ def handoff_transition(request, pk: int):
 def handoff_inbox(request):
     """Awaiting my acceptance: submitted handoffs to services I own (admins: all)."""
     _staff_only(request)
-    awaiting = (
+    awaiting = list(
         handoffs_awaiting(request.user).prefetch_related(_CHECKLIST).order_by("submitted_at", "id")
     )
+    default = default_policy() if awaiting else None
+    for waiting in awaiting:
+        # Only what accepting would change is listed; the rest stays as the service has it.
+        waiting.changes = [c for c in handoff_changes(waiting, default=default) if c.changes]
     recent = (
         handoffs_visible_to(request.user)
         .filter(decided_by=request.user)

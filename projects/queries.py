@@ -208,6 +208,10 @@ def handoffs_visible_to(user) -> QuerySet[Handoff]:
     return Handoff.objects.select_related(
         "project__manager",
         "service__owner",
+        # what the service has now, shown beside what accepting changes (handoff_terms)
+        "service__support_team",
+        "service__sla_policy",
+        "service__service_hours",
         "service_owner",
         "support_team",
         "sla_policy",

@@ -7,6 +7,7 @@ from core.api.serializers import WholeItem
 from core.models import Team, User
 from core.roles import Role
 from projects.handoff_lifecycle import HANDOFF_LIFECYCLE
+from projects.handoff_terms import default_policy, handoff_changes
 from projects.models import Handoff, HandoffChecklistItem
 from servicedesk.choices import Criticality
 from servicedesk.models import BusinessCalendar, Service, SLAPolicy
@@ -31,6 +32,16 @@ class HandoffChecklistItemSerializer(serializers.ModelSerializer):
 
     def get_standard(self, obj) -> bool:
         return bool(obj.key)
+
+
+class ServiceChangeSerializer(serializers.Serializer):
+    """One service field as accepting the handoff leaves it (projects.handoff_terms)."""
+
+    field = serializers.CharField()
+    label = serializers.CharField()
+    current = serializers.CharField(allow_null=True)
+    new = serializers.CharField()
+    changes = serializers.BooleanField()
 
 
 class HandoffSerializer(serializers.ModelSerializer):
@@ -71,6 +82,14 @@ class HandoffSerializer(serializers.ModelSerializer):
     )
     checklist = HandoffChecklistItemSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
+    service_changes = serializers.SerializerMethodField(
+        help_text="What accepting writes on the service: per field (owner, support_team, "
+        "sla_policy, service_hours, criticality, description) its current value and the new "
+        "one in words, `changes` true when accepting changes it. On an existing service an "
+        "empty support_team, sla_policy, service_hours or criticality keeps the current "
+        "value; send the built-in 24x7 calendar's id to make the hours 24x7. `current` is "
+        "null for a new service."
+    )
 
     class Meta:
         model = Handoff
@@ -101,6 +120,7 @@ class HandoffSerializer(serializers.ModelSerializer):
             "version",
             "created_at",
             "allowed_actions",
+            "service_changes",
         ]
         read_only_fields = [
             "project",
@@ -111,6 +131,14 @@ class HandoffSerializer(serializers.ModelSerializer):
             "version",
             "created_at",
         ]
+
+    @extend_schema_field(ServiceChangeSerializer(many=True))
+    def get_service_changes(self, obj) -> list[dict]:
+        # The default policy is read once for a whole list (it names "no policy").
+        if "default_policy" not in self.context:
+            self.context["default_policy"] = default_policy()
+        changes = handoff_changes(obj, default=self.context["default_policy"])
+        return [change.as_dict() for change in changes]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, obj):

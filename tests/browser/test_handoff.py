@@ -95,3 +95,65 @@ def test_the_handed_over_project_shows_its_outcome(page, demo):
     expect(page.get_by_test_id("outcome-hypercare-incidents")).to_contain_text("6")
     screenshot(page, "project-outcome")
     assert page.js_errors == []
+
+
+def test_the_owner_sees_what_accepting_changes_and_the_hours_change_only_when_asked(page, demo):
+    """HR-06 changes HR portal (office hours London) and names no hours: the review says the
+    hours stay, and a first acceptance would keep them. The owner asks for 24x7 instead; the
+    PM chooses the 24x7 calendar; the review now says Office hours London → 24x7, and
+    accepting makes the service round the clock, with an audit row naming the change."""
+    from core.audit import history_for
+
+    hr = Project.objects.get(code="HR-06")
+    portal = Service.objects.get(pk=hr.service_id)
+    office = portal.service_hours
+    assert office is not None and office.name == "Office hours London"
+
+    login(page, "owner")
+    page.goto("/projects/handoffs/inbox/")
+    expect(page.get_by_test_id("inbox-changes-HR-06")).to_contain_text("no field of the service")
+    page.get_by_test_id("review-HR-06").click()
+    page.wait_for_load_state("networkidle")
+    hours = page.get_by_test_id("change-service_hours")
+    expect(hours).to_contain_text("Office hours London")
+    expect(hours).to_contain_text("unchanged")
+    page.fill("#decision-note", "Make it 24x7: payroll questions come in at night.")
+    page.get_by_test_id("handoff-reject").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("handoff-status")).to_have_text("Rejected")
+    _logout(page)
+
+    login(page, "pm")
+    page.goto(f"/projects/{hr.pk}/handoff/")
+    page.get_by_test_id("handoff-redraft").click()
+    page.wait_for_load_state("networkidle")
+    page.select_option("#id_service_hours", label="24x7")
+    page.get_by_test_id("handoff-save").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("change-service_hours")).to_contain_text("24x7")
+    page.get_by_test_id("handoff-submit").click()
+    page.wait_for_load_state("networkidle")
+    _logout(page)
+
+    login(page, "owner")
+    page.goto("/projects/handoffs/inbox/")
+    expect(page.get_by_test_id("inbox-changes-HR-06")).to_contain_text(
+        "Service hours: Office hours London → 24x7"
+    )
+    page.get_by_test_id("review-HR-06").click()
+    page.wait_for_load_state("networkidle")
+    hours = page.get_by_test_id("change-service_hours")
+    expect(hours.locator("td").first).to_have_text("Office hours London")
+    expect(hours.locator("td").last).to_have_text("24x7")
+    expect(page.get_by_test_id("change-sla_policy")).to_contain_text("unchanged")
+    screenshot(page, "handoff-changes")
+    page.get_by_test_id("handoff-accept").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("handoff-status")).to_have_text("Accepted")
+    expect(page.get_by_test_id("term-service_hours")).to_have_text("24x7")
+
+    portal.refresh_from_db()
+    assert portal.service_hours is None
+    row = [e for e in history_for(portal) if e.action == "service.updated"][-1]
+    assert row.changes == {"service_hours": [office.pk, None]}
+    assert page.js_errors == []

@@ -142,8 +142,9 @@ def test_the_draft_handoff_page_reads_its_choice_lists_in_one_statement(people, 
 
 
 def test_the_editor_offers_the_built_in_24x7_calendar_once(people, project):
-    """Service hours: blank means the built-in 24x7 calendar, so that row is not listed again;
-    the organisation's own calendars are."""
+    """Service hours: blank keeps a changed service's hours (a new service runs 24x7), so the
+    built-in 24x7 calendar is listed once, to make a service round the clock; the
+    organisation's own calendars are listed too."""
     from servicedesk.models import BusinessCalendar
     from servicedesk.sla import builtin_24x7
 
@@ -154,5 +155,6 @@ def test_the_editor_offers_the_built_in_24x7_calendar_once(people, project):
     html = pm.get(f"/projects/{project.pk}/handoff/").content.decode()
     hours = html[html.index('name="service_hours"') :]
     hours = hours[: hours.index("</select>")]
-    assert hours.count("24x7") == 1 and ">24x7 (built in)</option>" in hours
+    assert ">Unchanged / 24x7</option>" in hours
+    assert hours.count(">24x7</option>") == 1
     assert ">Office hours</option>" in hours
