@@ -9,6 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from core.fields import OneLineCharField
+
 from .roles import Role
 
 __all__ = [
@@ -31,7 +33,7 @@ __all__ = [
 
 
 class Organisation(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = OneLineCharField(max_length=200, unique=True)
     # Members of a shared organisation see each other's tickets.
     shared = models.BooleanField(default=False)
     email_domain = models.CharField(max_length=200, blank=True)
@@ -44,7 +46,7 @@ class Organisation(models.Model):
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = OneLineCharField(max_length=200, unique=True)
     email = models.EmailField(blank=True)
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,

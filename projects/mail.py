@@ -5,6 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.fields import subject_line
 from core.notifications import wanted
 from projects.hypercare import Hypercare
 from projects.models import Handoff
@@ -35,7 +36,7 @@ def send_handoff_accepted_mail(handoff: Handoff) -> int:
         "link": site + reverse("servicedesk:service_detail", args=[handoff.service_id]),
         "link_label": "Open the service",
     }
-    subject = render_to_string("projects/email/handoff_accepted_subject.txt", context).strip()
+    subject = subject_line(render_to_string("projects/email/handoff_accepted_subject.txt", context))
     body = render_to_string("projects/email/handoff_accepted.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=to)
     html = render_to_string(

@@ -5,6 +5,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.fields import subject_line
 from core.notifications import threading_headers, wanted
 from core.roles import works_tickets
 from servicedesk.models import Incident, IncidentComment, Survey
@@ -93,7 +94,8 @@ def send_sla_mail(incident: Incident, level: int) -> int:
 
 def _send(incident: Incident, subject_template: str, text_template: str, context, to) -> int:
     """One mail in text and HTML, threaded per ticket, replies routed to email-in."""
-    subject = render_to_string(f"servicedesk/email/{subject_template}", context).strip()
+    # A subject is one header line: a title stored with a line break must not stop the mail.
+    subject = subject_line(render_to_string(f"servicedesk/email/{subject_template}", context))
     body = render_to_string(f"servicedesk/email/{text_template}", context)
     message = EmailMultiAlternatives(
         subject=subject, body=body, to=to, headers=threading_headers(incident.number)

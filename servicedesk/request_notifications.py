@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from core.notifications import wanted
+from core.notifications import queue, wanted
 from core.roles import works_tickets
 from servicedesk.mail import _agent_addresses, _send, _team_addresses
 from servicedesk.models import RequestComment, ServiceRequest
@@ -23,20 +23,20 @@ KINDS = {
 def request_moved(request_id: int, kind: str) -> None:
     from servicedesk.request_tasks import notify_request
 
-    notify_request.delay(request_id, kind)
+    queue(notify_request, request_id, kind)
 
 
 def requests_sla_breached(request_ids: list[int]) -> None:
     from servicedesk.request_tasks import notify_request
 
     for request_id in request_ids:
-        notify_request.delay(request_id, "sla_breached")
+        queue(notify_request, request_id, "sla_breached")
 
 
 def request_commented(comment_id: int) -> None:
     from servicedesk.request_tasks import notify_request_comment
 
-    notify_request_comment.delay(comment_id)
+    queue(notify_request_comment, comment_id)
 
 
 def _link(name: str, number: str) -> str:

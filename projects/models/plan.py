@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.fields import OneLineCharField
 from projects.models.happened import future_dates
 
 __all__ = ["Dependency", "Milestone", "Task"]
@@ -17,7 +18,7 @@ class Task(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
     position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=200)
+    name = OneLineCharField(max_length=200)
     planned_start = models.DateField(null=True, blank=True)
     planned_finish = models.DateField(null=True, blank=True)
     planned_cost = models.DecimalField(
@@ -106,7 +107,7 @@ class Milestone(models.Model):
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="milestones"
     )
-    name = models.CharField(max_length=200)
+    name = OneLineCharField(max_length=200)
     due_date = models.DateField()
     completed_on = models.DateField(null=True, blank=True)
     waived = models.BooleanField(default=False)

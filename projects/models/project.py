@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.fields import OneLineCharField
 from projects.choices import OPEN_PHASES, MemberRole, Phase
 
 __all__ = ["Project", "ProjectMember"]
@@ -16,7 +17,7 @@ class Project(models.Model):
     """A temporary endeavour with a charter, a plan, a budget and a sponsor who signs its gates."""
 
     code = models.CharField(max_length=20, unique=True)
-    name = models.CharField(max_length=200)
+    name = OneLineCharField(max_length=200)
     description = models.TextField(blank=True)
     # The charter: what the initiation gate asks for.
     objectives = models.TextField(blank=True)

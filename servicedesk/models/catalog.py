@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.fields import OneLineCharField
 from servicedesk.choices import Criticality, ServiceStatus
 
 __all__ = ["Service"]
@@ -14,7 +15,7 @@ NAME_TAKEN = "A service with this name already exists (names are compared ignori
 class Service(models.Model):
     """An IT service in the catalog, run by its owner and supported by a team."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = OneLineCharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from core.fields import OneLineCharField
 from servicedesk.choices import ImprovementPriority, ImprovementStatus
 
 __all__ = ["Improvement", "quarter_end"]
@@ -35,7 +36,7 @@ class Improvement(models.Model):
     """A planned improvement of a service, measured: baseline → target, then the value
     measured after implementation (e.g. availability 99.2 % → 99.9 %)."""
 
-    title = models.CharField(max_length=200)
+    title = OneLineCharField(max_length=200)
     service = models.ForeignKey(
         "servicedesk.Service", on_delete=models.PROTECT, related_name="improvements"
     )

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.fields import OneLineCharField
 from servicedesk.choices import (
     OPEN_INCIDENT_STATES,
     REQUESTER_ACTIVE_STATES,
@@ -22,7 +23,7 @@ class Incident(models.Model):
     """An unplanned interruption or reduction in quality of a service (ITIL)."""
 
     number = models.CharField(max_length=16, unique=True, editable=False)
-    title = models.CharField(max_length=200)
+    title = OneLineCharField(max_length=200)
     description = models.TextField(blank=True, max_length=50_000)
     service = models.ForeignKey(
         "servicedesk.Service",

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.fields import OneLineCharField
 from servicedesk.choices import ApprovalDecision, ApproverKind, RequestStatus
 from servicedesk.models.attachments import AttachmentBase
 
@@ -29,7 +30,7 @@ class CatalogItem(models.Model):
     service = models.ForeignKey(
         "servicedesk.Service", on_delete=models.PROTECT, related_name="catalog_items"
     )
-    name = models.CharField(max_length=200)
+    name = OneLineCharField(max_length=200)
     description = models.TextField(blank=True, max_length=20_000)
     form_definition = models.JSONField(default=list, blank=True)
     fulfilment_team = models.ForeignKey(
@@ -229,7 +230,7 @@ class RequestTask(models.Model):
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="tasks")
     position = models.PositiveSmallIntegerField(default=0)
-    title = models.CharField(max_length=200)
+    title = OneLineCharField(max_length=200)
     done = models.BooleanField(default=False)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,0 +1,60 @@
+"""One-line text: titles and names shown as headings and in mail subjects.
+
+A line break or control character in a title broke the mail subject (BadHeaderError) and
+the headings. Such a field takes what is typed and keeps it on one line: every run of
+whitespace (line breaks and tabs included) becomes one space, other control characters
+are dropped (NUL is refused, as in any text), and the ends are trimmed. The rule is one
+function, `one_line`, applied by the model field on every save and clean, by the form field
+(pages) and by the serializer field (API, core/api/strict_text.py), so the value a caller
+gets back is the value stored.
+"""
+
+import re
+import unicodedata
+
+from django import forms
+from django.db import models
+
+_WHITESPACE = re.compile(r"\s+")
+_DROP = {"Cc"}  # control characters (C0, DEL, C1); emoji joiners and the like are kept
+
+
+def one_line(text):
+    """`text` on one line: whitespace runs → one space, control characters dropped, trimmed.
+    Anything but a str is returned as it is."""
+    if not isinstance(text, str):
+        return text
+    spaced = _WHITESPACE.sub(" ", text)
+    # NUL stays: it is refused (400), as everywhere else, rather than silently dropped.
+    kept = "".join(ch for ch in spaced if ch == "\x00" or unicodedata.category(ch) not in _DROP)
+    return kept.strip()
+
+
+def subject_line(text) -> str:
+    """A mail subject from any stored text (older rows may hold line breaks)."""
+    return one_line(str(text or "")).replace("\x00", "")
+
+
+class OneLineFormField(forms.CharField):
+    def to_python(self, value):
+        return one_line(super().to_python(value))
+
+
+class OneLineCharField(models.CharField):
+    """A CharField kept on one line (see the module docstring). The column is a plain
+    varchar: migrations see a CharField, so none is needed to adopt it."""
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+    def to_python(self, value):
+        return one_line(super().to_python(value))
+
+    def pre_save(self, model_instance, add):
+        value = one_line(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": OneLineFormField, **kwargs})
