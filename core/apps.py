@@ -13,6 +13,12 @@ class CoreConfig(AppConfig):
 
         strict_text.install()
 
+        from django.urls import register_converter
+
+        from core.params import IdConverter
+
+        register_converter(IdConverter, "id")
+
         import sys
 
         from core import embedded_beat

@@ -2,7 +2,9 @@
 
 A filter naming a related object by id answers with what matches: a well-formed id of an
 object that does not exist, or that the caller may not see, matches nothing (200 and an empty
-list), exactly as a filter on a value nobody has. Only a malformed id (`?service=abc`) is a 400.
+list), exactly as a filter on a value nobody has. An id beyond what the column holds
+(`?service=99999999999999999999999`) is one that does not exist: an empty list too, never the
+database's "integer out of range" (a 500). Only a malformed id (`?service=abc`) is a 400.
 Saying "no such choice" instead would tell a caller which ids exist, and refuses a request the
 published schema calls valid.
 """
@@ -10,10 +12,30 @@ published schema calls valid.
 import django_filters as df
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django_filters import fields as df_fields
 
 from core.params import utc_moment
+
+
+class NoSuchId:
+    """An id no row can have (beyond its column's range): the filter matches nothing."""
+
+    def __repr__(self):
+        return "NO_SUCH_ID"
+
+
+NO_SUCH_ID = NoSuchId()
+
+
+def id_in_range(field, value) -> bool:
+    """Whether the integer `value` fits `field`'s column on this database (a non-integer
+    key, such as a code, always does)."""
+    if not isinstance(value, int):
+        return True
+    column = getattr(field, "target_field", field)
+    low, high = connection.ops.integer_field_range(column.get_internal_type())
+    return (low is None or low <= value) and (high is None or value <= high)
 
 
 class IdField(df_fields.ModelChoiceField):
@@ -31,11 +53,12 @@ class IdField(df_fields.ModelChoiceField):
             # int() takes "5\x85" (a trailing Unicode space) for 5; an id is written plainly.
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         try:
-            return field.to_python(value)
+            value = field.to_python(value)
         except ValidationError:
             raise ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             ) from None
+        return value if id_in_range(field, value) else NO_SUCH_ID
 
 
 class MomentField(df_fields.IsoDateTimeField):
@@ -88,6 +111,11 @@ class RelatedFilter(df.ModelChoiceFilter):
     """A ModelChoiceFilter on the related id (see IdField): an unknown id matches nothing."""
 
     field_class = IdField
+
+    def filter(self, qs, value):
+        if value is NO_SUCH_ID:
+            return qs.none()
+        return super().filter(qs, value)
 
 
 class StrictBooleanFilter(df.BooleanFilter):

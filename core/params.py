@@ -27,6 +27,20 @@ def whole_number(text, *, max_digits: int = ID_DIGITS) -> int | None:
     return int(text)
 
 
+class IdConverter:
+    """`<id:pk>` in a page's URL: an id in 1 to ID_DIGITS digits. A longer one names no row
+    (it is beyond the bigint column) and the URL does not match: a 404, never the database's
+    "integer out of range". Registered in CoreConfig.ready()."""
+
+    regex = f"[0-9]{{1,{ID_DIGITS}}}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
 def day_in_range(day: datetime.date) -> bool:
     """Whether `day` is one a caller may name (for a moment: its UTC day)."""
     return FIRST_DAY <= day <= LAST_DAY

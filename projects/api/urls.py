@@ -16,7 +16,7 @@ nested = [
     ("members", views.ProjectMemberViewSet, "project-member"),
 ]
 for prefix, viewset, basename in nested:
-    router.register(rf"projects/(?P<project_pk>\d+)/{prefix}", viewset, basename=basename)
+    router.register(rf"projects/(?P<project_pk>\d{{1,18}})/{prefix}", viewset, basename=basename)
 
 urlpatterns = [
     path(
@@ -25,7 +25,7 @@ urlpatterns = [
         name="project-milestones-feed",
     ),
     path(
-        "projects/<int:pk>/milestones.ics",
+        "projects/<id:pk>/milestones.ics",
         milestone_views.ProjectMilestonesCalendar.as_view(),
         name="project-milestones-ics",
     ),
