@@ -10,7 +10,7 @@ to the people picking one), for any model with a `name` column.
   cannot fail on existing data. It uses only what the migration's `apps` gives it."""
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -58,8 +58,10 @@ def names_told_apart(
     changed = []
     for pk, old in rows:
         base = old.strip() or fallback
+        # A blank name's fallback ("Service") may be another row's name: told apart too.
+        blank = not old.strip()
         name, number = base, 1
-        while name.lower() in kept or (number > 1 and name.lower() in reserved):
+        while name.lower() in kept or ((number > 1 or blank) and name.lower() in reserved):
             number += 1
             suffix = f" ({number})"
             name = base[: max_length - len(suffix)].rstrip() + suffix
@@ -93,6 +95,11 @@ def rename_clashes(
         app_label=app_label, model=model_name.lower()
     )
     now = timezone.now()
+    # Two passes: the old exact unique index (if any) holds while rows change, and a trimmed
+    # name may equal one another row gives up only later ("Email " before "Email"): every row
+    # to change first takes a placeholder no name has, then its new name.
+    for pk, _, _ in changed:
+        model.objects.filter(pk=pk).update(name=f"\x01{pk}")
     for pk, old, new in changed:
         model.objects.filter(pk=pk).update(name=new, version=models.F("version") + 1)
         audit_event.objects.create(
@@ -104,3 +111,9 @@ def rename_clashes(
             changes={"name": [old, new]},
             created_at=now,
         )
+    connection = connections[model.objects.db]
+    if connection.vendor == "postgresql":
+        # A row updated twice in this transaction queues its deferred foreign-key checks,
+        # and PostgreSQL adds no index to a table with checks pending: run them now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -95,3 +95,27 @@ def test_the_migration_tells_existing_clashes_apart_instead_of_failing(people):
     assert set(Service.objects.values_list("version", flat=True)) == {1, 2}
     with pytest.raises(IntegrityError), transaction.atomic():
         Service.objects.create(name="laptops")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_passes_exact_clashes_after_trimming_and_a_taken_fallback(people):
+    """The old exact unique index holds while the rows change: "Email " trimmed is another
+    row's "Email" until that one moves; a blank name's fallback may be a service's name."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = ("servicedesk", "0015_open_queue_indexes")
+    after = ("servicedesk", "0016_service_names_unique_ignoring_case")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model("servicedesk", "Service")
+        for name in ("Email ", "Email", "  ", "Service"):
+            old.objects.create(name=name)
+        MigrationExecutor(connection).migrate([after])
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+    names = list(Service.objects.order_by("pk").values_list("name", flat=True))
+    assert names == ["Email", "Email (2)", "Service (2)", "Service"]
