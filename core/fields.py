@@ -4,9 +4,10 @@ A line break or control character in a title broke the mail subject (BadHeaderEr
 the headings. Such a field takes what is typed and keeps it on one line: every run of
 whitespace (line breaks and tabs included) becomes one space, other control characters
 are dropped (NUL is refused, as in any text), and the ends are trimmed. The rule is one
-function, `one_line`, applied by the model field on every save and clean, by the form field
-(pages) and by the serializer field (API, core/api/strict_text.py), so the value a caller
-gets back is the value stored.
+function, `one_line`, applied by the form field (pages) and by the serializer field (API,
+core/api/strict_text.py), so the value a caller gets back is the value stored, and by the
+model field to new rows written otherwise. Rows stored before keep their text until it is
+written anew (mail subjects are built on one line from any text: `subject_line`).
 """
 
 import re
@@ -48,12 +49,15 @@ class OneLineCharField(models.CharField):
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.CharField", args, kwargs
 
-    def to_python(self, value):
-        return one_line(super().to_python(value))
-
     def pre_save(self, model_instance, add):
-        value = one_line(getattr(model_instance, self.attname))
-        setattr(model_instance, self.attname, value)
+        """A new row is stored on one line whatever wrote it (a script, an action). A stored
+        row is left as it is unless the value is written anew (pages and API tidy it):
+        rows saved before this rule (a name with two spaces beside one with one) would
+        otherwise change, or clash with a unique name, on any later save of another field."""
+        value = getattr(model_instance, self.attname)
+        if add:
+            value = one_line(value)
+            setattr(model_instance, self.attname, value)
         return value
 
     def formfield(self, **kwargs):

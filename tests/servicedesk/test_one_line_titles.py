@@ -210,3 +210,22 @@ def test_a_failing_notification_leaves_the_request_its_status_and_the_change_sto
     assert Incident.objects.count() == 1  # no retry by the client, no duplicate
     assert broken_mail.attempts >= 3  # every mail was tried
     assert "Notification" in caplog.text and "failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_name_stored_before_the_rule_is_left_alone_by_saves_of_other_fields(people):
+    """A service named with two spaces beside one with one (rows older than the rule) is
+    edited and moved through its lifecycle without a clash, and found by its stored name."""
+    from servicedesk.actions import service_transition, service_update
+
+    ServiceFactory(name="Office 365")
+    old = ServiceFactory(name="Legacy", owner=people["service_owner"], status="live")
+    Service.objects.filter(pk=old.pk).update(name="Office  365")
+    old = Service.objects.get(name="Office  365")
+    admin = people["admin"]
+    service_update(
+        service=old, actor=admin, expected_version=old.version, changes={"description": "Mail"}
+    )
+    service_transition(service=Service.objects.get(pk=old.pk), action="retire", actor=admin)
+    stored = Service.objects.get(pk=old.pk)
+    assert (stored.name, stored.description, stored.status) == ("Office  365", "Mail", "retired")
