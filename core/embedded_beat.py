@@ -108,9 +108,13 @@ def start_if_wanted(argv: list[str]) -> threading.Thread | None:
     from django.conf import settings
 
     from core.celery import app
+    from core.webhooks import SENDER
 
-    if not wanted(
-        argv, os.environ, eager=settings.CELERY_TASK_ALWAYS_EAGER, enabled=settings.EMBEDDED_BEAT
-    ):
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    if wanted(argv, os.environ, eager=eager, enabled=True) and not settings.WEBHOOKS_INLINE:
+        # The serving process sends the webhook deliveries (core.webhooks.EmbeddedSender),
+        # beat or no beat: those left pending by a restart are swept now.
+        SENDER.start()
+    if not wanted(argv, os.environ, eager=eager, enabled=settings.EMBEDDED_BEAT):
         return None
     return start(app)

@@ -22,6 +22,7 @@ from functools import partial
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -151,23 +152,47 @@ class EmbeddedSender:
         self.queued: set[int] = set()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        """Run the thread now (the serving process starts it: deliveries left pending by a
+        restart or by a command that ended are swept at once, not at the next event)."""
+        with self.lock:
+            self._ensure_thread()
+
+    def _ensure_thread(self) -> None:
+        if self.thread is None or not self.thread.is_alive():
+            self.stopping.clear()
+            self.thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+            self.thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        """End the thread after the delivery it is sending (tests; a server ends it by
+        exiting)."""
+        self.stopping.set()
+        thread = self.thread
+        if thread is not None:
+            thread.join(timeout)
 
     def submit(self, delivery_id: int) -> None:
         with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
-                self.thread.start()
+            self._ensure_thread()
             if delivery_id in self.queued:
                 return
             self.queued.add(delivery_id)
         self.queue.put(delivery_id)
 
     def _run(self) -> None:
-        while True:
+        swept = float("-inf")
+        while not self.stopping.is_set():
+            # Due retries are swept every poll_seconds whatever the queue holds (a steady
+            # stream of new events kept the queue from ever being empty, and retries waited).
+            if time.monotonic() - swept >= self.poll_seconds:
+                swept = time.monotonic()
+                self._guarded(self._sweep)
             try:
                 delivery_id = self.queue.get(timeout=self.poll_seconds)
             except queue.Empty:
-                self._guarded(self._sweep)
                 continue
             try:
                 self._guarded(partial(self._send, delivery_id))
@@ -197,14 +222,29 @@ class EmbeddedSender:
 SENDER = EmbeddedSender()
 
 
+def claim_lease(now=None):
+    """Until when a delivery being sent is left alone by other sweeps (its try's time-out,
+    twice, and a margin); a sender that died mid-try leaves it due again after that."""
+    return (now or timezone.now()) + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 5)
+
+
 def attempt_delivery(delivery_id: int, *, due_only: bool = False) -> bool:
     """One try: POST the signed envelope, record the attempt and when the next one is due (none
     once delivered or out of attempts); True when delivered. `due_only`: not before its time."""
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if delivery.status != WebhookDelivery.PENDING:
         return delivery.status == WebhookDelivery.DELIVERED
-    if due_only and delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
-        return False
+    if due_only:
+        # Claimed before the POST: a sweep in another process (a command beside the server)
+        # finds it not due and leaves it, instead of sending it a second time.
+        now = timezone.now()
+        claimed = (
+            WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .update(next_attempt_at=claim_lease(now))
+        )
+        if not claimed:
+            return False
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     request = urllib.request.Request(
         delivery.endpoint.url,

@@ -4,6 +4,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -25,12 +26,14 @@ class Receiver:
     def __init__(self, codes):
         self.codes = list(codes)
         self.requests = []
+        self.delay = 0.0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
+                time.sleep(receiver.delay)
                 code = receiver.codes.pop(0) if receiver.codes else 200
                 self.send_response(code)
                 self.end_headers()
@@ -387,3 +390,66 @@ def test_an_unknown_event_type_is_400_with_the_known_ones(people):
     ).json()
     assert "project.phase_changed" in str(body["fields"]["events"])
     assert "project.transitioned" in str(body["fields"]["events"])
+
+
+def _pending(endpoint):
+    from django.utils import timezone
+
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id=uuid.uuid4(),
+        event="incident.transitioned",
+        payload={"event": "incident.transitioned"},
+        next_attempt_at=timezone.now() - timedelta(seconds=1),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_due_delivery_is_claimed_before_it_is_sent(receiver):
+    """Two sweeps (the server and a command beside it) reaching one due delivery at once:
+    the first claims it before its POST, the other finds it not due and sends nothing."""
+    from django.db import connections
+
+    from core.webhooks import attempt_delivery
+
+    r = receiver()
+    r.delay = 1.0  # the receiver takes a second: both tries would be in flight together
+    delivery = _pending(endpoint_for(r.url))
+    results = []
+
+    def sweep():
+        try:
+            results.append(attempt_delivery(delivery.pk, due_only=True))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == [False, True]
+    assert len(r.requests) == 1
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "delivered"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sender_sweeps_due_retries_while_new_deliveries_keep_coming(receiver):
+    """A steady stream of new deliveries kept the queue busy and retries never ran."""
+    from core.webhooks import EmbeddedSender
+
+    r = receiver()
+    endpoint = endpoint_for(r.url)
+    retry = _pending(endpoint)  # due, waiting for a sweep: never submitted
+    sender = EmbeddedSender(poll_seconds=0.3)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sender.submit(_pending(endpoint).pk)  # a new one every 0.1 s: never idle
+            time.sleep(0.1)
+            if WebhookDelivery.objects.get(pk=retry.pk).status == "delivered":
+                break
+    finally:
+        sender.stop()
+    assert not sender.thread.is_alive()
+    assert WebhookDelivery.objects.get(pk=retry.pk).status == "delivered"
