@@ -4,7 +4,6 @@ import uuid
 from decimal import Decimal as D
 
 import pytest
-from django.conf import settings
 
 from tests.kpis.conftest import DAY
 from tests.workers import (
@@ -35,6 +34,7 @@ def test_a_real_worker_computes_a_run_and_records_it(kpi_worker, desk):
     from kpis.models import KpiRun, KpiSnapshot
 
     run = run_create(as_of=DAY, codes=["mttr", "incident_volume", "backlog"], trigger="api")
+    eager = app.conf.task_always_eager  # the suite runs tasks in-process (tests/conftest.py)
     app.conf.task_always_eager = False
     try:
         result = app.send_task(
@@ -44,7 +44,9 @@ def test_a_real_worker_computes_a_run_and_records_it(kpi_worker, desk):
         )
         outcome = result.get(timeout=120, disable_sync_subtasks=False)
     finally:
-        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        # Back as it was: restoring the setting's value (False with a broker) left every
+        # later test sending its tasks to Redis with nobody running them.
+        app.conf.task_always_eager = eager
     assert outcome["run"] == run.pk and outcome["status"] == "ok", outcome
     run = KpiRun.objects.get(pk=run.pk)
     assert run.status == "ok" and run.finished_at is not None

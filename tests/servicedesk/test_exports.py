@@ -7,6 +7,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from openpyxl import load_workbook
 
+from servicedesk.models import Incident
 from tests.conftest import client_for
 from tests.servicedesk.factories import IncidentFactory
 
@@ -55,7 +56,9 @@ def test_xlsx_export_opens_in_a_spreadsheet_library(people):
 def test_xlsx_export_leaves_out_what_a_worksheet_cannot_hold(people):
     """A title with a control character (the API stores it) is exported without it, not a
     500; CSV keeps the text as stored."""
-    IncidentFactory(title="print\x16er\tqueue")
+    incident = IncidentFactory()
+    # A row stored before titles were kept on one line (core.fields) may hold both.
+    Incident.objects.filter(pk=incident.pk).update(title="print\x16er\tqueue")
     response = client_for(people["agent"]).get(f"{URL}?type=xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -73,7 +76,6 @@ def test_anonymous_cannot_export(people):
 
 
 def test_large_export_streams_without_loading_the_list(people, django_assert_max_num_queries):
-    from servicedesk.models import Incident
 
     template = IncidentFactory()
     Incident.objects.bulk_create(
