@@ -103,9 +103,11 @@ def _effect_accept(handoff, actor, data) -> None:
 
 
 def _notify_support_team(handoff, actor, data) -> None:
+    from core.notifications import queue
     from projects.tasks import notify_handoff_accepted
 
-    notify_handoff_accepted.delay(handoff.pk)
+    # A mail that cannot go out never fails the acceptance it tells about (logged).
+    queue(notify_handoff_accepted, handoff.pk)
 
 
 HANDOFF_LIFECYCLE = Lifecycle(

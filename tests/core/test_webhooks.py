@@ -453,3 +453,43 @@ def test_the_sender_sweeps_due_retries_while_new_deliveries_keep_coming(receiver
         sender.stop()
     assert not sender.thread.is_alive()
     assert WebhookDelivery.objects.get(pk=retry.pk).status == "delivered"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subscriptions_to_events_never_sent_are_moved_to_what_is_sent():
+    """project.phase_changed becomes project.transitioned; milestone.completed is dropped,
+    an endpoint left with nothing switched off; every endpoint can be saved again."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = ("core", "0010_webhook_delivery_next_attempt")
+    after = ("core", "0011_webhook_events_renamed")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model("core", "WebhookEndpoint")
+        made = {
+            name: old.objects.create(
+                name=name, url="http://127.0.0.1:9/", secret="s" * 24, events=events
+            )
+            for name, events in {
+                "phases": ["project.phase_changed", "incident.created"],
+                "both": ["project.transitioned", "project.phase_changed"],
+                "milestones": ["milestone.completed"],
+                "untouched": ["incident.*"],
+            }.items()
+        }
+        MigrationExecutor(connection).migrate([after])
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
+    now = {
+        e.name: (e.events, e.active)
+        for e in WebhookEndpoint.objects.filter(pk__in=[m.pk for m in made.values()])
+    }
+    assert now == {
+        "phases": (["project.transitioned", "incident.created"], True),
+        "both": (["project.transitioned"], True),
+        "milestones": ([], False),
+        "untouched": (["incident.*"], True),
+    }

@@ -458,3 +458,26 @@ def test_the_list_costs_the_same_for_many_handoffs(people, support):
         return len(ctx)
 
     assert count(2) == count(5)
+
+
+class _RefusingMailServer:
+    """A mail backend whose server refuses everything."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server refused the message")
+
+
+def test_a_mail_that_cannot_go_out_does_not_fail_the_acceptance(
+    people, project, support, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.EMAIL_BACKEND = f"{__name__}._RefusingMailServer"
+    handoff = _ready(people, project, support)
+    _move(handoff, "submit", people["project_manager"])
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = _move(handoff, "accept", people["service_owner"])
+    assert accepted.status == HandoffStatus.ACCEPTED
+    assert Handoff.objects.get(pk=handoff.pk).status == HandoffStatus.ACCEPTED
+    assert "Notification" in caplog.text and "failed" in caplog.text
