@@ -1,10 +1,9 @@
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.fields import OneLineCharField
+from core.unique_names import NameUniqueIgnoringCase, name_unique_ignoring_case
 from servicedesk.choices import Criticality, ServiceStatus
 
 __all__ = ["Service"]
@@ -12,8 +11,10 @@ __all__ = ["Service"]
 NAME_TAKEN = "A service with this name already exists (names are compared ignoring letter case)."
 
 
-class Service(models.Model):
+class Service(NameUniqueIgnoringCase, models.Model):
     """An IT service in the catalog, run by its owner and supported by a team."""
+
+    name_taken = NAME_TAKEN
 
     name = OneLineCharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
@@ -57,32 +58,8 @@ class Service(models.Model):
         indexes = [models.Index(fields=["status", "name"])]
         constraints = [
             # "Email" and "email" are one service to the people picking one.
-            models.UniqueConstraint(
-                Lower("name"),
-                name="service_name_unique_ignoring_case",
-                violation_error_message=NAME_TAKEN,
-            )
+            name_unique_ignoring_case(name="service_name_unique_ignoring_case", message=NAME_TAKEN)
         ]
 
     def __str__(self) -> str:
         return self.name
-
-    def clean_fields(self, exclude=None):
-        self.name = (self.name or "").strip()  # "email " is "email"
-        super().clean_fields(exclude=exclude)
-
-    def validate_constraints(self, exclude=None):
-        """The case-insensitive name clash is told beside `name`, as the exact one is."""
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            errors = exc.update_error_dict({})
-            general = errors.pop(NON_FIELD_ERRORS, [])
-            clash = [e for e in general if NAME_TAKEN in getattr(e, "messages", [str(e)])]
-            rest = [e for e in general if e not in clash]
-            if rest:
-                errors[NON_FIELD_ERRORS] = rest
-            if clash and "name" not in errors:
-                errors["name"] = [ValidationError(NAME_TAKEN, code="unique")]
-            if errors:
-                raise ValidationError(errors) from None
