@@ -66,6 +66,20 @@ def check_in_window(project, dates: dict[str, tuple[datetime.date | None, str]])
         raise ValidationError(errors)
 
 
+def check_fields_in_window(project, fields: dict, words: dict[str, str], stored=None) -> None:
+    """check_in_window for the dates among `fields` that `words` names ({field: what it is in
+    words}); one sent back as `stored` has it is no change and is not checked (an old task
+    or milestone stays editable with the dates it has)."""
+    check_in_window(
+        project,
+        {
+            name: (fields[name], what)
+            for name, what in words.items()
+            if name in fields and (stored is None or fields[name] != getattr(stored, name))
+        },
+    )
+
+
 def check_outer_bounds(dates: dict[str, tuple[datetime.date | None, str]]) -> None:
     """The project's own planned dates: within 2000–2099 (the window is built from them)."""
     check_in_window(None, dates)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.audit import audit_record, diff, snapshot
 from core.exceptions import DomainError
 from projects.actions import _ensure_editor, _ensure_open, _unknown
-from projects.date_window import check_in_window
+from projects.date_window import check_fields_in_window
 from projects.models import Milestone, Project
 
 MILESTONE_FIELDS = ("name", "due_date", "completed_on", "waived", "waived_reason")
@@ -28,18 +28,6 @@ class MilestoneDone(DomainError):
 
     status_code = 409
     code = "milestone_done"
-
-
-def _check_dates(project: Project, fields: dict[str, Any], stored=None) -> None:
-    """The dates being written lie near the project; one sent back as stored is no change."""
-    check_in_window(
-        project,
-        {
-            name: (fields[name], words)
-            for name, words in DATE_WORDS.items()
-            if name in fields and (stored is None or fields[name] != getattr(stored, name))
-        },
-    )
 
 
 def _check_not_moved_when_done(milestone: Milestone, fields: dict[str, Any]) -> None:
@@ -71,7 +59,7 @@ def milestone_create(*, project: Project, actor, **fields: Any) -> Milestone:
     _unknown(fields, MILESTONE_FIELDS)
     _ensure_editor(project, actor)
     _ensure_open(project)
-    _check_dates(project, fields)
+    check_fields_in_window(project, fields, DATE_WORDS)
     milestone = Milestone(project=project, **fields)
     milestone.full_clean()
     milestone.save()
@@ -94,7 +82,7 @@ def milestone_update(*, milestone: Milestone, actor, **fields: Any) -> Milestone
     _ensure_open(milestone.project)
     milestone = Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
     _check_not_moved_when_done(milestone, fields)
-    _check_dates(milestone.project, fields, stored=milestone)
+    check_fields_in_window(milestone.project, fields, DATE_WORDS, stored=milestone)
     before = snapshot(milestone, fields)
     for name, value in fields.items():
         setattr(milestone, name, value)

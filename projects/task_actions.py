@@ -13,7 +13,7 @@ from django.db import transaction
 from core.api.concurrency import check_version
 from core.audit import audit_record, versioned_apply
 from projects.actions import _ensure_editor, _ensure_open, _lock, _unknown
-from projects.date_window import check_in_window
+from projects.date_window import check_fields_in_window
 from projects.models import Dependency, Project, Task
 
 TASK_FIELDS = (
@@ -38,18 +38,6 @@ DATE_WORDS = {
 }
 
 
-def _check_dates(project: Project, fields: dict[str, Any], stored=None) -> None:
-    """The dates being written lie near the project; one sent back as stored is no change."""
-    check_in_window(
-        project,
-        {
-            name: (fields[name], words)
-            for name, words in DATE_WORDS.items()
-            if name in fields and (stored is None or fields[name] != getattr(stored, name))
-        },
-    )
-
-
 def _check_parent(task: Task, parent: Task | None) -> None:
     if parent is None:
         return
@@ -68,7 +56,7 @@ def task_create(*, project: Project, actor, **fields: Any) -> Task:
     _unknown(fields, TASK_FIELDS)
     _ensure_editor(project, actor)
     _ensure_open(project)
-    _check_dates(project, fields)
+    check_fields_in_window(project, fields, DATE_WORDS)
     task = Task(project=project, **fields)
     _check_parent(task, fields.get("parent"))
     if "position" not in fields:
@@ -87,7 +75,7 @@ def task_update(*, task: Task, actor, expected_version: int, **fields: Any) -> T
     _ensure_editor(locked.project, actor)
     _ensure_open(locked.project)
     check_version(locked, expected_version)
-    _check_dates(locked.project, fields, stored=locked)
+    check_fields_in_window(locked.project, fields, DATE_WORDS, stored=locked)
     if "parent" in fields:
         _check_parent(locked, fields["parent"])
     return versioned_apply(locked, actor=actor, action="task.updated", fields=fields)
