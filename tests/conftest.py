@@ -14,9 +14,11 @@ from tests.core.factories import OrganisationFactory, TeamFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True)
 def _celery_eager_for_unit_tests():
-    """Unit tests run tasks in-process; tests/…/test_worker*.py start a real worker."""
+    """Unit tests run tasks in-process; tests/…/test_worker*.py start a real worker. Set for
+    every test: a worker test that put it back from the setting (False with a broker, as in
+    CI) left every later test queueing its tasks to Redis with nobody running them."""
     from core.celery import app
 
     app.conf.task_always_eager = True

@@ -22,6 +22,7 @@ def celery_worker_process():
 def test_a_real_worker_runs_a_task_sent_through_redis(celery_worker_process, settings):
     from core.celery import app
 
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         token = uuid.uuid4().hex
@@ -31,4 +32,4 @@ def test_a_real_worker_runs_a_task_sent_through_redis(celery_worker_process, set
         # Eager tasks ran earlier in this process; this get() is not inside a task.
         assert result.get(timeout=60, disable_sync_subtasks=False)["token"] == token
     finally:
-        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        app.conf.task_always_eager = eager

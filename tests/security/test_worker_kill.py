@@ -13,7 +13,6 @@ import time
 import uuid
 
 import pytest
-from django.conf import settings
 
 from tests.kpis.conftest import DAY, desk  # noqa: F401 (the hand-worked incident set)
 from tests.workers import require_redis, stop_worker, worker_database_url, worker_env
@@ -78,6 +77,7 @@ def test_killed_worker_run_is_redelivered_and_equals_a_clean_run(start_worker):
 
     run = run_create(as_of=DAY, backfill_days=BACKFILL_DAYS, trigger="api")
     first = start_worker()
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         app.send_task(
@@ -86,7 +86,7 @@ def test_killed_worker_run_is_redelivered_and_equals_a_clean_run(start_worker):
             queue=start_worker.queue,
         )
     finally:
-        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        app.conf.task_always_eager = eager
     # Mid-run: the run is going and has written some, not all, of its snapshots.
     _wait_for(
         lambda: KpiSnapshot.objects.filter(run_id=run.pk).exists(),
