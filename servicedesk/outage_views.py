@@ -23,7 +23,8 @@ from servicedesk import outage_actions
 from servicedesk.choices import OutageKind
 from servicedesk.models import Outage, Service
 from servicedesk.outage_forms import OutageEditForm, OutageForm
-from servicedesk.views import _errors_to_messages, service_page, service_page_service
+from servicedesk.service_pages import service_page, service_page_service
+from servicedesk.views import _errors_to_messages
 
 STALE = (
     "Someone else changed this outage after you opened it, so nothing was saved. "

@@ -27,7 +27,7 @@ from servicedesk.choices import ServiceStatus
 from servicedesk.lifecycle import SERVICE_LIFECYCLE, service_may_create, service_may_run
 from servicedesk.models import Service
 from servicedesk.service_forms import ServiceEditForm, ServiceForm
-from servicedesk.views import service_page, service_page_service
+from servicedesk.service_pages import service_page, service_page_service
 
 NOT_CREATOR = "Only admins and service owners may add services."
 NOT_RUNNER = "Only the service's owner or an admin may change it or move it through its lifecycle."

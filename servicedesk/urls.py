@@ -1,10 +1,12 @@
 from django.urls import path
 
 from servicedesk import (
+    calendar_views,
     catalog_item_views,
     improvement_views,
     outage_views,
     request_views,
+    service_pages,
     service_views,
     sla_views,
     views,
@@ -25,8 +27,8 @@ urlpatterns = [
     path("portal/report/", views.portal_report, name="portal_report"),
     path("portal/incidents/<str:number>/", views.portal_incident, name="portal_incident"),
     path("attachments/<id:pk>/", views.attachment_download, name="attachment_download"),
-    path("services/", views.service_list, name="service_list"),
-    path("services/<id:pk>/", views.service_detail, name="service_detail"),
+    path("services/", service_pages.service_list, name="service_list"),
+    path("services/<id:pk>/", service_pages.service_detail, name="service_detail"),
     path("services/new/", service_views.service_new, name="service_new"),
     path("services/<id:pk>/edit/", service_views.service_edit, name="service_edit"),
     path(
@@ -56,10 +58,10 @@ urlpatterns = [
     path("sla/policies/<id:pk>/", sla_views.sla_policy_detail, name="sla_policy_detail"),
     path("sla/policies/<id:pk>/edit/", sla_views.sla_policy_edit, name="sla_policy_edit"),
     path("sla/policies/<id:pk>/delete/", sla_views.sla_policy_delete, name="sla_policy_delete"),
-    path("sla/calendars/new/", sla_views.calendar_new, name="calendar_new"),
-    path("sla/calendars/<id:pk>/", sla_views.calendar_detail, name="calendar_detail"),
-    path("sla/calendars/<id:pk>/edit/", sla_views.calendar_edit, name="calendar_edit"),
-    path("sla/calendars/<id:pk>/delete/", sla_views.calendar_delete, name="calendar_delete"),
+    path("sla/calendars/new/", calendar_views.calendar_new, name="calendar_new"),
+    path("sla/calendars/<id:pk>/", calendar_views.calendar_detail, name="calendar_detail"),
+    path("sla/calendars/<id:pk>/edit/", calendar_views.calendar_edit, name="calendar_edit"),
+    path("sla/calendars/<id:pk>/delete/", calendar_views.calendar_delete, name="calendar_delete"),
     path("survey/<str:token>/", views.survey, name="survey"),
     # Service catalog and requests
     path("catalog/", request_views.catalog, name="catalog"),

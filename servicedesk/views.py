@@ -3,13 +3,11 @@
 htmx partials come from the same views (HX-Request header) so there is one code path.
 """
 
-from datetime import timedelta
 from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import (
     FileResponse,
     Http404,
@@ -28,8 +26,7 @@ from core.form_status import errors_onto_form, form_status, submitted
 from core.next_page import next_page
 from core.pagination import keyset_page
 from core.roles import is_staff_member, works_tickets
-from servicedesk import actions, catalogue, survey_actions
-from servicedesk.availability import availability
+from servicedesk import actions, survey_actions
 from servicedesk.choices import REQUESTER_ACTIVE_STATES, IncidentStatus, Priority
 from servicedesk.errors import SurveyAlreadyAnswered
 from servicedesk.filtersets import IncidentFilter
@@ -44,18 +41,14 @@ from servicedesk.forms import (
 )
 from servicedesk.lifecycle import INCIDENT_LIFECYCLE
 from servicedesk.models import Attachment, Incident, Survey
-from servicedesk.outage_actions import outage_may_write
-from servicedesk.outage_forms import OutageForm
 from servicedesk.queries import (
     attachments_visible_to,
     conversation_for,
     incident_detail_for,
     incident_list_for,
-    outages_since,
     queue_counts,
-    services_visible_to,
 )
-from servicedesk.sla import builtin_24x7, calendar_for, policy_for, sla_state
+from servicedesk.sla import sla_state
 
 SORTS = {
     "opened": ("-opened_at", "-id"),
@@ -481,87 +474,6 @@ def attachment_download(request, pk: int):
     response["Content-Type"] = attachment.content_type
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- Services --------------------------------------------------------------------------------
-
-
-@login_required
-def service_list(request):
-    qs = services_visible_to(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
-    return render(request, "servicedesk/service_list.html", {"services": qs, "q": q})
-
-
-def service_page_service(user, pk: int):
-    """The service a service page shows, with what the page reads of it (404 if not visible)."""
-    return get_object_or_404(
-        services_visible_to(user).select_related("sla_policy", "service_hours"), pk=pk
-    )
-
-
-@login_required
-def service_detail(request, pk: int):
-    """A service: availability over the last 7/30/90 days, outage timeline, SLA terms."""
-    return service_page(request, service_page_service(request.user, pk))
-
-
-def service_page(request, service, *, outage_form: OutageForm | None = None, status: int = 200):
-    """The service page; servicedesk/outage_views.py re-renders it with a refused outage form
-    (its errors shown) or after a refused "End now" or "Cancel" (status 4xx, the message on
-    top). Outages that start later are listed apart, soonest first (maintenance ahead)."""
-    recent = incident_list_for(request.user).filter(service=service)[:10]
-    now = timezone.now()
-    span = timedelta(days=TIMELINE_DAYS)
-    # The default policy and the built-in hours, when the service has none of its own, are
-    # kept rows of the catalogue (a statement each otherwise).
-    hours_row = service.service_hours or catalogue.kept_row("builtin_24x7", builtin_24x7)
-    cal = calendar_for(hours_row)
-    policy = service.sla_policy or catalogue.kept_row("default_policy", lambda: policy_for(None))
-    outages, upcoming = [], []
-    for o in outages_since(service, start=now - span).select_related("incident"):
-        (upcoming if o.started_at > now else outages).append(o)
-    upcoming.reverse()  # newest first from the query; soonest first here
-    raw = [(o.started_at, o.ended_at, o.kind) for o in outages]
-    windows = []
-    for days in (7, 30, 90):
-        figures = availability(
-            cal, window_start=now - timedelta(days=days), window_end=now, outages=raw, now=now
-        )
-        windows.append({"days": days, **figures})
-    timeline_start = now - span
-    for o in outages:
-        start = max(o.started_at, timeline_start)
-        end = min(o.ended_at or now, now)
-        o.left_pct = f"{(start - timeline_start) / span * 100:.3f}"
-        o.width_pct = f"{max((end - start) / span * 100, 0.4):.3f}"
-    may_write = outage_may_write(request.user, service)
-    if may_write and outage_form is None:
-        outage_form = OutageForm(user=request.user, initial={"started_at": now})
-    return render(
-        request,
-        "servicedesk/service_detail.html",
-        {
-            "service": service,
-            "recent": recent,
-            "windows": windows,
-            "outages": outages,
-            "upcoming_outages": upcoming,
-            "show_outages": is_staff_member(request.user),
-            "service_hours": hours_row,
-            "policy": policy,
-            "policy_is_default": service.sla_policy_id is None,
-            "timeline_days": TIMELINE_DAYS,
-            "may_write_outages": may_write,
-            "outage_form": outage_form,
-        },
-        status=status,
-    )
-
-
-TIMELINE_DAYS = 90
 
 
 # --- CSAT survey (no login: the unguessable token is the key to this one survey) ------------
